@@ -1,0 +1,107 @@
+//! The async mode's runtime seam: the same names as `blocking::rt`, implemented on tokio
+//! and futures. The shared shell code imports these by relative path.
+
+use std::future::Future;
+use std::io::Cursor;
+use std::pin::Pin;
+use std::time::Duration;
+
+use bytes::Bytes;
+use futures_util::stream::{self, BoxStream, StreamExt};
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::storage::{Page, Pager};
+
+pub(crate) use maybe_async::must_be_async as maybe_async;
+pub(crate) use tokio::fs::File;
+pub(crate) use tokio::io::{AsyncReadExt as ReadExt, AsyncWriteExt as WriteExt};
+
+/// A readable object body: `tokio::io::AsyncRead` in async mode.
+pub type ObjectReader = Pin<Box<dyn tokio::io::AsyncRead + Send + 'static>>;
+
+/// A lazily paginated listing: a `futures::Stream` in async mode. Each page is fetched
+/// only when the items of the previous one have been consumed.
+pub type Listing<'a, T> = BoxStream<'a, Result<T>>;
+
+/// What uploads read from: any `tokio::io::AsyncRead + Unpin + Send` in async mode.
+pub trait UploadReader: tokio::io::AsyncRead + Unpin + Send {}
+impl<T: tokio::io::AsyncRead + Unpin + Send + ?Sized> UploadReader for T {}
+
+/// What downloads write to: any `tokio::io::AsyncWrite + Unpin + Send` in async mode.
+pub trait DownloadWriter: tokio::io::AsyncWrite + Unpin + Send {}
+impl<T: tokio::io::AsyncWrite + Unpin + Send + ?Sized> DownloadWriter for T {}
+
+/// Runs blocking file-system work on tokio's blocking pool.
+pub(crate) async fn unblock<T, F>(f: F) -> Result<T>
+where
+    F: FnOnce() -> Result<T> + Send + 'static,
+    T: Send + 'static,
+{
+    tokio::task::spawn_blocking(f).await.map_err(|e| {
+        Error::new(ErrorKind::Io, format!("a file-system task failed: {e}")).with_source(e)
+    })?
+}
+
+/// Waits, for retry backoff.
+pub(crate) async fn sleep(d: Duration) {
+    tokio::time::sleep(d).await
+}
+
+pub(crate) fn bytes_reader(b: Bytes) -> ObjectReader {
+    Box::pin(Cursor::new(b))
+}
+
+pub(crate) fn file_reader(file: File, len: u64) -> ObjectReader {
+    Box::pin(tokio::io::AsyncReadExt::take(file, len))
+}
+
+pub(crate) async fn seek_to(file: &mut File, offset: u64) -> Result<()> {
+    use tokio::io::AsyncSeekExt;
+    file.seek(std::io::SeekFrom::Start(offset)).await?;
+    Ok(())
+}
+
+/// Turns a page-fetch function into a lazy listing driven by [`Pager`].
+pub(crate) fn paginate<'a, T, F, Fut>(fetch: F) -> Listing<'a, T>
+where
+    T: Send + 'a,
+    F: FnMut(Option<String>) -> Fut + Send + 'a,
+    Fut: Future<Output = Result<Page<T>>> + Send + 'a,
+{
+    stream::unfold((Pager::new(), fetch), |(mut pager, mut fetch)| async move {
+        let token = pager.next_token()?.map(str::to_owned);
+        let page = fetch(token).await;
+        let items = pager.accept(page);
+        Some((stream::iter(items), (pager, fetch)))
+    })
+    .flatten()
+    .boxed()
+}
+
+/// Runs `f` on every item with at most `limit` futures in flight (`buffer_unordered`);
+/// returns the results in input order.
+///
+/// This is how async mode does parallel transfers and "the same call on many drivers".
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() {
+/// let squares = multicloud::asynchronous::run_bounded(vec![1, 2, 3], 2, |x| async move { x * x }).await;
+/// assert_eq!(squares, [1, 4, 9]);
+/// # }
+/// ```
+pub async fn run_bounded<T, R, F, Fut>(items: Vec<T>, limit: usize, f: F) -> Vec<R>
+where
+    T: Send,
+    R: Send,
+    F: Fn(T) -> Fut + Send + Sync,
+    Fut: Future<Output = R> + Send,
+{
+    let f = &f;
+    let mut out: Vec<(usize, R)> = stream::iter(items.into_iter().enumerate())
+        .map(|(i, item)| async move { (i, f(item).await) })
+        .buffer_unordered(limit.max(1))
+        .collect()
+        .await;
+    out.sort_unstable_by_key(|(i, _)| *i);
+    out.into_iter().map(|(_, r)| r).collect()
+}

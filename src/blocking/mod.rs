@@ -1,0 +1,12 @@
+//! Blocking mode: every driver with plain blocking calls, HTTP through `ureq`, no async
+//! runtime anywhere. Enabled by the `blocking` feature.
+//!
+//! The API is the async mode's, item for item, without `.await`: listings are `Iterator`s,
+//! bodies are `std::io::Read`/`Write`, and [`run_bounded`] runs work on scoped threads.
+
+mod rt;
+
+pub use rt::run_bounded;
+
+#[path = "../shell/storage/mod.rs"]
+pub mod storage;

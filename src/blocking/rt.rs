@@ -1,0 +1,141 @@
+//! The blocking mode's runtime seam: the same names as `asynchronous::rt`, with plain
+//! blocking implementations. The shared shell code imports these by relative path.
+
+use std::collections::VecDeque;
+use std::io::Cursor;
+use std::sync::{Mutex, PoisonError};
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use crate::error::Result;
+use crate::storage::{Page, Pager};
+
+pub(crate) use maybe_async::must_be_sync as maybe_async;
+pub(crate) use std::fs::File;
+pub(crate) use std::io::{Read as ReadExt, Write as WriteExt};
+
+/// A readable object body: `std::io::Read` in blocking mode.
+pub type ObjectReader = Box<dyn std::io::Read + Send + 'static>;
+
+/// A lazily paginated listing: an `Iterator` in blocking mode. Each page is fetched only
+/// when the items of the previous one have been consumed.
+pub type Listing<'a, T> = Box<dyn Iterator<Item = Result<T>> + Send + 'a>;
+
+/// What uploads read from: any `std::io::Read + Send` in blocking mode.
+pub trait UploadReader: std::io::Read + Send {}
+impl<T: std::io::Read + Send + ?Sized> UploadReader for T {}
+
+/// What downloads write to: any `std::io::Write + Send` in blocking mode.
+pub trait DownloadWriter: std::io::Write + Send {}
+impl<T: std::io::Write + Send + ?Sized> DownloadWriter for T {}
+
+/// Runs blocking file-system work. In blocking mode that is simply calling it.
+pub(crate) fn unblock<T, F>(f: F) -> Result<T>
+where
+    F: FnOnce() -> Result<T> + Send + 'static,
+    T: Send + 'static,
+{
+    f()
+}
+
+/// Waits, for retry backoff.
+pub(crate) fn sleep(d: Duration) {
+    std::thread::sleep(d)
+}
+
+pub(crate) fn bytes_reader(b: Bytes) -> ObjectReader {
+    Box::new(Cursor::new(b))
+}
+
+pub(crate) fn file_reader(file: File, len: u64) -> ObjectReader {
+    Box::new(std::io::Read::take(file, len))
+}
+
+pub(crate) fn seek_to(file: &mut File, offset: u64) -> Result<()> {
+    use std::io::Seek;
+    file.seek(std::io::SeekFrom::Start(offset))?;
+    Ok(())
+}
+
+/// Turns a page-fetch function into a lazy listing driven by [`Pager`].
+pub(crate) fn paginate<'a, T, F>(fetch: F) -> Listing<'a, T>
+where
+    T: Send + 'a,
+    F: FnMut(Option<String>) -> Result<Page<T>> + Send + 'a,
+{
+    Box::new(PageIter {
+        pager: Pager::new(),
+        fetch,
+        buffered: VecDeque::new(),
+    })
+}
+
+struct PageIter<T, F> {
+    pager: Pager,
+    fetch: F,
+    buffered: VecDeque<Result<T>>,
+}
+
+impl<T, F> Iterator for PageIter<T, F>
+where
+    F: FnMut(Option<String>) -> Result<Page<T>>,
+{
+    type Item = Result<T>;
+
+    fn next(&mut self) -> Option<Result<T>> {
+        loop {
+            if let Some(item) = self.buffered.pop_front() {
+                return Some(item);
+            }
+            let token = self.pager.next_token()?.map(str::to_owned);
+            let page = (self.fetch)(token);
+            self.buffered.extend(self.pager.accept(page));
+        }
+    }
+}
+
+/// Runs `f` on every item with at most `limit` running at once, on scoped threads that
+/// pull from a shared queue; returns the results in input order.
+///
+/// This is how blocking mode does parallel transfers and "the same call on many drivers":
+/// no runtime, no thread outlives the call.
+///
+/// ```
+/// let squares = multicloud::blocking::run_bounded(vec![1, 2, 3], 2, |x| x * x);
+/// assert_eq!(squares, [1, 4, 9]);
+/// ```
+pub fn run_bounded<T, R, F>(items: Vec<T>, limit: usize, f: F) -> Vec<R>
+where
+    T: Send,
+    R: Send,
+    F: Fn(T) -> R + Sync,
+{
+    let n = items.len();
+    let workers = limit.max(1).min(n);
+    if workers <= 1 {
+        return items.into_iter().map(f).collect();
+    }
+    let queue = Mutex::new(items.into_iter().enumerate());
+    let results: Mutex<Vec<Option<R>>> = Mutex::new((0..n).map(|_| None).collect());
+    std::thread::scope(|s| {
+        for _ in 0..workers {
+            s.spawn(|| {
+                loop {
+                    let next = queue.lock().unwrap_or_else(PoisonError::into_inner).next();
+                    let Some((i, item)) = next else { break };
+                    let r = f(item);
+                    results.lock().unwrap_or_else(PoisonError::into_inner)[i] = Some(r);
+                }
+            });
+        }
+    });
+    results
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner)
+        .into_iter()
+        // Invariant: the scope joined every worker and a worker panic re-panics above,
+        // so every slot was filled.
+        .map(|r| r.expect("every item ran"))
+        .collect()
+}

@@ -1,0 +1,19 @@
+#![doc = include_str!("../docs/crate.md")]
+#![warn(missing_docs)]
+#![forbid(unsafe_code)]
+
+pub mod credentials;
+pub mod error;
+pub mod registry;
+pub mod retry;
+pub mod storage;
+
+pub use credentials::{Credentials, Secret};
+pub use error::{Error, ErrorKind, Result};
+pub use registry::{Location, Provider};
+
+#[cfg(feature = "blocking")]
+pub mod blocking;
+
+#[cfg(feature = "async")]
+pub mod asynchronous;

@@ -1,0 +1,181 @@
+use std::path::PathBuf;
+
+use bytes::Bytes;
+
+use super::rt::maybe_async;
+use super::{ByteRange, Container, Local, Memory, Object, ObjectReader, Page, StorageDriver};
+use super::{UploadOptions, UploadReader};
+use crate::error::Result;
+use crate::registry::{Location, Provider};
+
+/// Any storage driver, chosen at run time (Libcloud's `get_driver`): an enum over the
+/// drivers that implements [`StorageDriver`] by delegation, identically in both modes.
+///
+/// ```
+/// # #[cfg(feature = "blocking")] {
+/// use multicloud::blocking::storage::{AnyStorage, StorageDriver};
+/// let (store, location) = AnyStorage::from_url("memory://")?;
+/// assert_eq!(store.provider_name(), "memory");
+/// assert_eq!(location.container, None);
+/// # }
+/// # Ok::<(), multicloud::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum AnyStorage {
+    /// A [`Local`] directory.
+    Local(Local),
+    /// An in-memory [`Memory`] store.
+    Memory(Memory),
+}
+
+impl AnyStorage {
+    /// Builds the driver a URL names, and returns it with the container and prefix the URL
+    /// points at: `file:///path/to/root[?container=c&prefix=p]`, `memory://[container[/prefix]]`.
+    /// Schemes of drivers not built yet (`s3://`, `gs://`, `az://`) are `Unsupported`.
+    pub fn from_url(url: &str) -> Result<(Self, Location)> {
+        let location = Location::parse(url)?;
+        let driver = Self::new(location.provider, location.root.clone())?;
+        Ok((driver, location))
+    }
+
+    /// Builds a driver of `provider`; `root` is the directory of [`Provider::Local`]
+    /// and ignored by the others.
+    pub fn new(provider: Provider, root: Option<PathBuf>) -> Result<Self> {
+        match provider {
+            Provider::Memory => Ok(AnyStorage::Memory(Memory::new())),
+            Provider::Local => {
+                let root = root.ok_or_else(|| {
+                    crate::Error::invalid("the local driver needs a root directory")
+                })?;
+                Ok(AnyStorage::Local(Local::new(root)?))
+            }
+            other => Err(other.not_built_yet()),
+        }
+    }
+
+    /// The provider this driver talks to.
+    pub fn provider(&self) -> Provider {
+        match self {
+            AnyStorage::Local(_) => Provider::Local,
+            AnyStorage::Memory(_) => Provider::Memory,
+        }
+    }
+}
+
+impl From<Local> for AnyStorage {
+    fn from(d: Local) -> Self {
+        AnyStorage::Local(d)
+    }
+}
+
+impl From<Memory> for AnyStorage {
+    fn from(d: Memory) -> Self {
+        AnyStorage::Memory(d)
+    }
+}
+
+// Delegation is spelled out per method: `maybe_async` cannot strip an `.await` inside a
+// macro's arguments, so a delegating macro would break the blocking build.
+#[maybe_async(AFIT)]
+impl StorageDriver for AnyStorage {
+    fn provider_name(&self) -> &'static str {
+        match self {
+            AnyStorage::Local(d) => d.provider_name(),
+            AnyStorage::Memory(d) => d.provider_name(),
+        }
+    }
+
+    async fn list_containers(&self) -> Result<Vec<Container>> {
+        match self {
+            AnyStorage::Local(d) => d.list_containers().await,
+            AnyStorage::Memory(d) => d.list_containers().await,
+        }
+    }
+
+    async fn get_container(&self, name: &str) -> Result<Container> {
+        match self {
+            AnyStorage::Local(d) => d.get_container(name).await,
+            AnyStorage::Memory(d) => d.get_container(name).await,
+        }
+    }
+
+    async fn create_container(&self, name: &str) -> Result<Container> {
+        match self {
+            AnyStorage::Local(d) => d.create_container(name).await,
+            AnyStorage::Memory(d) => d.create_container(name).await,
+        }
+    }
+
+    async fn delete_container(&self, name: &str) -> Result<()> {
+        match self {
+            AnyStorage::Local(d) => d.delete_container(name).await,
+            AnyStorage::Memory(d) => d.delete_container(name).await,
+        }
+    }
+
+    async fn list_objects_page(
+        &self,
+        container: &str,
+        prefix: &str,
+        token: Option<&str>,
+        max: usize,
+    ) -> Result<Page<Object>> {
+        match self {
+            AnyStorage::Local(d) => d.list_objects_page(container, prefix, token, max).await,
+            AnyStorage::Memory(d) => d.list_objects_page(container, prefix, token, max).await,
+        }
+    }
+
+    async fn get_object(&self, container: &str, name: &str) -> Result<Object> {
+        match self {
+            AnyStorage::Local(d) => d.get_object(container, name).await,
+            AnyStorage::Memory(d) => d.get_object(container, name).await,
+        }
+    }
+
+    async fn upload_bytes(
+        &self,
+        container: &str,
+        name: &str,
+        data: Bytes,
+        opts: &UploadOptions,
+    ) -> Result<Object> {
+        match self {
+            AnyStorage::Local(d) => d.upload_bytes(container, name, data, opts).await,
+            AnyStorage::Memory(d) => d.upload_bytes(container, name, data, opts).await,
+        }
+    }
+
+    async fn upload_reader<R: UploadReader>(
+        &self,
+        container: &str,
+        name: &str,
+        reader: R,
+        opts: &UploadOptions,
+    ) -> Result<Object> {
+        match self {
+            AnyStorage::Local(d) => d.upload_reader(container, name, reader, opts).await,
+            AnyStorage::Memory(d) => d.upload_reader(container, name, reader, opts).await,
+        }
+    }
+
+    async fn open_object_range(
+        &self,
+        container: &str,
+        name: &str,
+        range: ByteRange,
+    ) -> Result<(Object, ObjectReader)> {
+        match self {
+            AnyStorage::Local(d) => d.open_object_range(container, name, range).await,
+            AnyStorage::Memory(d) => d.open_object_range(container, name, range).await,
+        }
+    }
+
+    async fn delete_object(&self, container: &str, name: &str) -> Result<()> {
+        match self {
+            AnyStorage::Local(d) => d.delete_object(container, name).await,
+            AnyStorage::Memory(d) => d.delete_object(container, name).await,
+        }
+    }
+}

@@ -1,0 +1,300 @@
+use std::path::{Path, PathBuf};
+
+use bytes::Bytes;
+
+// The I/O extension traits are needed for async calls only; blocking resolves them
+// through the `Read`/`Write` supertraits.
+#[allow(unused_imports)]
+use super::rt::{self, ReadExt, WriteExt, maybe_async};
+use super::{ByteRange, Container, Listing, Object, ObjectReader, Page, UploadOptions};
+use super::{DownloadWriter, UploadReader, UploadSource};
+use crate::error::Result;
+use crate::storage::{DEFAULT_PAGE_SIZE, local_fs::download_target, md5_hex, verify_download};
+
+/// The object-storage operations every provider offers (Libcloud's `StorageDriver`, in
+/// Rust names). Identical in both modes but for `async`/`.await`, `Iterator`/`Stream` and
+/// `Read`/`AsyncRead`.
+///
+/// Drivers are cheap to clone and `Send + Sync`; async futures are `Send`, so calls can be
+/// spawned on tokio or sent to threads.
+///
+/// Required methods are the provider's primitives; the provided ones (listing all objects,
+/// files, ranges, the `*_many` helpers) are built on them once for every driver.
+#[maybe_async(AFIT)]
+pub trait StorageDriver: Clone + Send + Sync + 'static {
+    /// The provider's short name (`"local"`, `"memory"`, ...), as errors report it.
+    fn provider_name(&self) -> &'static str;
+
+    /// All containers.
+    fn list_containers(&self) -> impl Future<Output = Result<Vec<Container>>> + Send;
+
+    /// One container; `NotFound` if it does not exist.
+    fn get_container(&self, name: &str) -> impl Future<Output = Result<Container>> + Send;
+
+    /// Creates a container; `AlreadyExists` if it exists.
+    fn create_container(&self, name: &str) -> impl Future<Output = Result<Container>> + Send;
+
+    /// Deletes an empty container; `NotEmpty` if it holds objects, `NotFound` if missing.
+    fn delete_container(&self, name: &str) -> impl Future<Output = Result<()>> + Send;
+
+    /// One page of the objects whose names start with `prefix`, in name order, after the
+    /// continuation `token` from the previous page. Most callers want
+    /// [`iterate_objects`](Self::iterate_objects) instead.
+    fn list_objects_page(
+        &self,
+        container: &str,
+        prefix: &str,
+        token: Option<&str>,
+        max: usize,
+    ) -> impl Future<Output = Result<Page<Object>>> + Send;
+
+    /// An object's metadata; `NotFound` if missing.
+    fn get_object(&self, container: &str, name: &str)
+    -> impl Future<Output = Result<Object>> + Send;
+
+    /// Stores `data` as `name`, replacing any object of that name.
+    fn upload_bytes(
+        &self,
+        container: &str,
+        name: &str,
+        data: Bytes,
+        opts: &UploadOptions,
+    ) -> impl Future<Output = Result<Object>> + Send;
+
+    /// Stores what `reader` yields until its end as `name`. The built-in drivers never
+    /// expose a partially written object: on error the previous object (if any) remains.
+    fn upload_reader<R: UploadReader>(
+        &self,
+        container: &str,
+        name: &str,
+        reader: R,
+        opts: &UploadOptions,
+    ) -> impl Future<Output = Result<Object>> + Send;
+
+    /// Opens a byte range of an object for reading; returns its metadata and a reader.
+    fn open_object_range(
+        &self,
+        container: &str,
+        name: &str,
+        range: ByteRange,
+    ) -> impl Future<Output = Result<(Object, ObjectReader)>> + Send;
+
+    /// Deletes an object. Deleting a missing object succeeds (so retries are harmless);
+    /// a missing container is `NotFound`.
+    fn delete_object(&self, container: &str, name: &str) -> impl Future<Output = Result<()>> + Send;
+
+    /// Lazily lists the objects whose names start with `prefix` (`""` for all), fetching
+    /// pages as they are consumed: an `Iterator` in blocking mode, a `Stream` in async mode.
+    fn iterate_objects<'a>(&'a self, container: &'a str, prefix: &'a str) -> Listing<'a, Object> {
+        rt::paginate(move |token: Option<String>| async move {
+            self.list_objects_page(container, prefix, token.as_deref(), DEFAULT_PAGE_SIZE)
+                .await
+        })
+    }
+
+    /// All objects whose names start with `prefix`, collected.
+    fn list_objects(
+        &self,
+        container: &str,
+        prefix: &str,
+    ) -> impl Future<Output = Result<Vec<Object>>> + Send {
+        async move {
+            let mut out = Vec::new();
+            let mut token: Option<String> = None;
+            loop {
+                let page = self
+                    .list_objects_page(container, prefix, token.as_deref(), DEFAULT_PAGE_SIZE)
+                    .await?;
+                out.extend(page.items);
+                match page.next_token {
+                    Some(t) if Some(&t) != token.as_ref() => token = Some(t),
+                    _ => return Ok(out),
+                }
+            }
+        }
+    }
+
+    /// Opens a whole object for reading; returns its metadata and a reader.
+    fn open_object(
+        &self,
+        container: &str,
+        name: &str,
+    ) -> impl Future<Output = Result<(Object, ObjectReader)>> + Send {
+        async move { self.open_object_range(container, name, ByteRange::ALL).await }
+    }
+
+    /// Downloads a whole object into memory, checking its size and MD5.
+    fn download_bytes(
+        &self,
+        container: &str,
+        name: &str,
+    ) -> impl Future<Output = Result<Bytes>> + Send {
+        async move {
+            let (object, mut reader) = self.open_object(container, name).await?;
+            let mut buf = Vec::with_capacity(object.size.min(64 << 20) as usize);
+            reader.read_to_end(&mut buf).await?;
+            verify_download(&object, buf.len() as u64, &md5_hex(&buf))?;
+            Ok(Bytes::from(buf))
+        }
+    }
+
+    /// Downloads a byte range of an object into memory (`2..10`, `100..`, `..`).
+    fn download_range(
+        &self,
+        container: &str,
+        name: &str,
+        range: impl Into<ByteRange> + Send,
+    ) -> impl Future<Output = Result<Bytes>> + Send {
+        async move {
+            let (_, mut reader) = self.open_object_range(container, name, range.into()).await?;
+            let mut buf = Vec::new();
+            reader.read_to_end(&mut buf).await?;
+            Ok(Bytes::from(buf))
+        }
+    }
+
+    /// Streams a whole object into `writer`, checking its size and MD5; returns its metadata.
+    fn download_to_writer<W: DownloadWriter>(
+        &self,
+        container: &str,
+        name: &str,
+        mut writer: W,
+    ) -> impl Future<Output = Result<Object>> + Send {
+        async move {
+            let (object, mut reader) = self.open_object(container, name).await?;
+            let (size, md5) = copy_hashing(&mut reader, &mut writer).await?;
+            writer.flush().await?;
+            verify_download(&object, size, &md5)?;
+            Ok(object)
+        }
+    }
+
+    /// Downloads an object to a file. The data goes to a temporary file beside `dest`,
+    /// checked, then renamed into place: on any failure the partial file is removed and an
+    /// existing `dest` is left untouched. Without `overwrite`, an existing `dest` is
+    /// `AlreadyExists`.
+    fn download_object(
+        &self,
+        container: &str,
+        name: &str,
+        dest: &Path,
+        overwrite: bool,
+    ) -> impl Future<Output = Result<Object>> + Send {
+        async move {
+            download_target::check(dest, overwrite)?;
+            let temp = TempFile(download_target::temp_beside(dest)?);
+            let file = rt::File::create(&temp.0).await?;
+            let object = self.download_to_writer(container, name, file).await?;
+            let (from, to) = (temp.disarm(), dest.to_path_buf());
+            rt::unblock(move || download_target::persist(&from, &to, overwrite)).await?;
+            Ok(object)
+        }
+    }
+
+    /// Uploads a local file as `name`.
+    fn upload_file(
+        &self,
+        container: &str,
+        name: &str,
+        path: &Path,
+        opts: &UploadOptions,
+    ) -> impl Future<Output = Result<Object>> + Send {
+        async move {
+            let file = rt::File::open(path).await?;
+            self.upload_reader(container, name, file, opts).await
+        }
+    }
+
+    /// Uploads many objects with at most `concurrency` transfers at once. Results come
+    /// back in input order; one failure does not stop the others.
+    fn upload_many(
+        &self,
+        container: &str,
+        items: Vec<(String, UploadSource)>,
+        opts: &UploadOptions,
+        concurrency: usize,
+    ) -> impl Future<Output = Vec<Result<Object>>> + Send {
+        async move {
+            rt::run_bounded(items, concurrency, |(name, source)| async move {
+                match source {
+                    UploadSource::Bytes(b) => self.upload_bytes(container, &name, b, opts).await,
+                    UploadSource::Path(p) => self.upload_file(container, &name, &p, opts).await,
+                }
+            })
+            .await
+        }
+    }
+
+    /// Downloads many objects to files (see [`download_object`](Self::download_object))
+    /// with at most `concurrency` transfers at once. Results come back in input order.
+    fn download_many(
+        &self,
+        container: &str,
+        items: Vec<(String, PathBuf)>,
+        overwrite: bool,
+        concurrency: usize,
+    ) -> impl Future<Output = Vec<Result<Object>>> + Send {
+        async move {
+            rt::run_bounded(items, concurrency, |(name, dest)| async move {
+                self.download_object(container, &name, &dest, overwrite).await
+            })
+            .await
+        }
+    }
+
+    /// Deletes many objects with at most `concurrency` requests at once. Results come back
+    /// in input order.
+    fn delete_many(
+        &self,
+        container: &str,
+        names: Vec<String>,
+        concurrency: usize,
+    ) -> impl Future<Output = Vec<Result<()>>> + Send {
+        async move {
+            rt::run_bounded(names, concurrency, |name| async move {
+                self.delete_object(container, &name).await
+            })
+            .await
+        }
+    }
+}
+
+/// Copies `reader` to `writer` to the end, returning the byte count and the MD5.
+#[maybe_async]
+pub(super) async fn copy_hashing<R, W>(reader: &mut R, writer: &mut W) -> Result<(u64, String)>
+where
+    R: UploadReader + ?Sized,
+    W: DownloadWriter + ?Sized,
+{
+    use md5::Digest;
+    let mut hasher = md5::Md5::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut total = 0u64;
+    loop {
+        let n = reader.read(&mut buf).await?;
+        if n == 0 {
+            return Ok((total, hex::encode(hasher.finalize())));
+        }
+        hasher.update(&buf[..n]);
+        writer.write_all(&buf[..n]).await?;
+        total += n as u64;
+    }
+}
+
+/// A temporary file removed on drop (also when an async download is cancelled) unless
+/// disarmed.
+pub(super) struct TempFile(pub(super) PathBuf);
+
+impl TempFile {
+    pub(super) fn disarm(self) -> PathBuf {
+        let path = self.0.clone();
+        std::mem::forget(self);
+        path
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        download_target::discard(&self.0);
+    }
+}

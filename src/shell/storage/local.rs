@@ -1,0 +1,183 @@
+use std::path::{Path, PathBuf};
+
+use bytes::Bytes;
+
+use super::driver::{TempFile, copy_hashing};
+use super::rt::{self, maybe_async};
+use super::{ByteRange, Container, Object, ObjectReader, Page, StorageDriver, UploadOptions};
+use super::UploadReader;
+use crate::error::Result;
+use crate::storage::local_fs::LocalRoot;
+use crate::storage::md5_hex;
+
+/// Object storage in a local directory: one sub-directory per container, objects at their
+/// names (`a/b.txt` is the file `<root>/<container>/a/b.txt`), metadata beside them under
+/// `<root>/.multicloud/`.
+///
+/// Writes go to a temporary file that is renamed into place when complete, so a crash
+/// never leaves a half-written object under its real name. Object names that could
+/// resolve outside the container (`..` segments, absolute paths, backslashes, NUL...) are
+/// `InvalidInput`, and symbolic links inside the root are never followed.
+///
+/// In async mode the file-system calls run on tokio's blocking pool (as `tokio::fs` does).
+///
+/// ```
+/// # #[cfg(feature = "blocking")] {
+/// use multicloud::blocking::storage::{Local, StorageDriver};
+/// let dir = tempfile::tempdir().unwrap();
+/// let store = Local::new(dir.path())?;
+/// store.create_container("photos")?;
+/// assert_eq!(store.list_containers()?.len(), 1);
+/// # }
+/// # Ok::<(), multicloud::Error>(())
+/// ```
+#[derive(Debug, Clone)]
+pub struct Local {
+    root: LocalRoot,
+}
+
+impl Local {
+    /// A store rooted at `root`, creating the directory if needed.
+    pub fn new(root: impl AsRef<Path>) -> Result<Self> {
+        let root = LocalRoot::open(root.as_ref(), true).map_err(|e| e.with_provider("local"))?;
+        Ok(Local { root })
+    }
+
+    /// The root directory (canonical).
+    pub fn root(&self) -> &Path {
+        self.root.path()
+    }
+
+    /// Runs blocking file-system work on a clone of the root.
+    #[maybe_async]
+    async fn with_root<T, F>(&self, f: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(LocalRoot) -> Result<T> + Send + 'static,
+    {
+        let root = self.root.clone();
+        rt::unblock(move || f(root))
+            .await
+            .map_err(|e| e.with_provider("local"))
+    }
+
+    /// Streams `reader` into a new temporary file; returns its path, size and MD5.
+    #[maybe_async]
+    async fn write_temp<R: UploadReader>(&self, mut reader: R) -> Result<(TempFile, u64, String)> {
+        let temp = TempFile(self.root.temp_path());
+        let mut file = rt::File::create(&temp.0).await?;
+        let (size, md5) = copy_hashing(&mut reader, &mut file).await?;
+        file.sync_all().await?;
+        Ok((temp, size, md5))
+    }
+}
+
+fn owned(s: &str) -> String {
+    s.to_owned()
+}
+
+#[maybe_async(AFIT)]
+impl StorageDriver for Local {
+    fn provider_name(&self) -> &'static str {
+        "local"
+    }
+
+    async fn list_containers(&self) -> Result<Vec<Container>> {
+        self.with_root(|r| r.list_containers()).await
+    }
+
+    async fn get_container(&self, name: &str) -> Result<Container> {
+        let name = owned(name);
+        self.with_root(move |r| r.container(&name)).await
+    }
+
+    async fn create_container(&self, name: &str) -> Result<Container> {
+        let name = owned(name);
+        self.with_root(move |r| r.create_container(&name)).await
+    }
+
+    async fn delete_container(&self, name: &str) -> Result<()> {
+        let name = owned(name);
+        self.with_root(move |r| r.delete_container(&name)).await
+    }
+
+    async fn list_objects_page(
+        &self,
+        container: &str,
+        prefix: &str,
+        token: Option<&str>,
+        max: usize,
+    ) -> Result<Page<Object>> {
+        let (c, p, t) = (owned(container), owned(prefix), token.map(owned));
+        self.with_root(move |r| r.list_page(&c, &p, t.as_deref(), max))
+            .await
+    }
+
+    async fn get_object(&self, container: &str, name: &str) -> Result<Object> {
+        let (c, n) = (owned(container), owned(name));
+        self.with_root(move |r| r.head(&c, &n)).await
+    }
+
+    async fn upload_bytes(
+        &self,
+        container: &str,
+        name: &str,
+        data: Bytes,
+        opts: &UploadOptions,
+    ) -> Result<Object> {
+        let (c, n, o) = (owned(container), owned(name), opts.clone());
+        self.with_root(move |r| {
+            r.check_upload(&c, &n, &o)?;
+            let temp = TempFile(r.temp_path());
+            std::fs::write(&temp.0, &data)?;
+            let md5 = md5_hex(&data);
+            r.commit(&c, &n, &temp.disarm(), data.len() as u64, md5, &o)
+        })
+        .await
+    }
+
+    async fn upload_reader<R: UploadReader>(
+        &self,
+        container: &str,
+        name: &str,
+        reader: R,
+        opts: &UploadOptions,
+    ) -> Result<Object> {
+        let (c, n, o) = (owned(container), owned(name), opts.clone());
+        // Refuse bad names and missing containers before consuming the reader.
+        {
+            let (c, n, o) = (c.clone(), n.clone(), o.clone());
+            self.with_root(move |r| r.check_upload(&c, &n, &o)).await?;
+        }
+        let (temp, size, md5) = self
+            .write_temp(reader)
+            .await
+            .map_err(|e| e.with_provider("local"))?;
+        let temp: PathBuf = temp.disarm();
+        self.with_root(move |r| r.commit(&c, &n, &temp, size, md5, &o))
+            .await
+    }
+
+    async fn open_object_range(
+        &self,
+        container: &str,
+        name: &str,
+        range: ByteRange,
+    ) -> Result<(Object, ObjectReader)> {
+        let (c, n) = (owned(container), owned(name));
+        let (path, object) = self.with_root(move |r| r.existing_object(&c, &n)).await?;
+        let (offset, len) = range
+            .resolve(object.size)
+            .map_err(|e| e.with_provider("local"))?;
+        let mut file = rt::File::open(&path).await?;
+        if offset > 0 {
+            rt::seek_to(&mut file, offset).await?;
+        }
+        Ok((object, rt::file_reader(file, len)))
+    }
+
+    async fn delete_object(&self, container: &str, name: &str) -> Result<()> {
+        let (c, n) = (owned(container), owned(name));
+        self.with_root(move |r| r.delete(&c, &n)).await
+    }
+}

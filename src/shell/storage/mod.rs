@@ -1,0 +1,20 @@
+//! Object storage: the [`StorageDriver`] trait, the built-in drivers and [`AnyStorage`].
+//!
+//! This file and its children are compiled twice, once per mode (see the crate docs).
+
+mod any;
+mod driver;
+mod local;
+mod memory;
+
+use super::rt;
+
+pub use super::rt::{DownloadWriter, Listing, ObjectReader, UploadReader};
+pub use crate::storage::{
+    ByteRange, Container, Object, Page, UploadOptions, UploadSource, DEFAULT_CONCURRENCY,
+    DEFAULT_PAGE_SIZE,
+};
+pub use any::AnyStorage;
+pub use driver::StorageDriver;
+pub use local::Local;
+pub use memory::Memory;

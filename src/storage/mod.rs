@@ -1,0 +1,306 @@
+//! The storage model shared by every driver and both modes: containers, objects, upload
+//! options, byte ranges, listing pages; and the pure parts of the built-in drivers.
+
+pub mod local_fs;
+pub mod memory_store;
+pub mod names;
+mod pager;
+
+pub use pager::Pager;
+
+use std::collections::BTreeMap;
+use std::time::SystemTime;
+
+use crate::error::{Error, Result};
+
+/// A container (bucket): a named namespace of objects.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Container {
+    /// The container's name.
+    pub name: String,
+    /// When it was created, where the provider says.
+    pub created: Option<SystemTime>,
+}
+
+impl Container {
+    /// A container with this name and no further details.
+    pub fn new(name: impl Into<String>) -> Self {
+        Container {
+            name: name.into(),
+            created: None,
+        }
+    }
+}
+
+/// An object's metadata: what `get_object` returns and listings yield.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Object {
+    /// The container holding it.
+    pub container: String,
+    /// Its full name (key), `/` included.
+    pub name: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// The provider's hash or ETag, unquoted. The built-in drivers give the content's MD5
+    /// in lowercase hex.
+    pub hash: Option<String>,
+    /// Its content type, where known.
+    pub content_type: Option<String>,
+    /// When it was last written.
+    pub last_modified: Option<SystemTime>,
+    /// User metadata (keys lowercase).
+    pub metadata: BTreeMap<String, String>,
+}
+
+impl Object {
+    /// An object with a name and size and nothing else known.
+    pub fn new(container: impl Into<String>, name: impl Into<String>, size: u64) -> Self {
+        Object {
+            container: container.into(),
+            name: name.into(),
+            size,
+            hash: None,
+            content_type: None,
+            last_modified: None,
+            metadata: BTreeMap::new(),
+        }
+    }
+}
+
+/// How to store an object: content type and user metadata.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct UploadOptions {
+    /// The content type to record (`application/octet-stream` when `None`).
+    pub content_type: Option<String>,
+    /// User metadata. Keys are ASCII letters, digits, `-` and `_`, stored lowercase; values are
+    /// printable ASCII (what every provider's headers can carry).
+    pub metadata: BTreeMap<String, String>,
+}
+
+impl UploadOptions {
+    /// Default options: no content type, no metadata.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Sets the content type.
+    pub fn content_type(mut self, content_type: impl Into<String>) -> Self {
+        self.content_type = Some(content_type.into());
+        self
+    }
+
+    /// Adds one user metadata entry.
+    pub fn metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
+        self.metadata.insert(key.into(), value.into());
+        self
+    }
+
+    /// Checks the options and returns them normalised (keys lowercase).
+    pub fn validated(&self) -> Result<UploadOptions> {
+        let mut metadata = BTreeMap::new();
+        for (k, v) in &self.metadata {
+            let key_ok = !k.is_empty()
+                && k.len() <= 128
+                && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+            if !key_ok {
+                return Err(Error::invalid(format!(
+                    "metadata key {k:?} must be 1-128 ASCII letters, digits, '-' or '_'"
+                )));
+            }
+            if v.len() > 2048 || !v.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+                return Err(Error::invalid(format!(
+                    "metadata value for {k:?} must be at most 2048 printable ASCII characters"
+                )));
+            }
+            metadata.insert(k.to_ascii_lowercase(), v.clone());
+        }
+        if let Some(ct) = &self.content_type {
+            if ct.is_empty() || ct.len() > 256 || !ct.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+                return Err(Error::invalid(format!("content type {ct:?} is not valid")));
+            }
+        }
+        Ok(UploadOptions {
+            content_type: self.content_type.clone(),
+            metadata,
+        })
+    }
+}
+
+/// A range of bytes of an object: `start..end` (end exclusive) or `start..` (to the end).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ByteRange {
+    /// The first byte.
+    pub start: u64,
+    /// One past the last byte, or `None` for "to the end".
+    pub end: Option<u64>,
+}
+
+impl ByteRange {
+    /// The whole object.
+    pub const ALL: ByteRange = ByteRange {
+        start: 0,
+        end: None,
+    };
+
+    /// Resolves the range against an object of `size` bytes into `(offset, length)`.
+    ///
+    /// An end past the object is clamped (as HTTP does); a start past the end of a non-empty
+    /// object, or an end before the start, is `InvalidInput`.
+    pub fn resolve(self, size: u64) -> Result<(u64, u64)> {
+        let end = self.end.unwrap_or(size).min(size);
+        if let Some(e) = self.end {
+            if e < self.start {
+                return Err(Error::invalid(format!(
+                    "byte range {}..{e} ends before it starts",
+                    self.start
+                )));
+            }
+        }
+        if self.start > size || (self.start == size && size > 0 && self.end != Some(self.start)) {
+            return Err(Error::invalid(format!(
+                "byte range starts at {} but the object has {size} bytes",
+                self.start
+            )));
+        }
+        Ok((self.start, end.saturating_sub(self.start)))
+    }
+}
+
+impl From<std::ops::Range<u64>> for ByteRange {
+    fn from(r: std::ops::Range<u64>) -> Self {
+        ByteRange {
+            start: r.start,
+            end: Some(r.end),
+        }
+    }
+}
+
+impl From<std::ops::RangeFrom<u64>> for ByteRange {
+    fn from(r: std::ops::RangeFrom<u64>) -> Self {
+        ByteRange {
+            start: r.start,
+            end: None,
+        }
+    }
+}
+
+impl From<std::ops::RangeFull> for ByteRange {
+    fn from(_: std::ops::RangeFull) -> Self {
+        ByteRange::ALL
+    }
+}
+
+/// One page of a listing and the token for the next, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Page<T> {
+    /// The items of this page.
+    pub items: Vec<T>,
+    /// Pass this to get the next page; `None` when this was the last.
+    pub next_token: Option<String>,
+}
+
+/// The page size listings ask for (S3's maximum).
+pub const DEFAULT_PAGE_SIZE: usize = 1000;
+
+/// The concurrency `upload_many`, `download_many` and `delete_many` use by default.
+pub const DEFAULT_CONCURRENCY: usize = 8;
+
+/// Where `upload_many` takes each object's content from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum UploadSource {
+    /// The bytes themselves.
+    Bytes(bytes::Bytes),
+    /// A local file, streamed.
+    Path(std::path::PathBuf),
+}
+
+impl From<bytes::Bytes> for UploadSource {
+    fn from(b: bytes::Bytes) -> Self {
+        UploadSource::Bytes(b)
+    }
+}
+
+impl From<Vec<u8>> for UploadSource {
+    fn from(b: Vec<u8>) -> Self {
+        UploadSource::Bytes(b.into())
+    }
+}
+
+impl From<std::path::PathBuf> for UploadSource {
+    fn from(p: std::path::PathBuf) -> Self {
+        UploadSource::Path(p)
+    }
+}
+
+/// Checks a complete download against the object's announced size and, when the hash is a
+/// plain MD5 (32 hex digits), against the MD5 of what arrived.
+pub fn verify_download(object: &Object, size: u64, md5: &str) -> Result<()> {
+    if size != object.size {
+        return Err(Error::new(
+            crate::ErrorKind::Integrity,
+            format!(
+                "object {:?}: received {size} bytes, expected {}",
+                object.name, object.size
+            ),
+        ));
+    }
+    if let Some(h) = &object.hash {
+        if h.len() == 32 && h.bytes().all(|b| b.is_ascii_hexdigit()) && !h.eq_ignore_ascii_case(md5) {
+            return Err(Error::new(
+                crate::ErrorKind::Integrity,
+                format!("object {:?}: MD5 {md5} does not match {h}", object.name),
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// Lowercase hex MD5 of `data`: the hash the built-in drivers report.
+pub fn md5_hex(data: &[u8]) -> String {
+    use md5::Digest;
+    hex::encode(md5::Md5::digest(data))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ranges_resolve_and_clamp() {
+        assert_eq!(ByteRange::ALL.resolve(10).unwrap(), (0, 10));
+        assert_eq!(ByteRange::from(2..5).resolve(10).unwrap(), (2, 3));
+        assert_eq!(ByteRange::from(2..50).resolve(10).unwrap(), (2, 8));
+        assert_eq!(ByteRange::from(4..).resolve(10).unwrap(), (4, 6));
+        assert_eq!(ByteRange::ALL.resolve(0).unwrap(), (0, 0));
+        assert_eq!(ByteRange::from(10..10).resolve(10).unwrap(), (10, 0));
+        assert!(ByteRange::from(11..).resolve(10).is_err());
+        assert!(ByteRange::from(10..).resolve(10).is_err());
+        #[allow(clippy::reversed_empty_ranges)]
+        let backwards = ByteRange::from(5..2);
+        assert!(backwards.resolve(10).is_err());
+    }
+
+    #[test]
+    fn upload_options_validate_and_lowercase() {
+        let o = UploadOptions::new()
+            .content_type("text/plain")
+            .metadata("Owner-ID", "42")
+            .validated()
+            .unwrap();
+        assert_eq!(o.metadata.get("owner-id").map(String::as_str), Some("42"));
+        for bad_key in ["", "a b", "ключ", "x\n"] {
+            assert!(UploadOptions::new().metadata(bad_key, "v").validated().is_err());
+        }
+        assert!(UploadOptions::new().metadata("k", "a\r\nX-Evil: 1").validated().is_err());
+        assert!(UploadOptions::new().content_type("text/plain\n").validated().is_err());
+    }
+
+    #[test]
+    fn md5_matches_known_value() {
+        assert_eq!(md5_hex(b""), "d41d8cd98f00b204e9800998ecf8427e");
+    }
+}
