@@ -1,0 +1,52 @@
+//! The storage conformance suite: written once (`storage_cases.rs`), compiled once per
+//! enabled mode, run against every built-in driver.
+
+mod common;
+
+#[cfg(feature = "blocking")]
+mod blocking {
+    #[allow(unused_imports)]
+    use std::io::{Read as ReadExt, Write as WriteExt};
+
+    use core::prelude::v1::test as mode_test;
+    use maybe_async::must_be_sync as maybe_async;
+    use multicloud::blocking as mc;
+    use std::sync::Barrier;
+
+    fn drain<T>(listing: mc::storage::Listing<'_, T>) -> Vec<multicloud::Result<T>> {
+        listing.collect()
+    }
+
+    fn spawn_and_join<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+        std::thread::spawn(f).join().expect("thread panicked")
+    }
+
+    include!("storage_cases.rs");
+}
+
+#[cfg(feature = "async")]
+mod asynchronous {
+    #[allow(unused_imports)]
+    use tokio::io::{AsyncReadExt as ReadExt, AsyncWriteExt as WriteExt};
+
+    use futures_util::StreamExt;
+    use maybe_async::must_be_async as maybe_async;
+    use multicloud::asynchronous as mc;
+    use tokio::sync::Barrier;
+    use tokio::test as mode_test;
+
+    async fn drain<T>(listing: mc::storage::Listing<'_, T>) -> Vec<multicloud::Result<T>> {
+        listing.collect().await
+    }
+
+    async fn spawn_and_join<T, F, Fut>(f: F) -> T
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = T> + Send + 'static,
+        T: Send + 'static,
+    {
+        tokio::spawn(f()).await.expect("task panicked")
+    }
+
+    include!("storage_cases.rs");
+}

@@ -1,0 +1,631 @@
+// The storage conformance cases. Included by `storage.rs` once per mode, inside a module
+// that provides `mc` (the mode module), `maybe_async`, `mode_test`, `drain`,
+// `spawn_and_join`, `Barrier` and the I/O extension traits.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use bytes::Bytes;
+use mc::storage::{AnyStorage, Local, Memory, StorageDriver, UploadOptions, UploadSource};
+use multicloud::ErrorKind;
+
+use super::common::{FailingReader, HOSTILE_NAMES, content, tree};
+
+fn md5(data: &[u8]) -> String {
+    multicloud::storage::md5_hex(data)
+}
+
+fn local_fixture() -> (Local, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let d = Local::new(dir.path().join("root")).unwrap();
+    (d, dir)
+}
+
+fn opts() -> UploadOptions {
+    UploadOptions::new()
+}
+
+/// Generates one test per (driver, case): `local::case` and `memory::case`.
+macro_rules! for_each_driver {
+    ($($case:ident),* $(,)?) => {
+        mod local {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                #[maybe_async]
+                #[mode_test]
+                async fn $case() {
+                    let (d, _dir) = local_fixture();
+                    super::$case(&d).await;
+                }
+            )*
+        }
+        mod memory {
+            #[allow(unused_imports)]
+            use super::*;
+            $(
+                #[maybe_async]
+                #[mode_test]
+                async fn $case() {
+                    super::$case(&Memory::new()).await;
+                }
+            )*
+        }
+    };
+}
+
+for_each_driver!(
+    container_lifecycle,
+    non_empty_container_is_not_empty,
+    upload_bytes_round_trip_with_metadata,
+    upload_reader_and_file_round_trip,
+    listing_pages_lazily_with_prefix,
+    listing_more_than_one_page,
+    byte_ranges,
+    download_to_path_is_atomic_and_respects_overwrite,
+    delete_object_semantics,
+    many_helpers_keep_order_and_report_each_failure,
+    failed_upload_leaves_previous_object,
+    missing_container_is_not_found_everywhere,
+    driver_is_send_and_spawnable,
+);
+
+#[maybe_async]
+async fn container_lifecycle<D: StorageDriver>(d: &D) {
+    let got_77 = d.list_containers().await;
+    assert!(got_77.unwrap().is_empty());
+    let c = d.create_container("alpha").await.unwrap();
+    assert_eq!(c.name, "alpha");
+    d.create_container("beta").await.unwrap();
+    let names: Vec<_> = d
+        .list_containers()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    assert_eq!(names, ["alpha", "beta"]);
+    let got_89 = d.get_container("alpha").await;
+    assert_eq!(got_89.unwrap().name, "alpha");
+    let again = d.create_container("alpha").await.unwrap_err();
+    assert_eq!(again.kind(), ErrorKind::AlreadyExists, "{again}");
+    d.delete_container("alpha").await.unwrap();
+    let gone = d.get_container("alpha").await.unwrap_err();
+    assert_eq!(gone.kind(), ErrorKind::NotFound, "{gone}");
+    let twice = d.delete_container("alpha").await.unwrap_err();
+    assert_eq!(twice.kind(), ErrorKind::NotFound);
+    for bad in ["", "../x", ".hidden", "a/b", "sp ace"] {
+        let e = d.create_container(bad).await.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{bad:?}: {e}");
+    }
+}
+
+#[maybe_async]
+async fn non_empty_container_is_not_empty<D: StorageDriver>(d: &D) {
+    d.create_container("c").await.unwrap();
+    d.upload_bytes("c", "deep/down/x", Bytes::from_static(b"1"), &opts())
+        .await
+        .unwrap();
+    let e = d.delete_container("c").await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotEmpty, "{e}");
+    let got_111 = d.download_bytes("c", "deep/down/x").await;
+    assert_eq!(got_111.unwrap(), "1");
+    d.delete_object("c", "deep/down/x").await.unwrap();
+    d.delete_container("c").await.unwrap();
+    let got_114 = d.list_containers().await;
+    assert!(got_114.unwrap().is_empty());
+}
+
+#[maybe_async]
+async fn upload_bytes_round_trip_with_metadata<D: StorageDriver>(d: &D) {
+    d.create_container("c").await.unwrap();
+    let data = content(1, 10_000);
+    let o = UploadOptions::new()
+        .content_type("text/csv")
+        .metadata("Owner", "ana")
+        .metadata("run-id", "42");
+    let put = d
+        .upload_bytes("c", "reports/ünï cødé.csv", data.clone().into(), &o)
+        .await
+        .unwrap();
+    assert_eq!(put.size, 10_000);
+    assert_eq!(put.hash.as_deref(), Some(md5(&data).as_str()));
+    let head = d.get_object("c", "reports/ünï cødé.csv").await.unwrap();
+    assert_eq!(head.name, "reports/ünï cødé.csv");
+    assert_eq!(head.container, "c");
+    assert_eq!(head.size, 10_000);
+    assert_eq!(head.hash, put.hash);
+    assert_eq!(head.content_type.as_deref(), Some("text/csv"));
+    let expected: BTreeMap<String, String> = [("owner", "ana"), ("run-id", "42")]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect();
+    assert_eq!(head.metadata, expected);
+    assert!(head.last_modified.is_some());
+    let got = d.download_bytes("c", "reports/ünï cødé.csv").await.unwrap();
+    assert_eq!(&got[..], &data[..]);
+
+    // Replacing keeps one object with the new content and metadata.
+    d.upload_bytes("c", "reports/ünï cødé.csv", Bytes::from_static(b"v2"), &opts())
+        .await
+        .unwrap();
+    let head = d.get_object("c", "reports/ünï cødé.csv").await.unwrap();
+    assert_eq!(head.size, 2);
+    assert!(head.metadata.is_empty());
+    assert_eq!(
+        head.content_type.as_deref(),
+        Some("application/octet-stream")
+    );
+
+    let bad = UploadOptions::new().metadata("x", "line\r\nInjected: 1");
+    let e = d
+        .upload_bytes("c", "m", Bytes::from_static(b"x"), &bad)
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+}
+
+#[maybe_async]
+async fn upload_reader_and_file_round_trip<D: StorageDriver>(d: &D) {
+    d.create_container("c").await.unwrap();
+    let data = content(2, 300_000);
+    let put = d
+        .upload_reader("c", "from-reader", std::io::Cursor::new(data.clone()), &opts())
+        .await
+        .unwrap();
+    assert_eq!(put.size, 300_000);
+    assert_eq!(put.hash.as_deref(), Some(md5(&data).as_str()));
+
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src.bin");
+    std::fs::write(&src, &data).unwrap();
+    d.upload_file("c", "from-file", &src, &opts()).await.unwrap();
+
+    let (meta, mut reader) = d.open_object("c", "from-file").await.unwrap();
+    assert_eq!(meta.size, 300_000);
+    let mut back = Vec::new();
+    reader.read_to_end(&mut back).await.unwrap();
+    assert_eq!(back, data);
+
+    let mut sink = Vec::new();
+    let o = d
+        .download_to_writer("c", "from-reader", &mut sink)
+        .await
+        .unwrap();
+    assert_eq!(o.size, 300_000);
+    assert_eq!(sink, data);
+
+    let missing = d
+        .upload_file("c", "x", &dir.path().join("nope"), &opts())
+        .await
+        .unwrap_err();
+    assert_eq!(missing.kind(), ErrorKind::NotFound);
+}
+
+#[maybe_async]
+async fn listing_pages_lazily_with_prefix<D: StorageDriver>(d: &D) {
+    d.create_container("c").await.unwrap();
+    for name in ["a/1", "a/2", "a/3", "a/sub/4", "ab", "b/1", "a0"] {
+        d.upload_bytes("c", name, Bytes::from(name.to_owned()), &opts())
+            .await
+            .unwrap();
+    }
+    let p1 = d.list_objects_page("c", "a/", None, 2).await.unwrap();
+    let names: Vec<_> = p1.items.iter().map(|o| o.name.as_str()).collect();
+    assert_eq!(names, ["a/1", "a/2"]);
+    let token = p1.next_token.clone().expect("more pages");
+    let p2 = d.list_objects_page("c", "a/", Some(&token), 2).await.unwrap();
+    let names: Vec<_> = p2.items.iter().map(|o| o.name.as_str()).collect();
+    assert_eq!(names, ["a/3", "a/sub/4"]);
+    assert_eq!(p2.next_token, None);
+
+    let all: Vec<String> = drain(d.iterate_objects("c", "a"))
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().name)
+        .collect();
+    assert_eq!(all, ["a/1", "a/2", "a/3", "a/sub/4", "a0", "ab"]);
+    let listed = d.list_objects("c", "").await.unwrap();
+    assert_eq!(listed.len(), 7);
+    assert!(listed.iter().all(|o| o.size == o.name.len() as u64));
+    let got_229 = d.list_objects("c", "zzz").await;
+    assert!(got_229.unwrap().is_empty());
+    let got_230 = d.list_objects("c", "a/nope/").await;
+    assert!(got_230.unwrap().is_empty());
+
+    let missing: Vec<_> = drain(d.iterate_objects("nope", "")).await;
+    assert_eq!(missing.len(), 1);
+    assert_eq!(missing[0].as_ref().unwrap_err().kind(), ErrorKind::NotFound);
+}
+
+#[maybe_async]
+async fn listing_more_than_one_page<D: StorageDriver>(d: &D) {
+    d.create_container("c").await.unwrap();
+    let items: Vec<(String, UploadSource)> = (0..1234)
+        .map(|i| (format!("k/{i:05}"), UploadSource::from(vec![b'x'; i % 7])))
+        .collect();
+    let results = d.upload_many("c", items, &opts(), 8).await;
+    assert!(results.iter().all(|r| r.is_ok()));
+    let names: Vec<String> = drain(d.iterate_objects("c", "k/"))
+        .await
+        .into_iter()
+        .map(|r| r.unwrap().name)
+        .collect();
+    assert_eq!(names.len(), 1234);
+    assert!(names.windows(2).all(|w| w[0] < w[1]), "sorted and unique");
+    assert_eq!(names[1233], "k/01233");
+}
+
+#[maybe_async]
+async fn byte_ranges<D: StorageDriver>(d: &D) {
+    d.create_container("c").await.unwrap();
+    d.upload_bytes("c", "r", Bytes::from_static(b"0123456789"), &opts())
+        .await
+        .unwrap();
+    let got_261 = d.download_range("c", "r", 2..5).await;
+    assert_eq!(got_261.unwrap(), "234");
+    let got_262 = d.download_range("c", "r", 7..).await;
+    assert_eq!(got_262.unwrap(), "789");
+    let got_263 = d.download_range("c", "r", 8..100).await;
+    assert_eq!(got_263.unwrap(), "89");
+    let got_264 = d.download_range("c", "r", ..).await;
+    assert_eq!(got_264.unwrap(), "0123456789");
+    let e = d.download_range("c", "r", 10..).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    let e = d.download_range("c", "nope", 0..1).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
+
+    d.upload_bytes("c", "empty", Bytes::new(), &opts())
+        .await
+        .unwrap();
+    let got_273 = d.download_bytes("c", "empty").await;
+    assert_eq!(got_273.unwrap(), "");
+    let got_274 = d.get_object("c", "empty").await;
+    assert_eq!(got_274.unwrap().size, 0);
+}
+
+#[maybe_async]
+async fn download_to_path_is_atomic_and_respects_overwrite<D: StorageDriver>(d: &D) {
+    d.create_container("c").await.unwrap();
+    let data = content(3, 100_000);
+    d.upload_bytes("c", "o", data.clone().into(), &opts())
+        .await
+        .unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("out.bin");
+
+    let o = d.download_object("c", "o", &dest, false).await.unwrap();
+    assert_eq!(o.size, 100_000);
+    assert_eq!(std::fs::read(&dest).unwrap(), data);
+
+    // No overwrite: the existing file stays as it was.
+    std::fs::write(&dest, b"precious").unwrap();
+    let e = d.download_object("c", "o", &dest, false).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::AlreadyExists);
+    assert_eq!(std::fs::read(&dest).unwrap(), b"precious");
+
+    // A failed download (missing object) leaves the existing file and no partial file.
+    let e = d.download_object("c", "missing", &dest, true).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound);
+    assert_eq!(std::fs::read(&dest).unwrap(), b"precious");
+    assert_eq!(tree(dir.path()), [Path::new("out.bin")]);
+
+    // Overwrite replaces.
+    d.download_object("c", "o", &dest, true).await.unwrap();
+    assert_eq!(std::fs::read(&dest).unwrap(), data);
+    assert_eq!(tree(dir.path()), [Path::new("out.bin")]);
+
+    // A destination in a missing directory fails cleanly.
+    let e = d
+        .download_object("c", "o", &dir.path().join("no/such/dir/x"), true)
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound);
+}
+
+#[maybe_async]
+async fn delete_object_semantics<D: StorageDriver>(d: &D) {
+    d.create_container("c").await.unwrap();
+    d.upload_bytes("c", "x/y/z", Bytes::from_static(b"1"), &opts())
+        .await
+        .unwrap();
+    d.upload_bytes("c", "x/keep", Bytes::from_static(b"2"), &opts())
+        .await
+        .unwrap();
+    d.delete_object("c", "x/y/z").await.unwrap();
+    let e = d.get_object("c", "x/y/z").await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound);
+    // Deleting again is harmless; the neighbour is untouched.
+    d.delete_object("c", "x/y/z").await.unwrap();
+    let got_330 = d.download_bytes("c", "x/keep").await;
+    assert_eq!(got_330.unwrap(), "2");
+    let names: Vec<_> = d
+        .list_objects("c", "")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|o| o.name)
+        .collect();
+    assert_eq!(names, ["x/keep"]);
+    let e = d.delete_object("nope", "x").await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound);
+}
+
+#[maybe_async]
+async fn many_helpers_keep_order_and_report_each_failure<D: StorageDriver>(d: &D) {
+    d.create_container("c").await.unwrap();
+    let data: Vec<Vec<u8>> = (0..50).map(|i| content(i, 1000 + i as usize)).collect();
+    let mut items: Vec<(String, UploadSource)> = data
+        .iter()
+        .enumerate()
+        .map(|(i, b)| (format!("obj-{i:02}"), UploadSource::from(b.clone())))
+        .collect();
+    items.insert(10, ("".to_owned(), UploadSource::from(vec![1])));
+    let results = d.upload_many("c", items, &opts(), 4).await;
+    assert_eq!(results.len(), 51);
+    assert_eq!(
+        results[10].as_ref().unwrap_err().kind(),
+        ErrorKind::InvalidInput
+    );
+    for (i, r) in results.iter().enumerate().filter(|(i, _)| *i != 10) {
+        let idx = if i < 10 { i } else { i - 1 };
+        assert_eq!(r.as_ref().unwrap().name, format!("obj-{idx:02}"));
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let targets: Vec<(String, std::path::PathBuf)> = (0..50)
+        .map(|i| (format!("obj-{i:02}"), dir.path().join(format!("{i}.bin"))))
+        .chain(std::iter::once(("missing".to_owned(), dir.path().join("m"))))
+        .collect();
+    let results = d.download_many("c", targets, false, 6).await;
+    assert_eq!(results[50].as_ref().unwrap_err().kind(), ErrorKind::NotFound);
+    for (i, expected) in data.iter().enumerate() {
+        assert_eq!(results[i].as_ref().unwrap().size, expected.len() as u64);
+        let got = std::fs::read(dir.path().join(format!("{i}.bin"))).unwrap();
+        assert_eq!(&got, expected);
+    }
+    assert_eq!(tree(dir.path()).len(), 50, "no partial file for the failure");
+
+    let names: Vec<String> = (0..50).map(|i| format!("obj-{i:02}")).collect();
+    let results = d.delete_many("c", names, 5).await;
+    assert!(results.iter().all(|r| r.is_ok()));
+    let got_381 = d.list_objects("c", "").await;
+    assert!(got_381.unwrap().is_empty());
+}
+
+#[maybe_async]
+async fn failed_upload_leaves_previous_object<D: StorageDriver>(d: &D) {
+    d.create_container("c").await.unwrap();
+    d.upload_bytes("c", "doc", Bytes::from_static(b"version 1"), &opts())
+        .await
+        .unwrap();
+    let e = d
+        .upload_reader("c", "doc", FailingReader::new(&content(4, 5000)), &opts())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Io, "{e}");
+    let got_395 = d.download_bytes("c", "doc").await;
+    assert_eq!(got_395.unwrap(), "version 1");
+    let e = d
+        .upload_reader("c", "new", FailingReader::new(b"abc"), &opts())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Io);
+    let got_402 = d.get_object("c", "new").await;
+    assert_eq!(
+        got_402.unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
+    let got_405 = d.list_objects("c", "").await;
+    assert_eq!(got_405.unwrap().len(), 1);
+}
+
+#[maybe_async]
+async fn missing_container_is_not_found_everywhere<D: StorageDriver>(d: &D) {
+    fn kind<T>(r: multicloud::Result<T>) -> ErrorKind {
+        r.map(drop).unwrap_err().kind()
+    }
+    let got_411 = d.get_object("nope", "x").await;
+    assert_eq!(kind(got_411), ErrorKind::NotFound);
+    let got_412 = d.download_bytes("nope", "x").await;
+    assert_eq!(kind(got_412), ErrorKind::NotFound);
+    let got_414 = d.upload_bytes("nope", "x", Bytes::new(), &opts()).await;
+    assert_eq!(
+        kind(got_414),
+        ErrorKind::NotFound
+    );
+    let got_418 = d.upload_reader("nope", "x", std::io::Cursor::new(vec![1]), &opts()).await;
+    assert_eq!(
+        kind(got_418),
+        ErrorKind::NotFound
+    );
+    let got_421 = d.list_objects("nope", "").await;
+    assert_eq!(kind(got_421), ErrorKind::NotFound);
+}
+
+#[maybe_async]
+async fn driver_is_send_and_spawnable<D: StorageDriver>(d: &D) {
+    d.create_container("c").await.unwrap();
+    let clone = d.clone();
+    let stored = spawn_and_join(move || async move {
+        clone
+            .upload_bytes("c", "from-elsewhere", Bytes::from_static(b"hi"), &UploadOptions::new())
+            .await
+    })
+    .await
+    .unwrap();
+    assert_eq!(stored.size, 2);
+    // The clone shares the original's storage.
+    let got_437 = d.download_bytes("c", "from-elsewhere").await;
+    assert_eq!(got_437.unwrap(), "hi");
+}
+
+// ---- Local-only: the file system must never be escaped. ----
+
+#[maybe_async]
+#[mode_test]
+async fn local_refuses_hostile_names_and_never_writes_outside() {
+    let outer = tempfile::tempdir().unwrap();
+    let root = outer.path().join("root");
+    let d = Local::new(&root).unwrap();
+    d.create_container("c").await.unwrap();
+    std::fs::write(outer.path().join("outside.txt"), b"keep").unwrap();
+    let before_outer = tree(outer.path());
+    assert!(HOSTILE_NAMES.len() >= 20);
+    for name in HOSTILE_NAMES {
+        let data = Bytes::from_static(b"evil");
+        let checks = [
+            d.upload_bytes("c", name, data.clone(), &opts()).await.map(drop),
+            d.upload_reader("c", name, std::io::Cursor::new(vec![1]), &opts())
+                .await
+                .map(drop),
+            d.get_object("c", name).await.map(drop),
+            d.download_bytes("c", name).await.map(drop),
+            d.delete_object("c", name).await.map(drop),
+        ];
+        for (i, r) in checks.into_iter().enumerate() {
+            let e = r.expect_err(&format!("{name:?} accepted by operation {i}"));
+            assert_eq!(e.kind(), ErrorKind::InvalidInput, "{name:?} op {i}: {e}");
+        }
+    }
+    assert_eq!(tree(outer.path()), before_outer, "nothing new anywhere");
+    assert_eq!(std::fs::read(outer.path().join("outside.txt")).unwrap(), b"keep");
+    // The same names are only data to the memory driver, and never touch the disk.
+    let m = Memory::new();
+    m.create_container("c").await.unwrap();
+    m.upload_bytes("c", "../../etc/passwd", Bytes::from_static(b"x"), &opts())
+        .await
+        .unwrap();
+    let got_476 = m.download_bytes("c", "../../etc/passwd").await;
+    assert_eq!(got_476.unwrap(), "x");
+}
+
+#[maybe_async]
+#[mode_test]
+async fn local_never_follows_symlinks() {
+    let outer = tempfile::tempdir().unwrap();
+    let secret_dir = outer.path().join("secret");
+    std::fs::create_dir(&secret_dir).unwrap();
+    std::fs::write(secret_dir.join("key"), b"top secret").unwrap();
+    let root = outer.path().join("root");
+    let d = Local::new(&root).unwrap();
+    d.create_container("c").await.unwrap();
+    let c = root.join("c");
+    std::os::unix::fs::symlink(&secret_dir, c.join("dirlink")).unwrap();
+    std::os::unix::fs::symlink(secret_dir.join("key"), c.join("filelink")).unwrap();
+    std::os::unix::fs::symlink(&secret_dir, root.join("linked-container")).unwrap();
+
+    for name in ["dirlink/key", "filelink", "dirlink/new"] {
+        let e = d.download_bytes("c", name).await.unwrap_err();
+        assert!(
+            matches!(e.kind(), ErrorKind::InvalidInput | ErrorKind::NotFound),
+            "{name}: {e}"
+        );
+        let got_500 = d.get_object("c", name).await;
+        assert!(got_500.is_err());
+        let got_501 = d.delete_object("c", name).await;
+        assert!(got_501.is_err());
+    }
+    let e = d
+        .upload_bytes("c", "dirlink/planted", Bytes::from_static(b"x"), &opts())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    let got_508 = d.list_objects("c", "").await;
+    assert!(got_508.unwrap().is_empty());
+    let e = d.list_objects("linked-container", "").await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+    let names: Vec<_> = d
+        .list_containers()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    assert_eq!(names, ["c"]);
+    assert_eq!(
+        tree(&secret_dir),
+        [Path::new("key")],
+        "nothing written through a link"
+    );
+    assert_eq!(std::fs::read(secret_dir.join("key")).unwrap(), b"top secret");
+}
+
+#[maybe_async]
+#[mode_test]
+async fn local_persists_metadata_across_instances_and_cleans_temp_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = Local::new(dir.path()).unwrap();
+    d.create_container("c").await.unwrap();
+    let o = UploadOptions::new().content_type("image/png").metadata("k", "v");
+    d.upload_bytes("c", "p.png", Bytes::from_static(b"png"), &o)
+        .await
+        .unwrap();
+    let _ = d
+        .upload_reader("c", "broken", FailingReader::new(b"partial"), &opts())
+        .await;
+    let again = Local::new(dir.path()).unwrap();
+    let head = again.get_object("c", "p.png").await.unwrap();
+    assert_eq!(head.content_type.as_deref(), Some("image/png"));
+    assert_eq!(head.metadata.get("k").map(String::as_str), Some("v"));
+    assert!(
+        tree(&dir.path().join(".multicloud/tmp")).is_empty(),
+        "no temporary file left behind"
+    );
+    // A file placed by hand is an object too, hashed on demand.
+    std::fs::write(dir.path().join("c/by-hand.txt"), b"hello").unwrap();
+    let head = again.get_object("c", "by-hand.txt").await.unwrap();
+    assert_eq!(head.hash.as_deref(), Some(md5(b"hello").as_str()));
+}
+
+#[maybe_async]
+#[mode_test]
+async fn any_storage_from_url_delegates() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("file://{}?container=box", dir.path().display());
+    let (d, loc) = AnyStorage::from_url(&url).unwrap();
+    assert_eq!(d.provider_name(), "local");
+    assert_eq!(loc.container.as_deref(), Some("box"));
+    d.create_container("box").await.unwrap();
+    d.upload_bytes("box", "x", Bytes::from_static(b"1"), &opts())
+        .await
+        .unwrap();
+    assert!(dir.path().join("box/x").is_file());
+
+    let (m, _) = AnyStorage::from_url("memory://").unwrap();
+    assert_eq!(m.provider(), multicloud::Provider::Memory);
+    m.create_container("c").await.unwrap();
+    let got_571 = m.list_containers().await;
+    assert_eq!(got_571.unwrap().len(), 1);
+
+    let e = AnyStorage::from_url("s3://bucket").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unsupported);
+    let e = AnyStorage::from_url("gopher://x").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput);
+}
+
+#[maybe_async]
+#[mode_test]
+async fn run_bounded_holds_the_limit_exactly() {
+    let limit = 4;
+    let in_flight = Arc::new(AtomicUsize::new(0));
+    let peak = Arc::new(AtomicUsize::new(0));
+    // Each wave of `limit` tasks meets at the barrier: it can only open if `limit` tasks
+    // run at once, and the peak counter shows no more ever did.
+    let barrier = Barrier::new(limit);
+    let results = mc::run_bounded((0..16).collect::<Vec<usize>>(), limit, |i| {
+        let (in_flight, peak, barrier) = (&in_flight, &peak, &barrier);
+        async move {
+            let now = in_flight.fetch_add(1, Ordering::SeqCst) + 1;
+            peak.fetch_max(now, Ordering::SeqCst);
+            barrier.wait().await;
+            in_flight.fetch_sub(1, Ordering::SeqCst);
+            i * 10
+        }
+    })
+    .await;
+    assert_eq!(peak.load(Ordering::SeqCst), limit);
+    assert_eq!(results, (0..16).map(|i| i * 10).collect::<Vec<_>>());
+}
