@@ -4,6 +4,7 @@
 
 pub mod credentials;
 pub mod error;
+pub mod http;
 pub mod registry;
 pub mod retry;
 pub mod storage;

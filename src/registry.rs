@@ -37,7 +37,10 @@ impl Provider {
     pub fn not_built_yet(self) -> Error {
         Error::new(
             ErrorKind::Unsupported,
-            format!("the {} driver is not available in this version", self.as_str()),
+            format!(
+                "the {} driver is not available in this version",
+                self.as_str()
+            ),
         )
     }
 
@@ -113,7 +116,10 @@ impl Location {
     }
 
     fn parse_file(url: &str, parsed: &url::Url) -> Result<Self> {
-        if parsed.host_str().is_some_and(|h| !h.is_empty() && h != "localhost") {
+        if parsed
+            .host_str()
+            .is_some_and(|h| !h.is_empty() && h != "localhost")
+        {
             return Err(Error::invalid(format!(
                 "{url:?} names a remote host; file URLs must be file:///absolute/path"
             )));
@@ -156,7 +162,10 @@ mod tests {
         assert_eq!(l.prefix, "2026/");
 
         let m = Location::parse("memory://").unwrap();
-        assert_eq!((m.provider, m.container, m.prefix.as_str()), (Provider::Memory, None, ""));
+        assert_eq!(
+            (m.provider, m.container, m.prefix.as_str()),
+            (Provider::Memory, None, "")
+        );
 
         let s = Location::parse("s3://bucket/a/b%20c").unwrap();
         assert_eq!(s.provider, Provider::S3);
@@ -166,7 +175,13 @@ mod tests {
 
     #[test]
     fn refuses_bad_urls() {
-        for bad in ["ftp://x", "not a url", "file://remote/x", "file:///x?evil=1", "/plain/path"] {
+        for bad in [
+            "ftp://x",
+            "not a url",
+            "file://remote/x",
+            "file:///x?evil=1",
+            "/plain/path",
+        ] {
             let e = Location::parse(bad).unwrap_err();
             assert_eq!(e.kind(), ErrorKind::InvalidInput, "{bad}: {e}");
         }

@@ -200,7 +200,10 @@ mod tests {
     #[test]
     fn non_idempotent_requests_retry_only_when_surely_unprocessed() {
         let p = RetryPolicy::default();
-        assert_eq!(p.decide(1, status(500), false, MS(0), 0.5), Decision::GiveUp);
+        assert_eq!(
+            p.decide(1, status(500), false, MS(0), 0.5),
+            Decision::GiveUp
+        );
         assert_eq!(
             p.decide(1, Outcome::Interrupted, false, MS(0), 0.5),
             Decision::GiveUp
@@ -270,10 +273,7 @@ mod tests {
     #[test]
     fn retry_after_parses_seconds_and_dates() {
         let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_445_412_480);
-        assert_eq!(
-            parse_retry_after(" 7 ", now),
-            Some(Duration::from_secs(7))
-        );
+        assert_eq!(parse_retry_after(" 7 ", now), Some(Duration::from_secs(7)));
         assert_eq!(
             parse_retry_after("Wed, 21 Oct 2015 07:28:10 GMT", now),
             Some(Duration::from_secs(10))

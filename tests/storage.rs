@@ -1,4 +1,4 @@
-//! The storage conformance suite: written once (`storage_cases.rs`), compiled once per
+//! The storage conformance suite: written once (`cases/storage.rs`), compiled once per
 //! enabled mode, run against every built-in driver.
 
 mod common;
@@ -21,7 +21,7 @@ mod blocking {
         std::thread::spawn(f).join().expect("thread panicked")
     }
 
-    include!("storage_cases.rs");
+    include!("cases/storage.rs");
 }
 
 #[cfg(feature = "async")]
@@ -48,5 +48,5 @@ mod asynchronous {
         tokio::spawn(f()).await.expect("task panicked")
     }
 
-    include!("storage_cases.rs");
+    include!("cases/storage.rs");
 }

@@ -5,6 +5,7 @@
 //! bodies are `tokio::io::AsyncRead`/`AsyncWrite`, and [`run_bounded`] runs futures with
 //! `buffer_unordered`.
 
+mod raw_http;
 mod rt;
 
 pub use rt::run_bounded;
@@ -12,3 +13,7 @@ pub use rt::run_bounded;
 #[path = "../shell/storage/mod.rs"]
 #[allow(clippy::duplicate_mod)]
 pub mod storage;
+
+#[path = "../shell/http.rs"]
+#[allow(clippy::duplicate_mod)]
+pub mod http;

@@ -42,6 +42,16 @@ where
     })?
 }
 
+pub(crate) use super::raw_http::RawClient;
+
+/// Runs the future `f` makes inside `span`.
+pub(crate) fn in_span<Fut: Future>(
+    span: tracing::Span,
+    f: impl FnOnce() -> Fut,
+) -> tracing::instrument::Instrumented<Fut> {
+    tracing::Instrument::instrument(f(), span)
+}
+
 /// Waits, for retry backoff.
 pub(crate) async fn sleep(d: Duration) {
     tokio::time::sleep(d).await

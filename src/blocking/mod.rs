@@ -4,9 +4,13 @@
 //! The API is the async mode's, item for item, without `.await`: listings are `Iterator`s,
 //! bodies are `std::io::Read`/`Write`, and [`run_bounded`] runs work on scoped threads.
 
+mod raw_http;
 mod rt;
 
 pub use rt::run_bounded;
 
 #[path = "../shell/storage/mod.rs"]
 pub mod storage;
+
+#[path = "../shell/http.rs"]
+pub mod http;

@@ -39,6 +39,13 @@ where
     f()
 }
 
+pub(crate) use super::raw_http::RawClient;
+
+/// Runs `f` inside `span`.
+pub(crate) fn in_span<T>(span: tracing::Span, f: impl FnOnce() -> T) -> T {
+    span.in_scope(f)
+}
+
 /// Waits, for retry backoff.
 pub(crate) fn sleep(d: Duration) {
     std::thread::sleep(d)

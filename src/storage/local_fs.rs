@@ -48,7 +48,10 @@ impl LocalRoot {
         }
         let root = fs::canonicalize(root).map_err(|e| io_context(e, "open root", root))?;
         if !root.is_dir() {
-            return Err(Error::invalid(format!("{} is not a directory", root.display())));
+            return Err(Error::invalid(format!(
+                "{} is not a directory",
+                root.display()
+            )));
         }
         fs::create_dir_all(root.join(RESERVED).join("tmp"))?;
         fs::create_dir_all(root.join(RESERVED).join("meta"))?;
@@ -132,10 +135,18 @@ impl LocalRoot {
         let start_dir = match names::object_relative_path(start.trim_end_matches('/')) {
             Ok(rel) if !start.is_empty() => dir.join(rel),
             _ if start.is_empty() => dir.clone(),
-            _ => return Ok(Page { items: vec![], next_token: None }),
+            _ => {
+                return Ok(Page {
+                    items: vec![],
+                    next_token: None,
+                });
+            }
         };
         if !start.is_empty() && !is_real_dir(&dir, start.trim_end_matches('/'))? {
-            return Ok(Page { items: vec![], next_token: None });
+            return Ok(Page {
+                items: vec![],
+                next_token: None,
+            });
         }
         let mut found: Vec<(String, fs::Metadata)> = walk(&start_dir, start)?
             .into_iter()
@@ -149,7 +160,11 @@ impl LocalRoot {
             .into_iter()
             .map(|(n, md)| self.object_from(container, &n, &md, false))
             .collect::<Result<Vec<_>>>()?;
-        let next_token = if more { items.last().map(|o| o.name.clone()) } else { None };
+        let next_token = if more {
+            items.last().map(|o| o.name.clone())
+        } else {
+            None
+        };
         Ok(Page { items, next_token })
     }
 
@@ -242,7 +257,10 @@ impl LocalRoot {
         let meta_dir = self.meta_dir(container);
         fs::create_dir_all(&meta_dir)?;
         let meta_tmp = self.temp_path();
-        fs::write(&meta_tmp, serde_json::to_vec(&sidecar).expect("sidecar serialises"))?;
+        fs::write(
+            &meta_tmp,
+            serde_json::to_vec(&sidecar).expect("sidecar serialises"),
+        )?;
         fs::rename(&meta_tmp, meta_dir.join(meta_file_name(name)))?;
         fs::rename(temp, &target)?;
         let md = fs::symlink_metadata(&target)?;
@@ -297,7 +315,10 @@ impl LocalRoot {
     /// Creates the parent directories of `rel` one by one, refusing symlinks and files.
     fn prepare_parents(&self, dir: &Path, rel: &Path, name: &str) -> Result<()> {
         let mut current = dir.to_path_buf();
-        let parents: Vec<_> = rel.parent().map(|p| p.components().collect()).unwrap_or_default();
+        let parents: Vec<_> = rel
+            .parent()
+            .map(|p| p.components().collect())
+            .unwrap_or_default();
         for c in parents {
             current.push(c);
             match fs::symlink_metadata(&current) {
@@ -337,7 +358,9 @@ impl LocalRoot {
             .filter(|s| s.name == name && s.size == md.len());
         let mut object = object_with(container, name, md, sidecar);
         if object.hash.is_none() && compute_hash {
-            let path = self.container_dir(container)?.join(names::object_relative_path(name)?);
+            let path = self
+                .container_dir(container)?
+                .join(names::object_relative_path(name)?);
             object.hash = Some(md5_file(&path)?);
         }
         Ok(object)
@@ -380,7 +403,12 @@ fn check_components(dir: &Path, rel: &Path) -> Result<Option<fs::Metadata>> {
                 return Err(symlink_refused(&rel.to_string_lossy()));
             }
             Ok(md) => last = Some(md),
-            Err(e) if matches!(e.kind(), io::ErrorKind::NotFound | io::ErrorKind::NotADirectory) => {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
+                ) =>
+            {
                 return Ok(None);
             }
             Err(e) => return Err(e.into()),

@@ -158,9 +158,10 @@ impl MemoryStore {
 
     fn entry(&self, container: &str, name: &str) -> Result<&(Object, Bytes)> {
         names::validate_object(name)?;
-        self.bucket(container)?.objects.get(name).ok_or_else(|| {
-            Error::not_found(format!("object {name:?} in container {container:?}"))
-        })
+        self.bucket(container)?
+            .objects
+            .get(name)
+            .ok_or_else(|| Error::not_found(format!("object {name:?} in container {container:?}")))
     }
 }
 
@@ -186,9 +187,7 @@ mod tests {
         let p1 = s.list_page("c", "a/", None, 2).unwrap();
         let names: Vec<_> = p1.items.iter().map(|o| o.name.as_str()).collect();
         assert_eq!(names, ["a/1", "a/2"]);
-        let p2 = s
-            .list_page("c", "a/", p1.next_token.as_deref(), 2)
-            .unwrap();
+        let p2 = s.list_page("c", "a/", p1.next_token.as_deref(), 2).unwrap();
         let names: Vec<_> = p2.items.iter().map(|o| o.name.as_str()).collect();
         assert_eq!(names, ["a/3"]);
         assert_eq!(p2.next_token, None);

@@ -104,7 +104,8 @@ impl UploadOptions {
         for (k, v) in &self.metadata {
             let key_ok = !k.is_empty()
                 && k.len() <= 128
-                && k.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
+                && k.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
             if !key_ok {
                 return Err(Error::invalid(format!(
                     "metadata key {k:?} must be 1-128 ASCII letters, digits, '-' or '_'"
@@ -249,7 +250,8 @@ pub fn verify_download(object: &Object, size: u64, md5: &str) -> Result<()> {
         ));
     }
     if let Some(h) = &object.hash {
-        if h.len() == 32 && h.bytes().all(|b| b.is_ascii_hexdigit()) && !h.eq_ignore_ascii_case(md5) {
+        if h.len() == 32 && h.bytes().all(|b| b.is_ascii_hexdigit()) && !h.eq_ignore_ascii_case(md5)
+        {
             return Err(Error::new(
                 crate::ErrorKind::Integrity,
                 format!("object {:?}: MD5 {md5} does not match {h}", object.name),
@@ -293,10 +295,25 @@ mod tests {
             .unwrap();
         assert_eq!(o.metadata.get("owner-id").map(String::as_str), Some("42"));
         for bad_key in ["", "a b", "ключ", "x\n"] {
-            assert!(UploadOptions::new().metadata(bad_key, "v").validated().is_err());
+            assert!(
+                UploadOptions::new()
+                    .metadata(bad_key, "v")
+                    .validated()
+                    .is_err()
+            );
         }
-        assert!(UploadOptions::new().metadata("k", "a\r\nX-Evil: 1").validated().is_err());
-        assert!(UploadOptions::new().content_type("text/plain\n").validated().is_err());
+        assert!(
+            UploadOptions::new()
+                .metadata("k", "a\r\nX-Evil: 1")
+                .validated()
+                .is_err()
+        );
+        assert!(
+            UploadOptions::new()
+                .content_type("text/plain\n")
+                .validated()
+                .is_err()
+        );
     }
 
     #[test]

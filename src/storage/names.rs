@@ -15,7 +15,10 @@ pub fn validate_container(name: &str) -> Result<()> {
     let ok_chars = name
         .bytes()
         .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'-' | b'_'));
-    let ok_start = name.bytes().next().is_some_and(|b| b.is_ascii_alphanumeric());
+    let ok_start = name
+        .bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphanumeric());
     if name.len() > 63 || !ok_chars || !ok_start || name.contains("..") {
         return Err(Error::invalid(format!(
             "container name {name:?} must be 1-63 ASCII letters, digits, '.', '-' or '_', \
@@ -88,7 +91,17 @@ mod tests {
             validate_container(ok).unwrap();
         }
         for bad in [
-            "", ".", "..", ".hidden", "-x", "a/b", "a\\b", "a..b", "with space", "é", &"x".repeat(64),
+            "",
+            ".",
+            "..",
+            ".hidden",
+            "-x",
+            "a/b",
+            "a\\b",
+            "a..b",
+            "with space",
+            "é",
+            &"x".repeat(64),
         ] {
             assert!(validate_container(bad).is_err(), "{bad:?} accepted");
         }

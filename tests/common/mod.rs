@@ -2,6 +2,8 @@
 
 #![allow(dead_code)]
 
+pub mod fake_http;
+
 use std::io;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
@@ -23,7 +25,10 @@ impl FailingReader {
 
     fn step(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         if self.pos >= self.data.len() {
-            return Err(io::Error::new(io::ErrorKind::ConnectionReset, "source broke"));
+            return Err(io::Error::new(
+                io::ErrorKind::ConnectionReset,
+                "source broke",
+            ));
         }
         let n = buf.len().min(self.data.len() - self.pos).min(1000);
         buf[..n].copy_from_slice(&self.data[self.pos..self.pos + n]);

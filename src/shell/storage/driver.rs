@@ -49,8 +49,11 @@ pub trait StorageDriver: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<Page<Object>>> + Send;
 
     /// An object's metadata; `NotFound` if missing.
-    fn get_object(&self, container: &str, name: &str)
-    -> impl Future<Output = Result<Object>> + Send;
+    fn get_object(
+        &self,
+        container: &str,
+        name: &str,
+    ) -> impl Future<Output = Result<Object>> + Send;
 
     /// Stores `data` as `name`, replacing any object of that name.
     fn upload_bytes(
@@ -81,7 +84,8 @@ pub trait StorageDriver: Clone + Send + Sync + 'static {
 
     /// Deletes an object. Deleting a missing object succeeds (so retries are harmless);
     /// a missing container is `NotFound`.
-    fn delete_object(&self, container: &str, name: &str) -> impl Future<Output = Result<()>> + Send;
+    fn delete_object(&self, container: &str, name: &str)
+    -> impl Future<Output = Result<()>> + Send;
 
     /// Lazily lists the objects whose names start with `prefix` (`""` for all), fetching
     /// pages as they are consumed: an `Iterator` in blocking mode, a `Stream` in async mode.
@@ -120,7 +124,10 @@ pub trait StorageDriver: Clone + Send + Sync + 'static {
         container: &str,
         name: &str,
     ) -> impl Future<Output = Result<(Object, ObjectReader)>> + Send {
-        async move { self.open_object_range(container, name, ByteRange::ALL).await }
+        async move {
+            self.open_object_range(container, name, ByteRange::ALL)
+                .await
+        }
     }
 
     /// Downloads a whole object into memory, checking its size and MD5.
@@ -146,7 +153,9 @@ pub trait StorageDriver: Clone + Send + Sync + 'static {
         range: impl Into<ByteRange> + Send,
     ) -> impl Future<Output = Result<Bytes>> + Send {
         async move {
-            let (_, mut reader) = self.open_object_range(container, name, range.into()).await?;
+            let (_, mut reader) = self
+                .open_object_range(container, name, range.into())
+                .await?;
             let mut buf = Vec::new();
             reader.read_to_end(&mut buf).await?;
             Ok(Bytes::from(buf))
@@ -236,7 +245,8 @@ pub trait StorageDriver: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Vec<Result<Object>>> + Send {
         async move {
             rt::run_bounded(items, concurrency, |(name, dest)| async move {
-                self.download_object(container, &name, &dest, overwrite).await
+                self.download_object(container, &name, &dest, overwrite)
+                    .await
             })
             .await
         }

@@ -2,10 +2,10 @@ use std::path::{Path, PathBuf};
 
 use bytes::Bytes;
 
+use super::UploadReader;
 use super::driver::{TempFile, copy_hashing};
 use super::rt::{self, maybe_async};
 use super::{ByteRange, Container, Object, ObjectReader, Page, StorageDriver, UploadOptions};
-use super::UploadReader;
 use crate::error::Result;
 use crate::storage::local_fs::LocalRoot;
 use crate::storage::md5_hex;

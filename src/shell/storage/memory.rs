@@ -4,10 +4,10 @@ use bytes::Bytes;
 
 // The I/O extension traits are needed for async calls only; blocking resolves them
 // through the `Read`/`Write` supertraits.
+use super::UploadReader;
 #[allow(unused_imports)]
 use super::rt::{self, ReadExt, maybe_async};
 use super::{ByteRange, Container, Object, ObjectReader, Page, StorageDriver, UploadOptions};
-use super::UploadReader;
 use crate::error::Result;
 use crate::storage::memory_store::MemoryStore;
 

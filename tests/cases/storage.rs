@@ -1,4 +1,4 @@
-// The storage conformance cases. Included by `storage.rs` once per mode, inside a module
+// The storage conformance cases. Included by `tests/storage.rs` once per mode, inside a module
 // that provides `mc` (the mode module), `maybe_async`, `mode_test`, `drain`,
 // `spawn_and_join`, `Barrier` and the I/O extension traits.
 
@@ -148,9 +148,14 @@ async fn upload_bytes_round_trip_with_metadata<D: StorageDriver>(d: &D) {
     assert_eq!(&got[..], &data[..]);
 
     // Replacing keeps one object with the new content and metadata.
-    d.upload_bytes("c", "reports/ünï cødé.csv", Bytes::from_static(b"v2"), &opts())
-        .await
-        .unwrap();
+    d.upload_bytes(
+        "c",
+        "reports/ünï cødé.csv",
+        Bytes::from_static(b"v2"),
+        &opts(),
+    )
+    .await
+    .unwrap();
     let head = d.get_object("c", "reports/ünï cødé.csv").await.unwrap();
     assert_eq!(head.size, 2);
     assert!(head.metadata.is_empty());
@@ -172,7 +177,12 @@ async fn upload_reader_and_file_round_trip<D: StorageDriver>(d: &D) {
     d.create_container("c").await.unwrap();
     let data = content(2, 300_000);
     let put = d
-        .upload_reader("c", "from-reader", std::io::Cursor::new(data.clone()), &opts())
+        .upload_reader(
+            "c",
+            "from-reader",
+            std::io::Cursor::new(data.clone()),
+            &opts(),
+        )
         .await
         .unwrap();
     assert_eq!(put.size, 300_000);
@@ -181,7 +191,9 @@ async fn upload_reader_and_file_round_trip<D: StorageDriver>(d: &D) {
     let dir = tempfile::tempdir().unwrap();
     let src = dir.path().join("src.bin");
     std::fs::write(&src, &data).unwrap();
-    d.upload_file("c", "from-file", &src, &opts()).await.unwrap();
+    d.upload_file("c", "from-file", &src, &opts())
+        .await
+        .unwrap();
 
     let (meta, mut reader) = d.open_object("c", "from-file").await.unwrap();
     assert_eq!(meta.size, 300_000);
@@ -216,7 +228,10 @@ async fn listing_pages_lazily_with_prefix<D: StorageDriver>(d: &D) {
     let names: Vec<_> = p1.items.iter().map(|o| o.name.as_str()).collect();
     assert_eq!(names, ["a/1", "a/2"]);
     let token = p1.next_token.clone().expect("more pages");
-    let p2 = d.list_objects_page("c", "a/", Some(&token), 2).await.unwrap();
+    let p2 = d
+        .list_objects_page("c", "a/", Some(&token), 2)
+        .await
+        .unwrap();
     let names: Vec<_> = p2.items.iter().map(|o| o.name.as_str()).collect();
     assert_eq!(names, ["a/3", "a/sub/4"]);
     assert_eq!(p2.next_token, None);
@@ -307,7 +322,10 @@ async fn download_to_path_is_atomic_and_respects_overwrite<D: StorageDriver>(d: 
     assert_eq!(std::fs::read(&dest).unwrap(), b"precious");
 
     // A failed download (missing object) leaves the existing file and no partial file.
-    let e = d.download_object("c", "missing", &dest, true).await.unwrap_err();
+    let e = d
+        .download_object("c", "missing", &dest, true)
+        .await
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotFound);
     assert_eq!(std::fs::read(&dest).unwrap(), b"precious");
     assert_eq!(tree(dir.path()), [Path::new("out.bin")]);
@@ -377,16 +395,26 @@ async fn many_helpers_keep_order_and_report_each_failure<D: StorageDriver>(d: &D
     let dir = tempfile::tempdir().unwrap();
     let targets: Vec<(String, std::path::PathBuf)> = (0..50)
         .map(|i| (format!("obj-{i:02}"), dir.path().join(format!("{i}.bin"))))
-        .chain(std::iter::once(("missing".to_owned(), dir.path().join("m"))))
+        .chain(std::iter::once((
+            "missing".to_owned(),
+            dir.path().join("m"),
+        )))
         .collect();
     let results = d.download_many("c", targets, false, 6).await;
-    assert_eq!(results[50].as_ref().unwrap_err().kind(), ErrorKind::NotFound);
+    assert_eq!(
+        results[50].as_ref().unwrap_err().kind(),
+        ErrorKind::NotFound
+    );
     for (i, expected) in data.iter().enumerate() {
         assert_eq!(results[i].as_ref().unwrap().size, expected.len() as u64);
         let got = std::fs::read(dir.path().join(format!("{i}.bin"))).unwrap();
         assert_eq!(&got, expected);
     }
-    assert_eq!(tree(dir.path()).len(), 50, "no partial file for the failure");
+    assert_eq!(
+        tree(dir.path()).len(),
+        50,
+        "no partial file for the failure"
+    );
 
     let names: Vec<String> = (0..50).map(|i| format!("obj-{i:02}")).collect();
     let results = d.delete_many("c", names, 5).await;
@@ -414,10 +442,7 @@ async fn failed_upload_leaves_previous_object<D: StorageDriver>(d: &D) {
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Io);
     let got_402 = d.get_object("c", "new").await;
-    assert_eq!(
-        got_402.unwrap_err().kind(),
-        ErrorKind::NotFound
-    );
+    assert_eq!(got_402.unwrap_err().kind(), ErrorKind::NotFound);
     let got_405 = d.list_objects("c", "").await;
     assert_eq!(got_405.unwrap().len(), 1);
 }
@@ -432,15 +457,11 @@ async fn missing_container_is_not_found_everywhere<D: StorageDriver>(d: &D) {
     let got_412 = d.download_bytes("nope", "x").await;
     assert_eq!(kind(got_412), ErrorKind::NotFound);
     let got_414 = d.upload_bytes("nope", "x", Bytes::new(), &opts()).await;
-    assert_eq!(
-        kind(got_414),
-        ErrorKind::NotFound
-    );
-    let got_418 = d.upload_reader("nope", "x", std::io::Cursor::new(vec![1]), &opts()).await;
-    assert_eq!(
-        kind(got_418),
-        ErrorKind::NotFound
-    );
+    assert_eq!(kind(got_414), ErrorKind::NotFound);
+    let got_418 = d
+        .upload_reader("nope", "x", std::io::Cursor::new(vec![1]), &opts())
+        .await;
+    assert_eq!(kind(got_418), ErrorKind::NotFound);
     let got_421 = d.list_objects("nope", "").await;
     assert_eq!(kind(got_421), ErrorKind::NotFound);
 }
@@ -451,7 +472,12 @@ async fn driver_is_send_and_spawnable<D: StorageDriver>(d: &D) {
     let clone = d.clone();
     let stored = spawn_and_join(move || async move {
         clone
-            .upload_bytes("c", "from-elsewhere", Bytes::from_static(b"hi"), &UploadOptions::new())
+            .upload_bytes(
+                "c",
+                "from-elsewhere",
+                Bytes::from_static(b"hi"),
+                &UploadOptions::new(),
+            )
             .await
     })
     .await
@@ -477,7 +503,9 @@ async fn local_refuses_hostile_names_and_never_writes_outside() {
     for name in HOSTILE_NAMES {
         let data = Bytes::from_static(b"evil");
         let checks = [
-            d.upload_bytes("c", name, data.clone(), &opts()).await.map(drop),
+            d.upload_bytes("c", name, data.clone(), &opts())
+                .await
+                .map(drop),
             d.upload_reader("c", name, std::io::Cursor::new(vec![1]), &opts())
                 .await
                 .map(drop),
@@ -491,7 +519,10 @@ async fn local_refuses_hostile_names_and_never_writes_outside() {
         }
     }
     assert_eq!(tree(outer.path()), before_outer, "nothing new anywhere");
-    assert_eq!(std::fs::read(outer.path().join("outside.txt")).unwrap(), b"keep");
+    assert_eq!(
+        std::fs::read(outer.path().join("outside.txt")).unwrap(),
+        b"keep"
+    );
     // The same names are only data to the memory driver, and never touch the disk.
     let m = Memory::new();
     m.create_container("c").await.unwrap();
@@ -550,7 +581,10 @@ async fn local_never_follows_symlinks() {
         [Path::new("key")],
         "nothing written through a link"
     );
-    assert_eq!(std::fs::read(secret_dir.join("key")).unwrap(), b"top secret");
+    assert_eq!(
+        std::fs::read(secret_dir.join("key")).unwrap(),
+        b"top secret"
+    );
 }
 
 #[maybe_async]
@@ -559,7 +593,9 @@ async fn local_persists_metadata_across_instances_and_cleans_temp_files() {
     let dir = tempfile::tempdir().unwrap();
     let d = Local::new(dir.path()).unwrap();
     d.create_container("c").await.unwrap();
-    let o = UploadOptions::new().content_type("image/png").metadata("k", "v");
+    let o = UploadOptions::new()
+        .content_type("image/png")
+        .metadata("k", "v");
     d.upload_bytes("c", "p.png", Bytes::from_static(b"png"), &o)
         .await
         .unwrap();

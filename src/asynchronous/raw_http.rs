@@ -1,0 +1,121 @@
+//! The async transport: one pooled `reqwest::Client` with rustls on ring (no aws-lc-rs,
+//! no native TLS).
+
+use std::sync::Arc;
+
+use crate::error::ErrorKind;
+use crate::http::{Request, Response, SendFailure, TransportConfig, transport_error};
+
+/// One attempt, no retries: the retry loop lives in the shared shell.
+#[derive(Debug, Clone)]
+pub(crate) struct RawClient {
+    client: reqwest::Client,
+    request_timeout: std::time::Duration,
+}
+
+impl RawClient {
+    pub(crate) fn new(config: &TransportConfig) -> crate::Result<Self> {
+        let client = reqwest::Client::builder()
+            .tls_backend_preconfigured(tls_config()?)
+            .connect_timeout(config.connect_timeout)
+            // Per-read: a response body that stops moving fails; one that moves never does.
+            .read_timeout(config.stall_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(config.user_agent.clone())
+            .build()
+            .map_err(|e| {
+                crate::Error::new(ErrorKind::Transport, "cannot build the HTTP client")
+                    .with_source(e.without_url())
+            })?;
+        Ok(RawClient {
+            client,
+            request_timeout: config.request_timeout,
+        })
+    }
+
+    pub(crate) async fn send_once(&self, req: &Request) -> Result<Response, SendFailure> {
+        let method = reqwest::Method::from_bytes(req.method.as_str().as_bytes())
+            .expect("our methods are valid tokens");
+        let mut builder = self.client.request(method, req.url.as_str());
+        for (k, v) in &req.headers {
+            builder = builder.header(k.as_str(), v.as_str());
+        }
+        if !req.body.is_empty() {
+            builder = builder.body(req.body.clone());
+        }
+        if !req.transfer {
+            builder = builder.timeout(self.request_timeout);
+        }
+        let resp = builder.send().await.map_err(|e| classify(req, e))?;
+        let status = resp.status().as_u16();
+        let headers = resp
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let body = resp.bytes().await.map_err(|e| classify(req, e))?;
+        Ok(Response {
+            status,
+            headers,
+            body,
+        })
+    }
+}
+
+fn tls_config() -> crate::Result<rustls::ClientConfig> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let roots = rustls::RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    };
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| crate::Error::new(ErrorKind::Transport, format!("TLS setup failed: {e}")))?
+        .with_root_certificates(roots)
+        .with_no_client_auth())
+}
+
+fn classify(req: &Request, e: reqwest::Error) -> SendFailure {
+    // reqwest's Display would include the URL (and a presigned signature with it).
+    let e = e.without_url();
+    let kind = if e.is_timeout() {
+        ErrorKind::Timeout
+    } else if e.is_builder() {
+        ErrorKind::InvalidInput
+    } else {
+        ErrorKind::Transport
+    };
+    let what = if e.is_timeout() {
+        "timed out".to_owned()
+    } else {
+        error_chain(&e)
+    };
+    let connect = is_connect_error(&e);
+    let err = transport_error(kind, req, what).with_source(e);
+    if connect {
+        SendFailure::connect(err)
+    } else {
+        SendFailure::interrupted(err)
+    }
+}
+
+fn is_connect_error(e: &reqwest::Error) -> bool {
+    e.is_connect() || e.is_builder()
+}
+
+/// The error and its causes, joined: reqwest's own text alone says only "error sending
+/// request".
+fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
+    let mut out = e.to_string();
+    let mut cur = e.source();
+    while let Some(s) = cur {
+        out.push_str(": ");
+        out.push_str(&s.to_string());
+        cur = s.source();
+    }
+    out
+}

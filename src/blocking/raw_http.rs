@@ -1,0 +1,163 @@
+//! The blocking transport: one pooled `ureq::Agent` (rustls with ring).
+
+use std::io::Read;
+
+use crate::error::{Error, ErrorKind};
+use crate::http::{Method, Request, Response, SendFailure, TransportConfig, transport_error};
+
+/// One attempt, no retries: the retry loop lives in the shared shell.
+#[derive(Debug, Clone)]
+pub(crate) struct RawClient {
+    agent: ureq::Agent,
+}
+
+impl RawClient {
+    pub(crate) fn new(config: &TransportConfig) -> crate::Result<Self> {
+        let agent_config = ureq::Agent::config_builder()
+            .timeout_connect(Some(config.connect_timeout))
+            .timeout_global(Some(config.request_timeout))
+            // A stall on either direction fails the attempt even within the global budget.
+            .timeout_per_read(Some(config.stall_timeout))
+            .timeout_per_write(Some(config.stall_timeout))
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .user_agent(config.user_agent.as_str())
+            .build();
+        Ok(RawClient {
+            agent: agent_config.into(),
+        })
+    }
+
+    pub(crate) fn send_once(&self, req: &Request) -> Result<Response, SendFailure> {
+        let mut builder = ureq::http::Request::builder()
+            .method(req.method.as_str())
+            .uri(req.url.as_str());
+        for (k, v) in &req.headers {
+            builder = builder.header(k.as_str(), v.as_str());
+        }
+        let sent = if req.body.is_empty()
+            && matches!(req.method, Method::Get | Method::Head | Method::Delete)
+        {
+            let r = builder.body(()).map_err(|e| bad_request(req, e))?;
+            self.agent.run(self.configure(r, req.transfer))
+        } else {
+            let r = builder
+                .body(req.body.as_ref())
+                .map_err(|e| bad_request(req, e))?;
+            self.agent.run(self.configure(r, req.transfer))
+        };
+        let resp = sent.map_err(|e| classify(req, e))?;
+        let status = resp.status().as_u16();
+        let headers = resp
+            .headers()
+            .iter()
+            .map(|(k, v)| {
+                (
+                    k.as_str().to_owned(),
+                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
+                )
+            })
+            .collect();
+        let mut body = Vec::new();
+        if req.method != Method::Head {
+            resp.into_body()
+                .into_with_config()
+                .limit(u64::MAX)
+                .reader()
+                .read_to_end(&mut body)
+                .map_err(|e| body_error(req, e))?;
+        }
+        Ok(Response {
+            status,
+            headers,
+            body: body.into(),
+        })
+    }
+
+    /// Transfers get no whole-request limit: only the per-read/per-write stall timeout.
+    fn configure<B: ureq::AsSendBody>(
+        &self,
+        r: ureq::http::Request<B>,
+        transfer: bool,
+    ) -> ureq::http::Request<B> {
+        if !transfer {
+            return r;
+        }
+        self.agent.configure_request(r).timeout_global(None).build()
+    }
+}
+
+/// Body read errors arrive as `io::Error`s that may wrap a `ureq::Error` (a timeout).
+fn body_error(req: &Request, e: std::io::Error) -> SendFailure {
+    let kind = e.kind();
+    let inner = e
+        .into_inner()
+        .and_then(|inner| inner.downcast::<ureq::Error>().ok());
+    let mut failure = match inner {
+        Some(u) => classify(req, *u),
+        None if kind == std::io::ErrorKind::TimedOut => {
+            SendFailure::interrupted(transport_error(ErrorKind::Timeout, req, "timed out"))
+        }
+        None => SendFailure::interrupted(transport_error(
+            ErrorKind::Transport,
+            req,
+            format!("reading the body: {kind}"),
+        )),
+    };
+    // The request was sent: whatever broke, it broke after connecting.
+    failure.connect_failed = false;
+    failure
+}
+
+fn bad_request(req: &Request, e: impl std::fmt::Display) -> SendFailure {
+    SendFailure::connect(transport_error(
+        ErrorKind::InvalidInput,
+        req,
+        format!("cannot build request: {e}"),
+    ))
+}
+
+fn classify(req: &Request, e: ureq::Error) -> SendFailure {
+    use ureq::Error as E;
+    match e {
+        E::Timeout(t) => {
+            let err = transport_error(ErrorKind::Timeout, req, format!("timed out ({t})"));
+            if t == ureq::Timeout::Connect || t == ureq::Timeout::Resolve {
+                SendFailure::connect(err)
+            } else {
+                SendFailure::interrupted(err)
+            }
+        }
+        E::HostNotFound => {
+            SendFailure::connect(transport_error(ErrorKind::Transport, req, "host not found"))
+        }
+        E::ConnectionFailed => SendFailure::connect(transport_error(
+            ErrorKind::Transport,
+            req,
+            "connection failed",
+        )),
+        E::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => SendFailure::connect(
+            transport_error(ErrorKind::Transport, req, "connection refused"),
+        ),
+        E::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {
+            SendFailure::interrupted(transport_error(ErrorKind::Timeout, req, "timed out"))
+        }
+        // BadUri and friends would echo the URL (and a presigned signature with it).
+        E::BadUri(_) | E::Http(_) => {
+            SendFailure::connect(transport_error(ErrorKind::InvalidInput, req, "invalid URL"))
+        }
+        other => {
+            let err: Error = transport_error(ErrorKind::Transport, req, describe(&other));
+            SendFailure::interrupted(err)
+        }
+    }
+}
+
+/// The error's text, unless it is a variant that may carry the URL.
+fn describe(e: &ureq::Error) -> String {
+    match e {
+        ureq::Error::Io(io) => io.to_string(),
+        ureq::Error::Protocol(p) => format!("protocol error: {p}"),
+        _ => "connection error".to_owned(),
+    }
+}

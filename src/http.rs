@@ -1,0 +1,283 @@
+//! The HTTP contract between the sans-IO core and each mode's transport: requests and
+//! responses as plain data, the transport's settings, and failure classification.
+
+use std::fmt;
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use crate::error::{Error, ErrorKind};
+use crate::retry::{Outcome, RetryPolicy};
+
+/// An HTTP method.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Method {
+    /// GET
+    Get,
+    /// HEAD
+    Head,
+    /// PUT
+    Put,
+    /// POST
+    Post,
+    /// DELETE
+    Delete,
+}
+
+impl Method {
+    /// The method's name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Head => "HEAD",
+            Method::Put => "PUT",
+            Method::Post => "POST",
+            Method::Delete => "DELETE",
+        }
+    }
+
+    /// Whether repeating the request is safe by HTTP semantics (all but POST).
+    pub fn is_idempotent(self) -> bool {
+        !matches!(self, Method::Post)
+    }
+}
+
+impl fmt::Display for Method {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// A request, built by a provider's core code and sent by a mode's transport.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Request {
+    /// The method.
+    pub method: Method,
+    /// The full URL (it may carry a presigned signature: never log it whole).
+    pub url: String,
+    /// Headers, in order.
+    pub headers: Vec<(String, String)>,
+    /// The body (empty for none).
+    pub body: Bytes,
+    /// Whether the retry policy may repeat it after it may have reached the server.
+    pub idempotent: bool,
+    /// A data transfer: no whole-request timeout, only the stall timeout.
+    pub transfer: bool,
+}
+
+impl Request {
+    /// A request with no headers and no body; idempotent as its method is.
+    pub fn new(method: Method, url: impl Into<String>) -> Self {
+        Request {
+            method,
+            url: url.into(),
+            headers: Vec::new(),
+            body: Bytes::new(),
+            idempotent: method.is_idempotent(),
+            transfer: false,
+        }
+    }
+
+    /// Adds a header.
+    pub fn header(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
+    /// Sets the body.
+    pub fn body(mut self, body: impl Into<Bytes>) -> Self {
+        self.body = body.into();
+        self
+    }
+
+    /// Marks the request as a data transfer (see [`TransportConfig::stall_timeout`]).
+    pub fn transfer(mut self) -> Self {
+        self.transfer = true;
+        self
+    }
+
+    /// Host and path, without user info or query: what spans and errors may show.
+    pub fn redacted_target(&self) -> (String, String) {
+        match url::Url::parse(&self.url) {
+            Ok(u) => {
+                let host = match (u.host_str(), u.port()) {
+                    (Some(h), Some(p)) => format!("{h}:{p}"),
+                    (Some(h), None) => h.to_owned(),
+                    _ => String::new(),
+                };
+                (host, u.path().to_owned())
+            }
+            Err(_) => (String::new(), String::from("<invalid url>")),
+        }
+    }
+}
+
+impl fmt::Debug for Request {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let (host, path) = self.redacted_target();
+        // Header values may be signatures or tokens: show names only.
+        let names: Vec<&str> = self.headers.iter().map(|(k, _)| k.as_str()).collect();
+        f.debug_struct("Request")
+            .field("method", &self.method)
+            .field("host", &host)
+            .field("path", &path)
+            .field("headers", &names)
+            .field("body_len", &self.body.len())
+            .finish()
+    }
+}
+
+/// A complete response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Response {
+    /// The status code.
+    pub status: u16,
+    /// Headers, names lowercase.
+    pub headers: Vec<(String, String)>,
+    /// The whole body.
+    pub body: Bytes,
+}
+
+impl Response {
+    /// The first value of a header (name matched case-insensitively).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Whether the status is 2xx.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+/// Settings of a mode's HTTP transport.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TransportConfig {
+    /// Limit for opening a connection (TCP + TLS). Default 10 s.
+    pub connect_timeout: Duration,
+    /// Limit for a whole small call (not transfers). Default 60 s.
+    pub request_timeout: Duration,
+    /// A transfer fails when no byte moves for this long; one that keeps moving never
+    /// times out. Default 30 s.
+    pub stall_timeout: Duration,
+    /// When to retry.
+    pub retry: RetryPolicy,
+    /// The `User-Agent` header.
+    pub user_agent: String,
+}
+
+impl Default for TransportConfig {
+    fn default() -> Self {
+        TransportConfig {
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(60),
+            stall_timeout: Duration::from_secs(30),
+            retry: RetryPolicy::default(),
+            user_agent: concat!("multicloud/", env!("CARGO_PKG_VERSION")).to_owned(),
+        }
+    }
+}
+
+impl TransportConfig {
+    /// Sets the connect timeout.
+    pub fn connect_timeout(mut self, d: Duration) -> Self {
+        self.connect_timeout = d;
+        self
+    }
+
+    /// Sets the whole-request timeout of small calls.
+    pub fn request_timeout(mut self, d: Duration) -> Self {
+        self.request_timeout = d;
+        self
+    }
+
+    /// Sets the stall timeout of transfers.
+    pub fn stall_timeout(mut self, d: Duration) -> Self {
+        self.stall_timeout = d;
+        self
+    }
+
+    /// Sets the retry policy.
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+}
+
+/// One failed attempt, as a transport reports it.
+#[derive(Debug)]
+pub struct SendFailure {
+    /// The error to report if we give up.
+    pub error: Error,
+    /// True when the connection was never established, so the request was never sent.
+    pub connect_failed: bool,
+}
+
+impl SendFailure {
+    /// A failure before the request was sent.
+    pub fn connect(error: Error) -> Self {
+        SendFailure {
+            error,
+            connect_failed: true,
+        }
+    }
+
+    /// A failure after the request may have been sent.
+    pub fn interrupted(error: Error) -> Self {
+        SendFailure {
+            error,
+            connect_failed: false,
+        }
+    }
+
+    /// What the retry policy should consider.
+    pub fn outcome(&self) -> Outcome {
+        if self.connect_failed {
+            Outcome::ConnectFailed
+        } else {
+            Outcome::Interrupted
+        }
+    }
+}
+
+/// Builds the error of a failed attempt with the redacted target in its message.
+pub fn transport_error(kind: ErrorKind, req: &Request, what: impl fmt::Display) -> Error {
+    let (host, path) = req.redacted_target();
+    Error::new(kind, format!("{} {host}{path}: {what}", req.method))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_and_targets_hide_query_userinfo_and_header_values() {
+        let r = Request::new(
+            Method::Get,
+            "https://user:pw@h.example:8443/b/k?X-Amz-Signature=deadbeef",
+        )
+        .header("authorization", "AWS4-HMAC-SHA256 Credential=secretstuff");
+        assert_eq!(
+            r.redacted_target(),
+            ("h.example:8443".to_owned(), "/b/k".to_owned())
+        );
+        let shown = format!("{r:?}");
+        assert!(
+            !shown.contains("deadbeef") && !shown.contains("secretstuff") && !shown.contains("pw")
+        );
+        assert!(shown.contains("authorization"));
+    }
+
+    #[test]
+    fn only_post_is_not_idempotent() {
+        assert!(!Request::new(Method::Post, "http://x/").idempotent);
+        for m in [Method::Get, Method::Head, Method::Put, Method::Delete] {
+            assert!(Request::new(m, "http://x/").idempotent);
+        }
+    }
+}

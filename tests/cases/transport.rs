@@ -1,0 +1,194 @@
+// Transport cases. Included once per mode by `tests/transport.rs`, inside a module that
+// provides `mc`, `maybe_async` and `mode_test`.
+
+use std::io::Write;
+use std::time::Duration;
+
+use mc::http::{HttpClient, Method, Request, TransportConfig};
+use multicloud::ErrorKind;
+use multicloud::retry::RetryPolicy;
+
+use super::common::fake_http::{FakeServer, hang, respond};
+
+fn fast_retries() -> RetryPolicy {
+    RetryPolicy {
+        max_attempts: 4,
+        base_delay: Duration::from_millis(1),
+        max_delay: Duration::from_millis(5),
+        total_budget: Duration::from_secs(10),
+    }
+}
+
+fn client(config: TransportConfig) -> HttpClient {
+    HttpClient::new(config.retry(fast_retries())).unwrap()
+}
+
+#[maybe_async]
+#[mode_test]
+async fn transient_errors_are_retried_until_success() {
+    let server = FakeServer::start(|n, s| {
+        if n < 2 {
+            respond(s, 503, "Retry-After: 0\r\n", b"busy");
+        } else {
+            respond(s, 200, "", b"ok");
+        }
+    });
+    let resp = client(TransportConfig::default())
+        .send(&Request::new(Method::Get, server.url("/x")))
+        .await
+        .unwrap();
+    assert_eq!(resp.status, 200);
+    assert_eq!(&resp.body[..], b"ok");
+    assert_eq!(server.hits(), 3);
+}
+
+#[maybe_async]
+#[mode_test]
+async fn retries_stop_at_max_attempts_and_return_the_last_answer() {
+    let server = FakeServer::start(|_, s| respond(s, 500, "", b"broken"));
+    let resp = client(TransportConfig::default())
+        .send(&Request::new(Method::Put, server.url("/x")).body("data"))
+        .await
+        .unwrap();
+    assert_eq!(resp.status, 500);
+    assert_eq!(server.hits(), 4);
+}
+
+#[maybe_async]
+#[mode_test]
+async fn post_is_not_retried_on_server_error_but_is_on_429() {
+    let server = FakeServer::start(|_, s| respond(s, 500, "", b""));
+    let resp = client(TransportConfig::default())
+        .send(&Request::new(Method::Post, server.url("/x")))
+        .await
+        .unwrap();
+    assert_eq!(resp.status, 500);
+    assert_eq!(server.hits(), 1);
+
+    let server = FakeServer::start(|n, s| {
+        let status = if n == 0 { 429 } else { 201 };
+        respond(s, status, "", b"");
+    });
+    let resp = client(TransportConfig::default())
+        .send(&Request::new(Method::Post, server.url("/x")))
+        .await
+        .unwrap();
+    assert_eq!(resp.status, 201);
+    assert_eq!(server.hits(), 2);
+}
+
+#[maybe_async]
+#[mode_test]
+async fn client_errors_are_returned_at_once() {
+    let server = FakeServer::start(|_, s| respond(s, 404, "x-amz-request-id: R\r\n", b"<Error/>"));
+    let resp = client(TransportConfig::default())
+        .send(&Request::new(Method::Get, server.url("/missing")))
+        .await
+        .unwrap();
+    assert_eq!(resp.status, 404);
+    assert_eq!(resp.header("X-Amz-Request-Id"), Some("R"));
+    assert_eq!(server.hits(), 1);
+}
+
+#[maybe_async]
+#[mode_test]
+async fn a_truncated_body_is_an_error_then_retried() {
+    let server = FakeServer::start(|n, s| {
+        if n == 0 {
+            // Promise 100 bytes, send 10, close: a reset mid-body.
+            let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789");
+        } else {
+            respond(s, 200, "", &[7u8; 100]);
+        }
+    });
+    let resp = client(TransportConfig::default())
+        .send(&Request::new(Method::Get, server.url("/x")))
+        .await
+        .unwrap();
+    assert_eq!(resp.body.len(), 100);
+    assert_eq!(server.hits(), 2);
+
+    let server = FakeServer::start(|_, s| {
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789");
+    });
+    let e = client(TransportConfig::default())
+        .send(&Request::new(Method::Get, server.url("/x")))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Transport, "{e}");
+    assert_eq!(server.hits(), 4);
+}
+
+#[maybe_async]
+#[mode_test]
+async fn refused_connections_are_transport_errors_without_secrets() {
+    let addr = {
+        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        l.local_addr().unwrap()
+    };
+    let url = format!("http://{addr}/b/k?X-Amz-Signature=topsecretsig");
+    let e = client(TransportConfig::default())
+        .send(&Request::new(Method::Get, url).header("authorization", "topsecretauth"))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Transport, "{e}");
+    let shown = format!("{e} {e:?}");
+    assert!(shown.contains("/b/k"), "{shown}");
+    assert!(!shown.contains("topsecret"), "{shown}");
+}
+
+#[maybe_async]
+#[mode_test]
+async fn a_stalled_transfer_times_out() {
+    let server = FakeServer::start(|_, s| {
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\npartial");
+        let _ = s.flush();
+        hang();
+    });
+    let config = TransportConfig::default()
+        .stall_timeout(Duration::from_millis(300))
+        .request_timeout(Duration::from_secs(600));
+    let client = HttpClient::new(config.retry(RetryPolicy::never())).unwrap();
+    let started = std::time::Instant::now();
+    let e = client
+        .send(&Request::new(Method::Get, server.url("/x")).transfer())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[maybe_async]
+#[mode_test]
+async fn a_slow_but_moving_transfer_never_times_out_but_a_small_call_does() {
+    let trickle = |_: usize, s: &mut std::net::TcpStream| {
+        let _ = s.write_all(b"HTTP/1.1 200 OK\r\nContent-Length: 12\r\nConnection: close\r\n\r\n");
+        for _ in 0..12 {
+            let _ = s.write_all(b"x");
+            let _ = s.flush();
+            // Shapes the traffic (one byte per 100 ms); nothing waits on it.
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    };
+    let server = FakeServer::start(trickle);
+    let config = TransportConfig::default()
+        .stall_timeout(Duration::from_millis(800))
+        .request_timeout(Duration::from_millis(500));
+    let client = HttpClient::new(config.retry(RetryPolicy::never())).unwrap();
+    let resp = client
+        .send(&Request::new(Method::Get, server.url("/big")).transfer())
+        .await
+        .unwrap();
+    assert_eq!(&resp.body[..], b"xxxxxxxxxxxx");
+
+    // The same trickle as a small call hits the whole-request timeout.
+    let e = client
+        .send(&Request::new(Method::Get, server.url("/small")))
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+}
