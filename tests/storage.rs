@@ -17,6 +17,10 @@ mod blocking {
         listing.collect()
     }
 
+    fn take_n<T>(listing: mc::storage::Listing<'_, T>, n: usize) -> Vec<multicloud::Result<T>> {
+        listing.take(n).collect()
+    }
+
     fn spawn_and_join<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
         std::thread::spawn(f).join().expect("thread panicked")
     }
@@ -37,6 +41,13 @@ mod asynchronous {
 
     async fn drain<T>(listing: mc::storage::Listing<'_, T>) -> Vec<multicloud::Result<T>> {
         listing.collect().await
+    }
+
+    async fn take_n<T>(
+        listing: mc::storage::Listing<'_, T>,
+        n: usize,
+    ) -> Vec<multicloud::Result<T>> {
+        listing.take(n).collect().await
     }
 
     async fn spawn_and_join<T, F, Fut>(f: F) -> T

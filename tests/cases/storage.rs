@@ -665,3 +665,103 @@ async fn run_bounded_holds_the_limit_exactly() {
     assert_eq!(peak.load(Ordering::SeqCst), limit);
     assert_eq!(results, (0..16).map(|i| i * 10).collect::<Vec<_>>());
 }
+
+/// A driver that counts page fetches, to prove listings are lazy.
+#[derive(Clone)]
+struct CountingPages {
+    inner: Memory,
+    pages: Arc<AtomicUsize>,
+}
+
+#[maybe_async(AFIT)]
+impl StorageDriver for CountingPages {
+    fn provider_name(&self) -> &'static str {
+        "counting"
+    }
+    async fn list_containers(&self) -> multicloud::Result<Vec<mc::storage::Container>> {
+        self.inner.list_containers().await
+    }
+    async fn get_container(&self, name: &str) -> multicloud::Result<mc::storage::Container> {
+        self.inner.get_container(name).await
+    }
+    async fn create_container(&self, name: &str) -> multicloud::Result<mc::storage::Container> {
+        self.inner.create_container(name).await
+    }
+    async fn delete_container(&self, name: &str) -> multicloud::Result<()> {
+        self.inner.delete_container(name).await
+    }
+    async fn list_objects_page(
+        &self,
+        container: &str,
+        prefix: &str,
+        token: Option<&str>,
+        max: usize,
+    ) -> multicloud::Result<mc::storage::Page<mc::storage::Object>> {
+        self.pages.fetch_add(1, Ordering::SeqCst);
+        self.inner
+            .list_objects_page(container, prefix, token, max)
+            .await
+    }
+    async fn get_object(&self, c: &str, n: &str) -> multicloud::Result<mc::storage::Object> {
+        self.inner.get_object(c, n).await
+    }
+    async fn upload_bytes(
+        &self,
+        c: &str,
+        n: &str,
+        data: Bytes,
+        o: &UploadOptions,
+    ) -> multicloud::Result<mc::storage::Object> {
+        self.inner.upload_bytes(c, n, data, o).await
+    }
+    async fn upload_reader<R: mc::storage::UploadReader>(
+        &self,
+        c: &str,
+        n: &str,
+        reader: R,
+        o: &UploadOptions,
+    ) -> multicloud::Result<mc::storage::Object> {
+        self.inner.upload_reader(c, n, reader, o).await
+    }
+    async fn open_object_range(
+        &self,
+        c: &str,
+        n: &str,
+        range: mc::storage::ByteRange,
+    ) -> multicloud::Result<(mc::storage::Object, mc::storage::ObjectReader)> {
+        self.inner.open_object_range(c, n, range).await
+    }
+    async fn delete_object(&self, c: &str, n: &str) -> multicloud::Result<()> {
+        self.inner.delete_object(c, n).await
+    }
+}
+
+#[maybe_async]
+#[mode_test]
+async fn listings_fetch_pages_only_when_consumed() {
+    let d = CountingPages {
+        inner: Memory::new(),
+        pages: Arc::new(AtomicUsize::new(0)),
+    };
+    d.create_container("c").await.unwrap();
+    let items: Vec<(String, UploadSource)> = (0..2500)
+        .map(|i| (format!("{i:05}"), UploadSource::from(vec![])))
+        .collect();
+    d.upload_many("c", items, &opts(), 4).await;
+
+    let listing = d.iterate_objects("c", "");
+    assert_eq!(d.pages.load(Ordering::SeqCst), 0, "nothing fetched before use");
+    let first: Vec<_> = take_n(listing, 1).await;
+    assert_eq!(first.len(), 1);
+    assert_eq!(d.pages.load(Ordering::SeqCst), 1, "one page for the first item");
+
+    d.pages.store(0, Ordering::SeqCst);
+    let some = take_n(d.iterate_objects("c", ""), 1001).await;
+    assert_eq!(some.len(), 1001);
+    assert_eq!(d.pages.load(Ordering::SeqCst), 2, "the second page only when needed");
+
+    d.pages.store(0, Ordering::SeqCst);
+    let all = drain(d.iterate_objects("c", "")).await;
+    assert_eq!(all.len(), 2500);
+    assert_eq!(d.pages.load(Ordering::SeqCst), 3);
+}
