@@ -7,6 +7,7 @@ pub mod error;
 pub mod http;
 pub mod registry;
 pub mod retry;
+pub mod signing;
 pub mod storage;
 
 pub use credentials::{Credentials, Secret};

@@ -1,0 +1,3 @@
+//! Request signing, pure functions of their inputs (the clock is passed in).
+
+pub mod sigv4;
