@@ -4,6 +4,7 @@
 pub mod local_fs;
 pub mod memory_store;
 pub mod names;
+pub mod s3;
 mod pager;
 
 pub use pager::Pager;

@@ -1,0 +1,382 @@
+//! Building signed S3 requests. Pure: the clock is an argument.
+
+use std::time::SystemTime;
+
+use bytes::Bytes;
+
+use super::config::S3Config;
+use crate::http::{Method, Request};
+use crate::signing::sigv4::{self, Options, Scope, Unsigned};
+use crate::storage::{ByteRange, UploadOptions};
+
+/// Builds every S3 request the driver sends.
+#[derive(Debug, Clone)]
+pub struct S3Requests {
+    cfg: S3Config,
+}
+
+/// A request about to be signed: bucket, key, query and headers in plain (decoded) form.
+struct Draft<'a> {
+    method: Method,
+    bucket: Option<&'a str>,
+    key: Option<&'a str>,
+    query: Vec<(String, String)>,
+    headers: Vec<(String, String)>,
+    body: Bytes,
+}
+
+impl<'a> Draft<'a> {
+    fn new(method: Method, bucket: Option<&'a str>, key: Option<&'a str>) -> Self {
+        Draft {
+            method,
+            bucket,
+            key,
+            query: Vec::new(),
+            headers: Vec::new(),
+            body: Bytes::new(),
+        }
+    }
+
+    fn query(mut self, k: &str, v: impl Into<String>) -> Self {
+        self.query.push((k.to_owned(), v.into()));
+        self
+    }
+
+    fn header(mut self, k: &str, v: impl Into<String>) -> Self {
+        self.headers.push((k.to_owned(), v.into()));
+        self
+    }
+
+    fn body(mut self, body: Bytes) -> Self {
+        self.body = body;
+        self
+    }
+}
+
+impl S3Requests {
+    /// Requests for this configuration.
+    pub fn new(cfg: S3Config) -> Self {
+        S3Requests { cfg }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &S3Config {
+        &self.cfg
+    }
+
+    /// `GET /`: ListBuckets.
+    pub fn list_buckets(&self, now: SystemTime) -> Request {
+        self.finish(Draft::new(Method::Get, None, None), now, false)
+    }
+
+    /// `HEAD /bucket`.
+    pub fn head_bucket(&self, bucket: &str, now: SystemTime) -> Request {
+        self.finish(Draft::new(Method::Head, Some(bucket), None), now, false)
+    }
+
+    /// `PUT /bucket`, with a `LocationConstraint` outside us-east-1.
+    pub fn create_bucket(&self, bucket: &str, now: SystemTime) -> Request {
+        let mut d = Draft::new(Method::Put, Some(bucket), None);
+        if self.cfg.region != "us-east-1" {
+            let body = format!(
+                "<CreateBucketConfiguration xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">\
+                 <LocationConstraint>{}</LocationConstraint></CreateBucketConfiguration>",
+                self.cfg.region
+            );
+            d = d.header("content-type", "application/xml").body(body.into());
+        }
+        self.finish(d, now, false)
+    }
+
+    /// `DELETE /bucket`.
+    pub fn delete_bucket(&self, bucket: &str, now: SystemTime) -> Request {
+        self.finish(Draft::new(Method::Delete, Some(bucket), None), now, false)
+    }
+
+    /// ListObjectsV2 for one page.
+    pub fn list_objects(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        token: Option<&str>,
+        max: usize,
+        now: SystemTime,
+    ) -> Request {
+        let mut d = Draft::new(Method::Get, Some(bucket), None)
+            .query("list-type", "2")
+            .query("max-keys", max.clamp(1, 1000).to_string());
+        if !prefix.is_empty() {
+            d = d.query("prefix", prefix);
+        }
+        if let Some(t) = token {
+            d = d.query("continuation-token", t);
+        }
+        self.finish(d, now, false)
+    }
+
+    /// HeadObject.
+    pub fn head_object(&self, bucket: &str, key: &str, now: SystemTime) -> Request {
+        self.finish(Draft::new(Method::Head, Some(bucket), Some(key)), now, false)
+    }
+
+    /// GetObject, whole or by range (a transfer: only the stall timeout applies).
+    pub fn get_object(&self, bucket: &str, key: &str, range: ByteRange, now: SystemTime) -> Request {
+        let mut d = Draft::new(Method::Get, Some(bucket), Some(key));
+        match range {
+            ByteRange { start: 0, end: None } => {}
+            ByteRange { start, end: None } => d = d.header("range", format!("bytes={start}-")),
+            ByteRange { start, end: Some(end) } => {
+                d = d.header("range", format!("bytes={start}-{}", end.saturating_sub(1)))
+            }
+        }
+        self.finish(d, now, true)
+    }
+
+    /// PutObject with `Content-MD5`, content type and user metadata.
+    pub fn put_object(&self, bucket: &str, key: &str, body: Bytes, opts: &UploadOptions, now: SystemTime) -> Request {
+        let d = Draft::new(Method::Put, Some(bucket), Some(key))
+            .header("content-md5", content_md5(&body))
+            .body(body);
+        self.finish(with_object_headers(d, opts), now, true)
+    }
+
+    /// DeleteObject.
+    pub fn delete_object(&self, bucket: &str, key: &str, now: SystemTime) -> Request {
+        self.finish(Draft::new(Method::Delete, Some(bucket), Some(key)), now, false)
+    }
+
+    /// DeleteObjects for up to 1000 keys (quiet mode: only failures are listed).
+    pub fn delete_objects(&self, bucket: &str, keys: &[String], now: SystemTime) -> Request {
+        let mut xml = String::from("<Delete xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Quiet>true</Quiet>");
+        for k in keys {
+            xml.push_str("<Object><Key>");
+            xml.push_str(&quick_xml::escape::escape(k.as_str()));
+            xml.push_str("</Key></Object>");
+        }
+        xml.push_str("</Delete>");
+        let body = Bytes::from(xml);
+        let d = Draft::new(Method::Post, Some(bucket), None)
+            .query("delete", "")
+            .header("content-type", "application/xml")
+            .header("content-md5", content_md5(&body))
+            .body(body);
+        let mut r = self.finish(d, now, false);
+        // Deleting the same keys again is harmless.
+        r.idempotent = true;
+        r
+    }
+
+    /// CopyObject (server side).
+    pub fn copy_object(&self, src_bucket: &str, src_key: &str, bucket: &str, key: &str, now: SystemTime) -> Request {
+        let source = format!("/{}/{}", src_bucket, sigv4::encode_path(src_key));
+        let d = Draft::new(Method::Put, Some(bucket), Some(key)).header("x-amz-copy-source", source);
+        self.finish(d, now, false)
+    }
+
+    /// CreateMultipartUpload.
+    pub fn create_multipart(&self, bucket: &str, key: &str, opts: &UploadOptions, now: SystemTime) -> Request {
+        let d = Draft::new(Method::Post, Some(bucket), Some(key)).query("uploads", "");
+        self.finish(with_object_headers(d, opts), now, false)
+    }
+
+    /// UploadPart with `Content-MD5`.
+    pub fn upload_part(&self, bucket: &str, key: &str, upload_id: &str, part: u32, body: Bytes, now: SystemTime) -> Request {
+        let d = Draft::new(Method::Put, Some(bucket), Some(key))
+            .query("partNumber", part.to_string())
+            .query("uploadId", upload_id)
+            .header("content-md5", content_md5(&body))
+            .body(body);
+        self.finish(d, now, true)
+    }
+
+    /// CompleteMultipartUpload with the parts' ETags. Retrying it is safe: completing an
+    /// already completed upload answers the same object (or NoSuchUpload, handled).
+    pub fn complete_multipart(&self, bucket: &str, key: &str, upload_id: &str, etags: &[String], now: SystemTime) -> Request {
+        let mut xml = String::from("<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">");
+        for (i, etag) in etags.iter().enumerate() {
+            xml.push_str(&format!(
+                "<Part><PartNumber>{}</PartNumber><ETag>\"{}\"</ETag></Part>",
+                i + 1,
+                quick_xml::escape::escape(etag.as_str())
+            ));
+        }
+        xml.push_str("</CompleteMultipartUpload>");
+        let d = Draft::new(Method::Post, Some(bucket), Some(key))
+            .query("uploadId", upload_id)
+            .header("content-type", "application/xml")
+            .body(xml.into());
+        let mut r = self.finish(d, now, false);
+        r.idempotent = true;
+        r
+    }
+
+    /// AbortMultipartUpload.
+    pub fn abort_multipart(&self, bucket: &str, key: &str, upload_id: &str, now: SystemTime) -> Request {
+        let d = Draft::new(Method::Delete, Some(bucket), Some(key)).query("uploadId", upload_id);
+        self.finish(d, now, false)
+    }
+
+    /// ListMultipartUploads (first 1000, optionally under a prefix).
+    pub fn list_multipart_uploads(&self, bucket: &str, prefix: &str, now: SystemTime) -> Request {
+        let mut d = Draft::new(Method::Get, Some(bucket), None).query("uploads", "");
+        if !prefix.is_empty() {
+            d = d.query("prefix", prefix);
+        }
+        self.finish(d, now, false)
+    }
+
+    /// A presigned URL for `method` (GET or PUT) on an object, valid `expires_secs`
+    /// (at most 7 days).
+    pub fn presign(&self, method: Method, bucket: &str, key: &str, expires_secs: u64, now: SystemTime) -> String {
+        let (base, host, path) = self.target(Some(bucket), Some(key));
+        let Some(creds) = &self.cfg.credentials else {
+            return base;
+        };
+        let headers = vec![("host".to_owned(), host)];
+        let unsigned = Unsigned {
+            method: method.as_str(),
+            path: &path,
+            query: &[],
+            headers: &headers,
+            payload_hash: sigv4::UNSIGNED_PAYLOAD,
+        };
+        let signed = sigv4::sign_query(self.scope(creds), &unsigned, now, expires_secs.min(604_800), Options::S3);
+        format!("{base}?{}", encode_query(&signed.query))
+    }
+
+    fn scope<'s>(&'s self, credentials: &'s crate::Credentials) -> Scope<'s> {
+        Scope {
+            credentials,
+            region: &self.cfg.region,
+            service: "s3",
+        }
+    }
+
+    /// The URL without query, the host header and the raw path.
+    fn target(&self, bucket: Option<&str>, key: Option<&str>) -> (String, String, String) {
+        let ep = &self.cfg.endpoint;
+        let host_only = ep.host_str().unwrap_or_default();
+        let port = ep.port().map(|p| format!(":{p}")).unwrap_or_default();
+        let (host, path) = match (bucket, self.cfg.path_style) {
+            (Some(b), false) => (
+                format!("{b}.{host_only}{port}"),
+                format!("/{}", key.unwrap_or_default()),
+            ),
+            (Some(b), true) => (
+                format!("{host_only}{port}"),
+                match key {
+                    Some(k) => format!("/{b}/{k}"),
+                    None => format!("/{b}"),
+                },
+            ),
+            (None, _) => (format!("{host_only}{port}"), "/".to_owned()),
+        };
+        let base = format!("{}://{host}{}", ep.scheme(), sigv4::encode_path(&path));
+        (base, host, path)
+    }
+
+    fn finish(&self, d: Draft<'_>, now: SystemTime, transfer: bool) -> Request {
+        let (base, host, path) = self.target(d.bucket, d.key);
+        let url = if d.query.is_empty() {
+            base
+        } else {
+            format!("{base}?{}", encode_query(&d.query))
+        };
+        let mut headers = d.headers;
+        let mut req = Request::new(d.method, url);
+        req.transfer = transfer;
+        if let Some(creds) = &self.cfg.credentials {
+            let payload_hash = if d.body.is_empty() {
+                sigv4::EMPTY_SHA256.to_owned()
+            } else if self.cfg.sign_payload {
+                sigv4::payload_sha256(&d.body)
+            } else {
+                sigv4::UNSIGNED_PAYLOAD.to_owned()
+            };
+            headers.push(("host".to_owned(), host));
+            let unsigned = Unsigned {
+                method: d.method.as_str(),
+                path: &path,
+                query: &d.query,
+                headers: &headers,
+                payload_hash: &payload_hash,
+            };
+            let signed = sigv4::sign_headers(self.scope(creds), &unsigned, now, Options::S3);
+            // The HTTP client sets Host itself, from the URL.
+            headers.pop();
+            headers.extend(signed.headers);
+        }
+        req.headers = headers;
+        req.body = d.body;
+        req
+    }
+}
+
+fn with_object_headers<'a>(mut d: Draft<'a>, opts: &UploadOptions) -> Draft<'a> {
+    let ct = opts
+        .content_type
+        .clone()
+        .unwrap_or_else(|| "application/octet-stream".to_owned());
+    d = d.header("content-type", ct);
+    for (k, v) in &opts.metadata {
+        d = d.header(&format!("x-amz-meta-{k}"), v.clone());
+    }
+    d
+}
+
+fn encode_query(q: &[(String, String)]) -> String {
+    q.iter()
+        .map(|(k, v)| format!("{}={}", sigv4::encode(k), sigv4::encode(v)))
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+/// Base64 of the body's MD5, for `Content-MD5`.
+pub fn content_md5(body: &[u8]) -> String {
+    use base64::Engine;
+    use md5::Digest;
+    base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(body))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::Credentials;
+
+    fn reqs(path_style: bool) -> S3Requests {
+        let cfg = S3Config::builder()
+            .endpoint("http://127.0.0.1:9000")
+            .path_style(path_style)
+            .region("eu-west-1")
+            .credentials(Credentials::new("AK", "SK"))
+            .build()
+            .unwrap();
+        S3Requests::new(cfg)
+    }
+
+    #[test]
+    fn addressing_styles_and_key_encoding() {
+        let now = SystemTime::UNIX_EPOCH;
+        let r = reqs(true).head_object("b", "a b/ü+?.txt", now);
+        assert_eq!(r.url, "http://127.0.0.1:9000/b/a%20b/%C3%BC%2B%3F.txt");
+        let r = reqs(false).head_object("b", "k", now);
+        assert_eq!(r.url, "http://b.127.0.0.1:9000/k");
+        let r = reqs(true).list_objects("b", "p/", Some("tok=="), 5000, now);
+        assert_eq!(r.url, "http://127.0.0.1:9000/b?list-type=2&max-keys=1000&prefix=p%2F&continuation-token=tok%3D%3D");
+    }
+
+    #[test]
+    fn requests_are_signed_with_content_hash() {
+        let r = reqs(true).put_object("b", "k", Bytes::from_static(b"hi"), &UploadOptions::new().metadata("a", "1"), SystemTime::UNIX_EPOCH);
+        let names: Vec<&str> = r.headers.iter().map(|(k, _)| k.as_str()).collect();
+        assert_eq!(names, ["content-md5", "content-type", "x-amz-meta-a", "x-amz-date", "x-amz-content-sha256", "authorization"]);
+        assert!(r.headers.iter().any(|(k, v)| k == "authorization" && v.contains("SignedHeaders=content-md5;content-type;host;x-amz-content-sha256;x-amz-date;x-amz-meta-a")));
+        assert_eq!(content_md5(b""), "1B2M2Y8AsgTpgAmY7PhCfg==");
+    }
+
+    #[test]
+    fn create_bucket_names_its_region_outside_us_east_1() {
+        let r = reqs(true).create_bucket("b", SystemTime::UNIX_EPOCH);
+        assert!(std::str::from_utf8(&r.body).unwrap().contains("<LocationConstraint>eu-west-1</LocationConstraint>"));
+    }
+}

@@ -1,0 +1,409 @@
+//! Parsing S3 responses (quick-xml + serde) into the storage model, and S3 errors into
+//! [`Error`]. Malformed or truncated XML is a `Parse` error, never a panic.
+
+use std::collections::BTreeMap;
+use std::time::SystemTime;
+
+use serde::Deserialize;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::http::Response;
+use crate::storage::{Container, Object, Page};
+
+const PROVIDER: &str = "s3";
+
+fn parse_xml<'a, T: Deserialize<'a>>(body: &'a [u8], what: &str) -> Result<T> {
+    let text = std::str::from_utf8(body)
+        .map_err(|_| Error::new(ErrorKind::Parse, format!("S3 sent a {what} that is not UTF-8")).with_provider(PROVIDER))?;
+    quick_xml::de::from_str(text).map_err(|e| {
+        Error::new(ErrorKind::Parse, format!("S3 sent an unparseable {what}: {e}"))
+            .with_provider(PROVIDER)
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ErrorXml {
+    code: String,
+    message: Option<String>,
+    request_id: Option<String>,
+}
+
+/// Turns a non-2xx answer (or a 2xx whose body is an `<Error>`) into an [`Error`].
+pub fn error_from(resp: &Response, context: &str) -> Error {
+    let parsed: Option<ErrorXml> = if resp.body.is_empty() {
+        None
+    } else {
+        parse_xml(&resp.body, "error").ok()
+    };
+    let code = parsed.as_ref().map(|e| e.code.as_str());
+    let kind = kind_of(resp.status, code);
+    let message = match parsed.as_ref().and_then(|e| e.message.as_deref()) {
+        Some(m) => format!("{context}: {m}"),
+        None => context.to_owned(),
+    };
+    let mut err = Error::new(kind, message).with_provider(PROVIDER).with_status(resp.status);
+    if let Some(c) = code {
+        err = err.with_code(c);
+    }
+    let request_id = parsed
+        .and_then(|e| e.request_id)
+        .or_else(|| resp.header("x-amz-request-id").map(str::to_owned));
+    if let Some(id) = request_id {
+        err = err.with_request_id(id);
+    }
+    err
+}
+
+/// The error kind of an S3 error code, falling back on the status.
+pub fn kind_of(status: u16, code: Option<&str>) -> ErrorKind {
+    match code {
+        Some("NoSuchBucket" | "NoSuchKey" | "NoSuchUpload" | "NotFound") => ErrorKind::NotFound,
+        Some("BucketAlreadyOwnedByYou" | "BucketAlreadyExists") => ErrorKind::AlreadyExists,
+        Some("BucketNotEmpty") => ErrorKind::NotEmpty,
+        Some("AccessDenied" | "AllAccessDisabled" | "AccountProblem") => ErrorKind::PermissionDenied,
+        Some(
+            "SignatureDoesNotMatch" | "InvalidAccessKeyId" | "ExpiredToken" | "InvalidToken"
+            | "TokenRefreshRequired" | "AuthorizationHeaderMalformed" | "MissingSecurityHeader",
+        ) => ErrorKind::Unauthorized,
+        Some("SlowDown" | "Throttling" | "ThrottlingException" | "RequestLimitExceeded" | "TooManyRequests") => {
+            ErrorKind::RateLimited
+        }
+        Some("BadDigest" | "InvalidDigest" | "IncompleteBody" | "XAmzContentSHA256Mismatch") => ErrorKind::Integrity,
+        Some(
+            "InvalidRange" | "InvalidArgument" | "InvalidBucketName" | "KeyTooLongError" | "InvalidPart"
+            | "InvalidPartOrder" | "EntityTooSmall" | "EntityTooLarge" | "MalformedXML" | "InvalidRequest",
+        ) => ErrorKind::InvalidInput,
+        _ => match status {
+            404 => ErrorKind::NotFound,
+            401 => ErrorKind::Unauthorized,
+            403 => ErrorKind::PermissionDenied,
+            409 => ErrorKind::AlreadyExists,
+            416 => ErrorKind::InvalidInput,
+            429 | 503 => ErrorKind::RateLimited,
+            _ => ErrorKind::Provider,
+        },
+    }
+}
+
+/// Checks a response: 2xx with no `<Error>` body passes, anything else is an error.
+/// S3 can answer 200 with an error body (CopyObject, CompleteMultipartUpload).
+pub fn check(resp: &Response, context: &str) -> Result<()> {
+    if !resp.is_success() || body_is_error(&resp.body) {
+        return Err(error_from(resp, context));
+    }
+    Ok(())
+}
+
+fn body_is_error(body: &[u8]) -> bool {
+    let head = &body[..body.len().min(256)];
+    let text = String::from_utf8_lossy(head);
+    let trimmed = text.trim_start();
+    let after_decl = match trimmed.strip_prefix("<?xml") {
+        Some(rest) => rest.split_once("?>").map(|(_, r)| r.trim_start()).unwrap_or(""),
+        None => trimmed,
+    };
+    after_decl.starts_with("<Error>") || after_decl.starts_with("<Error ")
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListAllMyBucketsResult {
+    #[serde(default)]
+    buckets: BucketsXml,
+}
+
+#[derive(Deserialize, Default)]
+struct BucketsXml {
+    #[serde(rename = "Bucket", default)]
+    bucket: Vec<BucketXml>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct BucketXml {
+    name: String,
+    creation_date: Option<String>,
+}
+
+/// ListBuckets.
+pub fn containers(resp: &Response) -> Result<Vec<Container>> {
+    check(resp, "listing buckets")?;
+    let parsed: ListAllMyBucketsResult = parse_xml(&resp.body, "bucket list")?;
+    Ok(parsed
+        .buckets
+        .bucket
+        .into_iter()
+        .map(|b| {
+            let mut c = Container::new(b.name);
+            c.created = b.creation_date.as_deref().and_then(parse_iso8601);
+            c
+        })
+        .collect())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListBucketResult {
+    #[serde(default)]
+    contents: Vec<ContentsXml>,
+    is_truncated: Option<bool>,
+    next_continuation_token: Option<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ContentsXml {
+    key: String,
+    last_modified: Option<String>,
+    #[serde(rename = "ETag")]
+    etag: Option<String>,
+    size: Option<u64>,
+}
+
+/// One ListObjectsV2 page.
+pub fn object_page(resp: &Response, bucket: &str) -> Result<Page<Object>> {
+    check(resp, &format!("listing bucket {bucket:?}"))?;
+    let parsed: ListBucketResult = parse_xml(&resp.body, "object list")?;
+    let items = parsed
+        .contents
+        .into_iter()
+        .map(|c| {
+            let mut o = Object::new(bucket, c.key, c.size.unwrap_or(0));
+            o.hash = c.etag.map(|e| unquote(&e));
+            o.last_modified = c.last_modified.as_deref().and_then(parse_iso8601);
+            o
+        })
+        .collect();
+    let next_token = match parsed.is_truncated {
+        Some(true) => parsed.next_continuation_token.filter(|t| !t.is_empty()),
+        _ => None,
+    };
+    if parsed.is_truncated == Some(true) && next_token.is_none() {
+        return Err(Error::new(ErrorKind::Parse, "S3 said the listing is truncated but sent no continuation token").with_provider(PROVIDER));
+    }
+    Ok(Page { items, next_token })
+}
+
+/// Object metadata from HEAD or GET headers. For a ranged GET the size comes from
+/// `Content-Range`.
+pub fn object_from_headers(resp: &Response, bucket: &str, key: &str) -> Result<Object> {
+    let size = match resp.header("content-range").and_then(|r| r.rsplit_once('/')) {
+        Some((_, total)) if total != "*" => total.parse().ok(),
+        _ => resp.header("content-length").and_then(|l| l.trim().parse().ok()),
+    }
+    .ok_or_else(|| Error::new(ErrorKind::Parse, format!("S3 sent no size for {key:?}")).with_provider(PROVIDER))?;
+    let mut o = Object::new(bucket, key, size);
+    o.hash = resp.header("etag").map(unquote);
+    o.content_type = resp.header("content-type").map(str::to_owned);
+    o.last_modified = resp.header("last-modified").and_then(|d| httpdate::parse_http_date(d).ok());
+    o.metadata = resp
+        .headers
+        .iter()
+        .filter_map(|(k, v)| {
+            let k = k.to_ascii_lowercase();
+            k.strip_prefix("x-amz-meta-").map(|m| (m.to_owned(), v.clone()))
+        })
+        .collect::<BTreeMap<_, _>>();
+    Ok(o)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct InitiateXml {
+    upload_id: String,
+}
+
+/// CreateMultipartUpload: the upload id.
+pub fn upload_id(resp: &Response, key: &str) -> Result<String> {
+    check(resp, &format!("starting a multipart upload of {key:?}"))?;
+    let parsed: InitiateXml = parse_xml(&resp.body, "multipart upload id")?;
+    if parsed.upload_id.is_empty() {
+        return Err(Error::new(ErrorKind::Parse, "S3 sent an empty upload id").with_provider(PROVIDER));
+    }
+    Ok(parsed.upload_id)
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct EtagXml {
+    #[serde(rename = "ETag")]
+    etag: Option<String>,
+}
+
+/// CompleteMultipartUpload / CopyObject: the new ETag (an `<Error>` in a 200 is detected).
+pub fn result_etag(resp: &Response, context: &str) -> Result<Option<String>> {
+    check(resp, context)?;
+    let parsed: EtagXml = parse_xml(&resp.body, "result")?;
+    Ok(parsed.etag.map(|e| unquote(&e)))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct DeleteResultXml {
+    #[serde(rename = "Error", default)]
+    errors: Vec<DeleteErrorXml>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct DeleteErrorXml {
+    key: String,
+    code: String,
+    message: Option<String>,
+}
+
+/// DeleteObjects (quiet): the keys that failed, with their errors.
+pub fn delete_failures(resp: &Response, bucket: &str) -> Result<Vec<(String, Error)>> {
+    if !resp.is_success() {
+        return Err(error_from(resp, &format!("deleting objects in {bucket:?}")));
+    }
+    let parsed: DeleteResultXml = parse_xml(&resp.body, "delete result")?;
+    Ok(parsed
+        .errors
+        .into_iter()
+        .map(|e| {
+            let err = Error::new(
+                kind_of(200, Some(&e.code)),
+                format!("deleting {:?}: {}", e.key, e.message.unwrap_or_default()),
+            )
+            .with_provider(PROVIDER)
+            .with_code(e.code);
+            (e.key, err)
+        })
+        .collect())
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListUploadsXml {
+    #[serde(rename = "Upload", default)]
+    uploads: Vec<UploadXml>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct UploadXml {
+    key: String,
+    upload_id: String,
+}
+
+/// ListMultipartUploads: `(key, upload id)` pairs.
+pub fn multipart_uploads(resp: &Response, bucket: &str) -> Result<Vec<(String, String)>> {
+    check(resp, &format!("listing multipart uploads in {bucket:?}"))?;
+    let parsed: ListUploadsXml = parse_xml(&resp.body, "multipart upload list")?;
+    Ok(parsed.uploads.into_iter().map(|u| (u.key, u.upload_id)).collect())
+}
+
+fn unquote(s: &str) -> String {
+    s.trim().trim_matches('"').to_owned()
+}
+
+fn parse_iso8601(s: &str) -> Option<SystemTime> {
+    time::OffsetDateTime::parse(s.trim(), &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(SystemTime::from)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn resp(status: u16, body: &str) -> Response {
+        Response {
+            status,
+            headers: vec![("x-amz-request-id".into(), "HDR-ID".into())],
+            body: body.to_owned().into(),
+        }
+    }
+
+    #[test]
+    fn error_codes_map_to_kinds_with_details() {
+        let e = error_from(
+            &resp(404, "<?xml version=\"1.0\"?><Error><Code>NoSuchKey</Code><Message>gone</Message><RequestId>XML-ID</RequestId></Error>"),
+            "getting \"k\"",
+        );
+        assert_eq!(e.kind(), ErrorKind::NotFound);
+        assert_eq!(e.code(), Some("NoSuchKey"));
+        assert_eq!(e.request_id(), Some("XML-ID"));
+        assert_eq!(e.status(), Some(404));
+        let cases = [
+            ("BucketAlreadyOwnedByYou", ErrorKind::AlreadyExists),
+            ("BucketNotEmpty", ErrorKind::NotEmpty),
+            ("AccessDenied", ErrorKind::PermissionDenied),
+            ("SignatureDoesNotMatch", ErrorKind::Unauthorized),
+            ("InvalidAccessKeyId", ErrorKind::Unauthorized),
+            ("SlowDown", ErrorKind::RateLimited),
+            ("InternalError", ErrorKind::Provider),
+        ];
+        for (code, kind) in cases {
+            assert_eq!(kind_of(400, Some(code)), kind, "{code}");
+        }
+        // HEAD errors have no body: the status decides, the header gives the request id.
+        let e = error_from(&resp(403, ""), "head");
+        assert_eq!((e.kind(), e.request_id()), (ErrorKind::PermissionDenied, Some("HDR-ID")));
+        assert_eq!(error_from(&resp(503, ""), "x").kind(), ErrorKind::RateLimited);
+    }
+
+    #[test]
+    fn an_error_inside_a_200_is_detected() {
+        let r = resp(200, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error>");
+        let e = result_etag(&r, "completing").unwrap_err();
+        assert_eq!(e.code(), Some("InternalError"));
+        let ok = resp(200, "<CompleteMultipartUploadResult><ETag>\"abc-2\"</ETag></CompleteMultipartUploadResult>");
+        assert_eq!(result_etag(&ok, "completing").unwrap().as_deref(), Some("abc-2"));
+    }
+
+    #[test]
+    fn listings_parse_with_namespace_and_tokens() {
+        let body = r#"<?xml version="1.0" encoding="UTF-8"?>
+<ListBucketResult xmlns="http://s3.amazonaws.com/doc/2006-03-01/"><Name>b</Name><Prefix></Prefix><KeyCount>2</KeyCount><MaxKeys>2</MaxKeys><IsTruncated>true</IsTruncated>
+<Contents><Key>a &amp; b</Key><LastModified>2026-11-23T10:00:00.000Z</LastModified><ETag>&quot;d41d8cd98f00b204e9800998ecf8427e&quot;</ETag><Size>0</Size><StorageClass>STANDARD</StorageClass></Contents>
+<Contents><Key>c</Key><Size>5</Size></Contents><NextContinuationToken>T2</NextContinuationToken></ListBucketResult>"#;
+        let page = object_page(&resp(200, body), "b").unwrap();
+        assert_eq!(page.items.len(), 2);
+        assert_eq!(page.items[0].name, "a & b");
+        assert_eq!(page.items[0].hash.as_deref(), Some("d41d8cd98f00b204e9800998ecf8427e"));
+        assert!(page.items[0].last_modified.is_some());
+        assert_eq!(page.items[1].size, 5);
+        assert_eq!(page.next_token.as_deref(), Some("T2"));
+    }
+
+    #[test]
+    fn malformed_and_truncated_xml_is_a_parse_error() {
+        for body in [
+            "<ListBucketResult><Contents><Key>a</Key>",
+            "not xml at all",
+            "<ListBucketResult><Contents><Key>a</Key><Size>-3</Size></Contents></ListBucketResult>",
+            "\u{0}\u{1}",
+        ] {
+            let e = object_page(&resp(200, body), "b").unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Parse, "{body:?}: {e}");
+        }
+        let e = containers(&resp(200, "<ListAllMyBucketsResult><Buckets><Bucket><Name>x")).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Parse);
+        let e = object_page(&resp(200, "<ListBucketResult><IsTruncated>true</IsTruncated></ListBucketResult>"), "b").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Parse);
+    }
+
+    #[test]
+    fn headers_give_object_metadata_and_range_totals() {
+        let r = Response {
+            status: 206,
+            headers: vec![
+                ("content-length".into(), "3".into()),
+                ("content-range".into(), "bytes 2-4/10".into()),
+                ("etag".into(), "\"abc\"".into()),
+                ("content-type".into(), "text/plain".into()),
+                ("last-modified".into(), "Wed, 21 Oct 2015 07:28:00 GMT".into()),
+                ("X-Amz-Meta-Owner".into(), "ana".into()),
+            ],
+            body: Default::default(),
+        };
+        let o = object_from_headers(&r, "b", "k").unwrap();
+        assert_eq!((o.size, o.hash.as_deref()), (10, Some("abc")));
+        assert_eq!(o.metadata.get("owner").map(String::as_str), Some("ana"));
+        let bad = Response { status: 200, headers: vec![], body: Default::default() };
+        assert_eq!(object_from_headers(&bad, "b", "k").unwrap_err().kind(), ErrorKind::Parse);
+    }
+}
