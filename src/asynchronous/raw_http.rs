@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use super::rt::ObjectReader;
 use crate::error::ErrorKind;
 use crate::http::{Request, Response, SendFailure, TransportConfig, transport_error};
 
@@ -34,6 +35,37 @@ impl RawClient {
     }
 
     pub(crate) async fn send_once(&self, req: &Request) -> Result<Response, SendFailure> {
+        let resp = self.start(req).await?;
+        let (status, headers) = status_and_headers(&resp);
+        let body = resp.bytes().await.map_err(|e| classify(req, e))?;
+        Ok(Response {
+            status,
+            headers,
+            body,
+        })
+    }
+
+    /// Sends and returns as soon as the headers are in; the body streams from the reader.
+    pub(crate) async fn send_streaming_once(
+        &self,
+        req: &Request,
+    ) -> Result<(u16, Vec<(String, String)>, ObjectReader), SendFailure> {
+        use futures_util::TryStreamExt;
+        let resp = self.start(req).await?;
+        let (status, headers) = status_and_headers(&resp);
+        let stream = resp.bytes_stream().map_err(|e| {
+            let kind = if e.is_timeout() {
+                std::io::ErrorKind::TimedOut
+            } else {
+                std::io::ErrorKind::Other
+            };
+            std::io::Error::new(kind, e.without_url())
+        });
+        let reader: ObjectReader = Box::pin(tokio_util::io::StreamReader::new(stream));
+        Ok((status, headers, reader))
+    }
+
+    async fn start(&self, req: &Request) -> Result<reqwest::Response, SendFailure> {
         let method = reqwest::Method::from_bytes(req.method.as_str().as_bytes())
             .expect("our methods are valid tokens");
         let mut builder = self.client.request(method, req.url.as_str());
@@ -46,25 +78,22 @@ impl RawClient {
         if !req.transfer {
             builder = builder.timeout(self.request_timeout);
         }
-        let resp = builder.send().await.map_err(|e| classify(req, e))?;
-        let status = resp.status().as_u16();
-        let headers = resp
-            .headers()
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
-        let body = resp.bytes().await.map_err(|e| classify(req, e))?;
-        Ok(Response {
-            status,
-            headers,
-            body,
-        })
+        builder.send().await.map_err(|e| classify(req, e))
     }
+}
+
+fn status_and_headers(resp: &reqwest::Response) -> (u16, Vec<(String, String)>) {
+    let headers = resp
+        .headers()
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.as_str().to_owned(),
+                String::from_utf8_lossy(v.as_bytes()).into_owned(),
+            )
+        })
+        .collect();
+    (resp.status().as_u16(), headers)
 }
 
 fn tls_config() -> crate::Result<rustls::ClientConfig> {

@@ -115,3 +115,72 @@ where
     out.sort_unstable_by_key(|(i, _)| *i);
     out.into_iter().map(|(_, r)| r).collect()
 }
+
+/// Reads up to `limit` bytes; fewer only at the end of the reader.
+pub(crate) async fn read_up_to<R: UploadReader + ?Sized>(
+    reader: &mut R,
+    limit: usize,
+) -> Result<Vec<u8>> {
+    let mut buf = Vec::with_capacity(limit.min(64 << 20));
+    tokio::io::AsyncReadExt::take(reader, limit as u64)
+        .read_to_end(&mut buf)
+        .await?;
+    Ok(buf)
+}
+
+/// Reads `reader` in parts of `part_size` and runs `upload(part_number, bytes)` on up to
+/// `limit` parts at once (`buffer_unordered`, which reads the next part only when a slot is
+/// free), so at most `limit` parts are in memory. Returns each part's result in part order;
+/// at the first failure the in-flight uploads are dropped and the error returned.
+pub(crate) async fn upload_parts<R, F, Fut>(
+    reader: R,
+    part_size: usize,
+    limit: usize,
+    upload: F,
+) -> Result<Vec<String>>
+where
+    R: UploadReader,
+    F: Fn(u32, Bytes) -> Fut,
+    Fut: Future<Output = Result<String>>,
+{
+    let parts = stream::unfold(
+        (reader, 1u32, false),
+        move |(mut r, n, finished)| async move {
+            if finished {
+                return None;
+            }
+            match read_up_to(&mut r, part_size).await {
+                Ok(b) if b.is_empty() => None,
+                Ok(b) => {
+                    let last = b.len() < part_size;
+                    Some((Ok((n, Bytes::from(b))), (r, n + 1, last)))
+                }
+                Err(e) => Some((Err(e), (r, n + 1, true))),
+            }
+        },
+    );
+    let upload = &upload;
+    let uploads = parts
+        .map(|part| async move {
+            let (n, bytes) = part?;
+            Ok::<_, Error>((n, upload(n, bytes).await?))
+        })
+        .buffer_unordered(limit.max(1));
+    let mut uploads = std::pin::pin!(uploads);
+    let mut done = Vec::new();
+    while let Some(r) = uploads.next().await {
+        done.push(r?);
+    }
+    done.sort_unstable_by_key(|(n, _)| *n);
+    Ok(done.into_iter().map(|(_, e)| e).collect())
+}
+
+/// Sends a clean-up request from a destructor: async mode spawns it on the current tokio
+/// runtime (if there is none, nothing can be sent).
+pub(crate) fn send_detached(client: super::http::HttpClient, req: crate::http::Request) {
+    if let Ok(handle) = tokio::runtime::Handle::try_current() {
+        handle.spawn(async move {
+            let _ = client.send(&req).await;
+        });
+    }
+}

@@ -2,6 +2,7 @@
 
 use std::io::Read;
 
+use super::rt::ObjectReader;
 use crate::error::{Error, ErrorKind};
 use crate::http::{Method, Request, Response, SendFailure, TransportConfig, transport_error};
 
@@ -29,6 +30,36 @@ impl RawClient {
     }
 
     pub(crate) fn send_once(&self, req: &Request) -> Result<Response, SendFailure> {
+        let (status, headers, body) = self.start(req)?;
+        let mut buf = Vec::new();
+        if req.method != Method::Head {
+            body.into_with_config()
+                .limit(u64::MAX)
+                .reader()
+                .read_to_end(&mut buf)
+                .map_err(|e| body_error(req, e))?;
+        }
+        Ok(Response {
+            status,
+            headers,
+            body: buf.into(),
+        })
+    }
+
+    /// Sends and returns as soon as the headers are in; the body streams from the reader.
+    pub(crate) fn send_streaming_once(
+        &self,
+        req: &Request,
+    ) -> Result<(u16, Vec<(String, String)>, ObjectReader), SendFailure> {
+        let (status, headers, body) = self.start(req)?;
+        let reader = body.into_with_config().limit(u64::MAX).reader();
+        Ok((status, headers, Box::new(BodyErrors(reader))))
+    }
+
+    fn start(
+        &self,
+        req: &Request,
+    ) -> Result<(u16, Vec<(String, String)>, ureq::Body), SendFailure> {
         let mut builder = ureq::http::Request::builder()
             .method(req.method.as_str())
             .uri(req.url.as_str());
@@ -58,20 +89,7 @@ impl RawClient {
                 )
             })
             .collect();
-        let mut body = Vec::new();
-        if req.method != Method::Head {
-            resp.into_body()
-                .into_with_config()
-                .limit(u64::MAX)
-                .reader()
-                .read_to_end(&mut body)
-                .map_err(|e| body_error(req, e))?;
-        }
-        Ok(Response {
-            status,
-            headers,
-            body: body.into(),
-        })
+        Ok((status, headers, resp.into_body()))
     }
 
     /// Transfers get no whole-request limit: only the per-read/per-write stall timeout.
@@ -159,5 +177,25 @@ fn describe(e: &ureq::Error) -> String {
         ureq::Error::Io(io) => io.to_string(),
         ureq::Error::Protocol(p) => format!("protocol error: {p}"),
         _ => "connection error".to_owned(),
+    }
+}
+
+/// Gives body read errors a plain kind: a stall becomes `TimedOut`, so callers (and our
+/// `From<io::Error>`) see a timeout rather than an opaque "other".
+struct BodyErrors<R>(R);
+
+impl<R: Read> Read for BodyErrors<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        self.0.read(buf).map_err(|e| {
+            let timed_out = e
+                .get_ref()
+                .and_then(|inner| inner.downcast_ref::<ureq::Error>())
+                .is_some_and(|u| matches!(u, ureq::Error::Timeout(_)));
+            if timed_out {
+                std::io::Error::new(std::io::ErrorKind::TimedOut, "the transfer stalled")
+            } else {
+                e
+            }
+        })
     }
 }

@@ -146,3 +146,93 @@ where
         .map(|r| r.expect("every item ran"))
         .collect()
 }
+
+/// Reads up to `limit` bytes; fewer only at the end of the reader.
+pub(crate) fn read_up_to<R: UploadReader + ?Sized>(
+    reader: &mut R,
+    limit: usize,
+) -> Result<Vec<u8>> {
+    let mut buf = Vec::with_capacity(limit.min(64 << 20));
+    std::io::Read::take(reader, limit as u64).read_to_end(&mut buf)?;
+    Ok(buf)
+}
+
+/// Reads `reader` in parts of `part_size` and runs `upload(part_number, bytes)` on up to
+/// `limit` parts at once (scoped worker threads fed through a rendezvous channel), so at
+/// most `limit + 1` parts are in memory. Returns each part's result in part order; stops
+/// reading at the first failure and returns it.
+pub(crate) fn upload_parts<R, F>(
+    mut reader: R,
+    part_size: usize,
+    limit: usize,
+    upload: F,
+) -> Result<Vec<String>>
+where
+    R: UploadReader,
+    F: Fn(u32, Bytes) -> Result<String> + Sync,
+{
+    use std::sync::atomic::{AtomicBool, Ordering};
+    let done: Mutex<Vec<(u32, String)>> = Mutex::new(Vec::new());
+    let first_error: Mutex<Option<crate::Error>> = Mutex::new(None);
+    let failed = AtomicBool::new(false);
+    let (tx, rx) = std::sync::mpsc::sync_channel::<(u32, Bytes)>(0);
+    let rx = Mutex::new(rx);
+    let read_result = std::thread::scope(|s| {
+        for _ in 0..limit.max(1) {
+            s.spawn(|| {
+                loop {
+                    let next = rx.lock().unwrap_or_else(PoisonError::into_inner).recv();
+                    let Ok((n, bytes)) = next else { break };
+                    match upload(n, bytes) {
+                        Ok(etag) => done
+                            .lock()
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .push((n, etag)),
+                        Err(e) => {
+                            failed.store(true, Ordering::SeqCst);
+                            first_error
+                                .lock()
+                                .unwrap_or_else(PoisonError::into_inner)
+                                .get_or_insert(e);
+                        }
+                    }
+                }
+            });
+        }
+        let mut n = 1u32;
+        let outcome = loop {
+            if failed.load(Ordering::SeqCst) {
+                break Ok(());
+            }
+            let part = match read_up_to(&mut reader, part_size) {
+                Ok(p) => p,
+                Err(e) => break Err(e),
+            };
+            if part.is_empty() {
+                break Ok(());
+            }
+            let last = part.len() < part_size;
+            if tx.send((n, Bytes::from(part))).is_err() || last {
+                break Ok(());
+            }
+            n += 1;
+        };
+        drop(tx);
+        outcome
+    });
+    read_result?;
+    if let Some(e) = first_error
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner)
+    {
+        return Err(e);
+    }
+    let mut parts = done.into_inner().unwrap_or_else(PoisonError::into_inner);
+    parts.sort_unstable_by_key(|(n, _)| *n);
+    Ok(parts.into_iter().map(|(_, e)| e).collect())
+}
+
+/// Sends a clean-up request from a destructor: blocking mode just sends it.
+pub(crate) fn send_detached(client: super::http::HttpClient, req: crate::http::Request) {
+    let _ = client.send(&req);
+}

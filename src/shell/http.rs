@@ -5,8 +5,11 @@
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
-use super::rt::{self, RawClient, maybe_async};
+// The I/O extension traits are needed for async calls only.
+#[allow(unused_imports)]
+use super::rt::{self, ObjectReader, RawClient, ReadExt, maybe_async};
 use crate::error::Result;
+use crate::http::SendFailure;
 pub use crate::http::{Method, Request, Response, TransportConfig};
 use crate::retry::{Decision, Outcome, is_retryable_status, parse_retry_after};
 
@@ -39,6 +42,33 @@ impl HttpClient {
     /// policy decides, honouring `Retry-After`.
     #[maybe_async]
     pub async fn send(&self, req: &Request) -> Result<Response> {
+        self.retrying(req, || self.raw.send_once(req)).await
+    }
+
+    /// Sends `req` and returns once the headers are in, the body streaming from
+    /// [`StreamingResponse::body`]. Retries happen only before the body starts; a body that
+    /// breaks later fails its reads (a stall with `TimedOut`).
+    #[maybe_async]
+    pub async fn send_streaming(&self, req: &Request) -> Result<StreamingResponse> {
+        self.retrying(req, || async {
+            let (status, headers, body) = self.raw.send_streaming_once(req).await?;
+            Ok(StreamingResponse {
+                status,
+                headers,
+                body,
+            })
+        })
+        .await
+    }
+
+    /// The retry loop both sends share.
+    #[maybe_async]
+    async fn retrying<T, F, Fut>(&self, req: &Request, mut once: F) -> Result<T>
+    where
+        T: Answer,
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Attempt<T>>,
+    {
         let started = Instant::now();
         let (host, path) = req.redacted_target();
         let mut attempt = 1;
@@ -51,17 +81,18 @@ impl HttpClient {
                 attempt,
                 status = tracing::field::Empty,
             );
-            let result = rt::in_span(span.clone(), || self.raw.send_once(req)).await;
+            let result = rt::in_span(span.clone(), &mut once).await;
             let outcome = match &result {
-                Ok(resp) => {
-                    span.record("status", resp.status);
-                    if !is_retryable_status(resp.status) {
+                Ok(answer) => {
+                    let status = answer.status();
+                    span.record("status", status);
+                    if !is_retryable_status(status) {
                         return result.map_err(|f| f.error);
                     }
                     Outcome::Status {
-                        status: resp.status,
-                        retry_after: resp
-                            .header("retry-after")
+                        status,
+                        retry_after: answer
+                            .retry_after()
                             .and_then(|v| parse_retry_after(v, SystemTime::now())),
                     }
                 }
@@ -83,5 +114,74 @@ impl HttpClient {
                 }
             }
         }
+    }
+}
+
+/// A response whose body streams.
+pub struct StreamingResponse {
+    /// The status code.
+    pub status: u16,
+    /// Headers, names lowercase.
+    pub headers: Vec<(String, String)>,
+    /// The body, read as it arrives.
+    pub body: ObjectReader,
+}
+
+impl StreamingResponse {
+    /// The first value of a header (name matched case-insensitively).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Reads the whole (small) body into a [`Response`], for error parsing.
+    #[maybe_async]
+    pub async fn into_response(mut self) -> Result<Response> {
+        let mut body = Vec::new();
+        self.body.read_to_end(&mut body).await?;
+        Ok(Response {
+            status: self.status,
+            headers: self.headers,
+            body: body.into(),
+        })
+    }
+}
+
+impl std::fmt::Debug for StreamingResponse {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("StreamingResponse")
+            .field("status", &self.status)
+            .field("headers", &self.headers.len())
+            .finish_non_exhaustive()
+    }
+}
+
+/// One attempt's result. (An alias because `maybe_async` rewrites `Fut` into a single
+/// path segment.)
+type Attempt<T> = std::result::Result<T, SendFailure>;
+
+/// What the retry loop needs to know of an answer.
+trait Answer {
+    fn status(&self) -> u16;
+    fn retry_after(&self) -> Option<&str>;
+}
+
+impl Answer for Response {
+    fn status(&self) -> u16 {
+        self.status
+    }
+    fn retry_after(&self) -> Option<&str> {
+        self.header("retry-after")
+    }
+}
+
+impl Answer for StreamingResponse {
+    fn status(&self) -> u16 {
+        self.status
+    }
+    fn retry_after(&self) -> Option<&str> {
+        self.header("retry-after")
     }
 }

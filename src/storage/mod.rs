@@ -4,8 +4,8 @@
 pub mod local_fs;
 pub mod memory_store;
 pub mod names;
-pub mod s3;
 mod pager;
+pub mod s3;
 
 pub use pager::Pager;
 

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod fake_http;
+pub mod s3env;
 
 use std::io;
 use std::path::{Path, PathBuf};

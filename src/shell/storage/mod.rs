@@ -6,6 +6,7 @@ mod any;
 mod driver;
 mod local;
 mod memory;
+mod s3;
 
 use super::rt;
 
@@ -18,3 +19,4 @@ pub use any::AnyStorage;
 pub use driver::StorageDriver;
 pub use local::Local;
 pub use memory::Memory;
+pub use s3::S3;

@@ -30,6 +30,9 @@ pub struct S3Config {
     /// Sign payload hashes (`true`, default) or send `UNSIGNED-PAYLOAD` (integrity still
     /// checked with `Content-MD5`).
     pub sign_payload: bool,
+    /// Check part and final ETags against the MD5s of what was sent (on by default; turn
+    /// off for SSE-KMS buckets, whose ETags are not MD5s).
+    pub verify_etags: bool,
 }
 
 impl S3Config {
@@ -51,6 +54,7 @@ pub struct S3ConfigBuilder {
     part_size: Option<usize>,
     part_concurrency: Option<usize>,
     sign_payload: Option<bool>,
+    verify_etags: Option<bool>,
 }
 
 /// Default multipart part size: 8 MiB.
@@ -115,6 +119,12 @@ impl S3ConfigBuilder {
         self
     }
 
+    /// Whether to check ETags against MD5s (see [`S3Config::verify_etags`]).
+    pub fn verify_etags(mut self, on: bool) -> Self {
+        self.verify_etags = Some(on);
+        self
+    }
+
     /// Fills what is not set yet from the environment: `AWS_ACCESS_KEY_ID`,
     /// `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_REGION` / `AWS_DEFAULT_REGION`,
     /// `AWS_ENDPOINT_URL` (`AWS_ENDPOINT_URL_S3` first), then the shared files
@@ -135,7 +145,9 @@ impl S3ConfigBuilder {
             self.endpoint = get("AWS_ENDPOINT_URL_S3").or_else(|| get("AWS_ENDPOINT_URL"));
         }
         if self.credentials.is_none() && !self.anonymous {
-            if let (Some(id), Some(secret)) = (get("AWS_ACCESS_KEY_ID"), get("AWS_SECRET_ACCESS_KEY")) {
+            if let (Some(id), Some(secret)) =
+                (get("AWS_ACCESS_KEY_ID"), get("AWS_SECRET_ACCESS_KEY"))
+            {
                 let mut c = Credentials::new(id, secret);
                 if let Some(t) = get("AWS_SESSION_TOKEN") {
                     c = c.with_session_token(t);
@@ -173,7 +185,11 @@ impl S3ConfigBuilder {
     /// Checks and resolves the configuration.
     pub fn build(self) -> Result<S3Config> {
         let region = self.region.unwrap_or_else(|| "us-east-1".to_owned());
-        if region.is_empty() || !region.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
+        if region.is_empty()
+            || !region
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'-')
+        {
             return Err(Error::invalid(format!("S3 region {region:?} is not valid")));
         }
         let custom = self.endpoint.is_some();
@@ -196,18 +212,26 @@ impl S3ConfigBuilder {
                 "part size {part_size} is below S3's minimum of {MIN_PART_SIZE} bytes"
             )));
         }
-        let part_concurrency = self.part_concurrency.unwrap_or(DEFAULT_PART_CONCURRENCY).max(1);
+        let part_concurrency = self
+            .part_concurrency
+            .unwrap_or(DEFAULT_PART_CONCURRENCY)
+            .max(1);
         Ok(S3Config {
             region,
             endpoint,
             // Custom endpoints are usually local or S3-compatible servers: path style
             // unless told otherwise.
             path_style: self.path_style.unwrap_or(custom),
-            credentials: if self.anonymous { None } else { self.credentials },
+            credentials: if self.anonymous {
+                None
+            } else {
+                self.credentials
+            },
             multipart_threshold: self.multipart_threshold.unwrap_or(part_size).max(1),
             part_size,
             part_concurrency,
             sign_payload: self.sign_payload.unwrap_or(true),
+            verify_etags: self.verify_etags.unwrap_or(true),
         })
     }
 
@@ -302,7 +326,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -336,17 +363,35 @@ mod tests {
             "[default]\naws_access_key_id = D\naws_secret_access_key = DS\n\n# work\n[work]\naws_access_key_id=W\naws_secret_access_key=WS\n",
         )
         .unwrap();
-        std::fs::write(&config, "[default]\nregion = us-west-2\n[profile work]\nregion = ap-south-1\n").unwrap();
+        std::fs::write(
+            &config,
+            "[default]\nregion = us-west-2\n[profile work]\nregion = ap-south-1\n",
+        )
+        .unwrap();
         let files = [
             ("AWS_SHARED_CREDENTIALS_FILE", creds.to_str().unwrap()),
             ("AWS_CONFIG_FILE", config.to_str().unwrap()),
         ];
-        let d = S3Config::builder().from_env_map(&env(&files)).unwrap().build().unwrap();
-        assert_eq!((d.credentials.unwrap().key_id.as_str(), d.region.as_str()), ("D", "us-west-2"));
+        let d = S3Config::builder()
+            .from_env_map(&env(&files))
+            .unwrap()
+            .build()
+            .unwrap();
+        assert_eq!(
+            (d.credentials.unwrap().key_id.as_str(), d.region.as_str()),
+            ("D", "us-west-2")
+        );
         let mut with_profile = files.to_vec();
         with_profile.push(("AWS_PROFILE", "work"));
-        let w = S3Config::builder().from_env_map(&env(&with_profile)).unwrap().build().unwrap();
-        assert_eq!((w.credentials.unwrap().key_id.as_str(), w.region.as_str()), ("W", "ap-south-1"));
+        let w = S3Config::builder()
+            .from_env_map(&env(&with_profile))
+            .unwrap()
+            .build()
+            .unwrap();
+        assert_eq!(
+            (w.credentials.unwrap().key_id.as_str(), w.region.as_str()),
+            ("W", "ap-south-1")
+        );
         assert!(!w.path_style);
         assert_eq!(w.endpoint.as_str(), "https://s3.ap-south-1.amazonaws.com/");
     }

@@ -83,7 +83,9 @@ impl S3Requests {
                  <LocationConstraint>{}</LocationConstraint></CreateBucketConfiguration>",
                 self.cfg.region
             );
-            d = d.header("content-type", "application/xml").body(body.into());
+            d = d
+                .header("content-type", "application/xml")
+                .body(body.into());
         }
         self.finish(d, now, false)
     }
@@ -116,24 +118,45 @@ impl S3Requests {
 
     /// HeadObject.
     pub fn head_object(&self, bucket: &str, key: &str, now: SystemTime) -> Request {
-        self.finish(Draft::new(Method::Head, Some(bucket), Some(key)), now, false)
+        self.finish(
+            Draft::new(Method::Head, Some(bucket), Some(key)),
+            now,
+            false,
+        )
     }
 
     /// GetObject, whole or by range (a transfer: only the stall timeout applies).
-    pub fn get_object(&self, bucket: &str, key: &str, range: ByteRange, now: SystemTime) -> Request {
+    pub fn get_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        range: ByteRange,
+        now: SystemTime,
+    ) -> Request {
         let mut d = Draft::new(Method::Get, Some(bucket), Some(key));
         match range {
-            ByteRange { start: 0, end: None } => {}
+            ByteRange {
+                start: 0,
+                end: None,
+            } => {}
             ByteRange { start, end: None } => d = d.header("range", format!("bytes={start}-")),
-            ByteRange { start, end: Some(end) } => {
-                d = d.header("range", format!("bytes={start}-{}", end.saturating_sub(1)))
-            }
+            ByteRange {
+                start,
+                end: Some(end),
+            } => d = d.header("range", format!("bytes={start}-{}", end.saturating_sub(1))),
         }
         self.finish(d, now, true)
     }
 
     /// PutObject with `Content-MD5`, content type and user metadata.
-    pub fn put_object(&self, bucket: &str, key: &str, body: Bytes, opts: &UploadOptions, now: SystemTime) -> Request {
+    pub fn put_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        body: Bytes,
+        opts: &UploadOptions,
+        now: SystemTime,
+    ) -> Request {
         let d = Draft::new(Method::Put, Some(bucket), Some(key))
             .header("content-md5", content_md5(&body))
             .body(body);
@@ -142,12 +165,18 @@ impl S3Requests {
 
     /// DeleteObject.
     pub fn delete_object(&self, bucket: &str, key: &str, now: SystemTime) -> Request {
-        self.finish(Draft::new(Method::Delete, Some(bucket), Some(key)), now, false)
+        self.finish(
+            Draft::new(Method::Delete, Some(bucket), Some(key)),
+            now,
+            false,
+        )
     }
 
     /// DeleteObjects for up to 1000 keys (quiet mode: only failures are listed).
     pub fn delete_objects(&self, bucket: &str, keys: &[String], now: SystemTime) -> Request {
-        let mut xml = String::from("<Delete xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Quiet>true</Quiet>");
+        let mut xml = String::from(
+            "<Delete xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Quiet>true</Quiet>",
+        );
         for k in keys {
             xml.push_str("<Object><Key>");
             xml.push_str(&quick_xml::escape::escape(k.as_str()));
@@ -167,20 +196,42 @@ impl S3Requests {
     }
 
     /// CopyObject (server side).
-    pub fn copy_object(&self, src_bucket: &str, src_key: &str, bucket: &str, key: &str, now: SystemTime) -> Request {
+    pub fn copy_object(
+        &self,
+        src_bucket: &str,
+        src_key: &str,
+        bucket: &str,
+        key: &str,
+        now: SystemTime,
+    ) -> Request {
         let source = format!("/{}/{}", src_bucket, sigv4::encode_path(src_key));
-        let d = Draft::new(Method::Put, Some(bucket), Some(key)).header("x-amz-copy-source", source);
+        let d =
+            Draft::new(Method::Put, Some(bucket), Some(key)).header("x-amz-copy-source", source);
         self.finish(d, now, false)
     }
 
     /// CreateMultipartUpload.
-    pub fn create_multipart(&self, bucket: &str, key: &str, opts: &UploadOptions, now: SystemTime) -> Request {
+    pub fn create_multipart(
+        &self,
+        bucket: &str,
+        key: &str,
+        opts: &UploadOptions,
+        now: SystemTime,
+    ) -> Request {
         let d = Draft::new(Method::Post, Some(bucket), Some(key)).query("uploads", "");
         self.finish(with_object_headers(d, opts), now, false)
     }
 
     /// UploadPart with `Content-MD5`.
-    pub fn upload_part(&self, bucket: &str, key: &str, upload_id: &str, part: u32, body: Bytes, now: SystemTime) -> Request {
+    pub fn upload_part(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        part: u32,
+        body: Bytes,
+        now: SystemTime,
+    ) -> Request {
         let d = Draft::new(Method::Put, Some(bucket), Some(key))
             .query("partNumber", part.to_string())
             .query("uploadId", upload_id)
@@ -191,8 +242,17 @@ impl S3Requests {
 
     /// CompleteMultipartUpload with the parts' ETags. Retrying it is safe: completing an
     /// already completed upload answers the same object (or NoSuchUpload, handled).
-    pub fn complete_multipart(&self, bucket: &str, key: &str, upload_id: &str, etags: &[String], now: SystemTime) -> Request {
-        let mut xml = String::from("<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">");
+    pub fn complete_multipart(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        etags: &[String],
+        now: SystemTime,
+    ) -> Request {
+        let mut xml = String::from(
+            "<CompleteMultipartUpload xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\">",
+        );
         for (i, etag) in etags.iter().enumerate() {
             xml.push_str(&format!(
                 "<Part><PartNumber>{}</PartNumber><ETag>\"{}\"</ETag></Part>",
@@ -211,7 +271,13 @@ impl S3Requests {
     }
 
     /// AbortMultipartUpload.
-    pub fn abort_multipart(&self, bucket: &str, key: &str, upload_id: &str, now: SystemTime) -> Request {
+    pub fn abort_multipart(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        now: SystemTime,
+    ) -> Request {
         let d = Draft::new(Method::Delete, Some(bucket), Some(key)).query("uploadId", upload_id);
         self.finish(d, now, false)
     }
@@ -227,7 +293,14 @@ impl S3Requests {
 
     /// A presigned URL for `method` (GET or PUT) on an object, valid `expires_secs`
     /// (at most 7 days).
-    pub fn presign(&self, method: Method, bucket: &str, key: &str, expires_secs: u64, now: SystemTime) -> String {
+    pub fn presign(
+        &self,
+        method: Method,
+        bucket: &str,
+        key: &str,
+        expires_secs: u64,
+        now: SystemTime,
+    ) -> String {
         let (base, host, path) = self.target(Some(bucket), Some(key));
         let Some(creds) = &self.cfg.credentials else {
             return base;
@@ -240,7 +313,13 @@ impl S3Requests {
             headers: &headers,
             payload_hash: sigv4::UNSIGNED_PAYLOAD,
         };
-        let signed = sigv4::sign_query(self.scope(creds), &unsigned, now, expires_secs.min(604_800), Options::S3);
+        let signed = sigv4::sign_query(
+            self.scope(creds),
+            &unsigned,
+            now,
+            expires_secs.min(604_800),
+            Options::S3,
+        );
         format!("{base}?{}", encode_query(&signed.query))
     }
 
@@ -362,14 +441,33 @@ mod tests {
         let r = reqs(false).head_object("b", "k", now);
         assert_eq!(r.url, "http://b.127.0.0.1:9000/k");
         let r = reqs(true).list_objects("b", "p/", Some("tok=="), 5000, now);
-        assert_eq!(r.url, "http://127.0.0.1:9000/b?list-type=2&max-keys=1000&prefix=p%2F&continuation-token=tok%3D%3D");
+        assert_eq!(
+            r.url,
+            "http://127.0.0.1:9000/b?list-type=2&max-keys=1000&prefix=p%2F&continuation-token=tok%3D%3D"
+        );
     }
 
     #[test]
     fn requests_are_signed_with_content_hash() {
-        let r = reqs(true).put_object("b", "k", Bytes::from_static(b"hi"), &UploadOptions::new().metadata("a", "1"), SystemTime::UNIX_EPOCH);
+        let r = reqs(true).put_object(
+            "b",
+            "k",
+            Bytes::from_static(b"hi"),
+            &UploadOptions::new().metadata("a", "1"),
+            SystemTime::UNIX_EPOCH,
+        );
         let names: Vec<&str> = r.headers.iter().map(|(k, _)| k.as_str()).collect();
-        assert_eq!(names, ["content-md5", "content-type", "x-amz-meta-a", "x-amz-date", "x-amz-content-sha256", "authorization"]);
+        assert_eq!(
+            names,
+            [
+                "content-md5",
+                "content-type",
+                "x-amz-meta-a",
+                "x-amz-date",
+                "x-amz-content-sha256",
+                "authorization"
+            ]
+        );
         assert!(r.headers.iter().any(|(k, v)| k == "authorization" && v.contains("SignedHeaders=content-md5;content-type;host;x-amz-content-sha256;x-amz-date;x-amz-meta-a")));
         assert_eq!(content_md5(b""), "1B2M2Y8AsgTpgAmY7PhCfg==");
     }
@@ -377,6 +475,10 @@ mod tests {
     #[test]
     fn create_bucket_names_its_region_outside_us_east_1() {
         let r = reqs(true).create_bucket("b", SystemTime::UNIX_EPOCH);
-        assert!(std::str::from_utf8(&r.body).unwrap().contains("<LocationConstraint>eu-west-1</LocationConstraint>"));
+        assert!(
+            std::str::from_utf8(&r.body)
+                .unwrap()
+                .contains("<LocationConstraint>eu-west-1</LocationConstraint>")
+        );
     }
 }

@@ -13,11 +13,19 @@ use crate::storage::{Container, Object, Page};
 const PROVIDER: &str = "s3";
 
 fn parse_xml<'a, T: Deserialize<'a>>(body: &'a [u8], what: &str) -> Result<T> {
-    let text = std::str::from_utf8(body)
-        .map_err(|_| Error::new(ErrorKind::Parse, format!("S3 sent a {what} that is not UTF-8")).with_provider(PROVIDER))?;
+    let text = std::str::from_utf8(body).map_err(|_| {
+        Error::new(
+            ErrorKind::Parse,
+            format!("S3 sent a {what} that is not UTF-8"),
+        )
+        .with_provider(PROVIDER)
+    })?;
     quick_xml::de::from_str(text).map_err(|e| {
-        Error::new(ErrorKind::Parse, format!("S3 sent an unparseable {what}: {e}"))
-            .with_provider(PROVIDER)
+        Error::new(
+            ErrorKind::Parse,
+            format!("S3 sent an unparseable {what}: {e}"),
+        )
+        .with_provider(PROVIDER)
     })
 }
 
@@ -42,7 +50,9 @@ pub fn error_from(resp: &Response, context: &str) -> Error {
         Some(m) => format!("{context}: {m}"),
         None => context.to_owned(),
     };
-    let mut err = Error::new(kind, message).with_provider(PROVIDER).with_status(resp.status);
+    let mut err = Error::new(kind, message)
+        .with_provider(PROVIDER)
+        .with_status(resp.status);
     if let Some(c) = code {
         err = err.with_code(c);
     }
@@ -61,18 +71,32 @@ pub fn kind_of(status: u16, code: Option<&str>) -> ErrorKind {
         Some("NoSuchBucket" | "NoSuchKey" | "NoSuchUpload" | "NotFound") => ErrorKind::NotFound,
         Some("BucketAlreadyOwnedByYou" | "BucketAlreadyExists") => ErrorKind::AlreadyExists,
         Some("BucketNotEmpty") => ErrorKind::NotEmpty,
-        Some("AccessDenied" | "AllAccessDisabled" | "AccountProblem") => ErrorKind::PermissionDenied,
-        Some(
-            "SignatureDoesNotMatch" | "InvalidAccessKeyId" | "ExpiredToken" | "InvalidToken"
-            | "TokenRefreshRequired" | "AuthorizationHeaderMalformed" | "MissingSecurityHeader",
-        ) => ErrorKind::Unauthorized,
-        Some("SlowDown" | "Throttling" | "ThrottlingException" | "RequestLimitExceeded" | "TooManyRequests") => {
-            ErrorKind::RateLimited
+        Some("AccessDenied" | "AllAccessDisabled" | "AccountProblem") => {
+            ErrorKind::PermissionDenied
         }
-        Some("BadDigest" | "InvalidDigest" | "IncompleteBody" | "XAmzContentSHA256Mismatch") => ErrorKind::Integrity,
         Some(
-            "InvalidRange" | "InvalidArgument" | "InvalidBucketName" | "KeyTooLongError" | "InvalidPart"
-            | "InvalidPartOrder" | "EntityTooSmall" | "EntityTooLarge" | "MalformedXML" | "InvalidRequest",
+            "SignatureDoesNotMatch"
+            | "InvalidAccessKeyId"
+            | "ExpiredToken"
+            | "InvalidToken"
+            | "TokenRefreshRequired"
+            | "AuthorizationHeaderMalformed"
+            | "MissingSecurityHeader",
+        ) => ErrorKind::Unauthorized,
+        Some(
+            "SlowDown"
+            | "Throttling"
+            | "ThrottlingException"
+            | "RequestLimitExceeded"
+            | "TooManyRequests",
+        ) => ErrorKind::RateLimited,
+        Some("BadDigest" | "InvalidDigest" | "IncompleteBody" | "XAmzContentSHA256Mismatch") => {
+            ErrorKind::Integrity
+        }
+        Some(
+            "InvalidRange" | "InvalidArgument" | "InvalidBucketName" | "KeyTooLongError"
+            | "InvalidPart" | "InvalidPartOrder" | "EntityTooSmall" | "EntityTooLarge"
+            | "MalformedXML" | "InvalidRequest",
         ) => ErrorKind::InvalidInput,
         _ => match status {
             404 => ErrorKind::NotFound,
@@ -100,7 +124,10 @@ fn body_is_error(body: &[u8]) -> bool {
     let text = String::from_utf8_lossy(head);
     let trimmed = text.trim_start();
     let after_decl = match trimmed.strip_prefix("<?xml") {
-        Some(rest) => rest.split_once("?>").map(|(_, r)| r.trim_start()).unwrap_or(""),
+        Some(rest) => rest
+            .split_once("?>")
+            .map(|(_, r)| r.trim_start())
+            .unwrap_or(""),
         None => trimmed,
     };
     after_decl.starts_with("<Error>") || after_decl.starts_with("<Error ")
@@ -130,7 +157,7 @@ struct BucketXml {
 pub fn containers(resp: &Response) -> Result<Vec<Container>> {
     check(resp, "listing buckets")?;
     let parsed: ListAllMyBucketsResult = parse_xml(&resp.body, "bucket list")?;
-    Ok(parsed
+    let mut buckets: Vec<Container> = parsed
         .buckets
         .bucket
         .into_iter()
@@ -139,7 +166,10 @@ pub fn containers(resp: &Response) -> Result<Vec<Container>> {
             c.created = b.creation_date.as_deref().and_then(parse_iso8601);
             c
         })
-        .collect())
+        .collect();
+    // S3 lists by name; not every compatible server does.
+    buckets.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(buckets)
 }
 
 #[derive(Deserialize)]
@@ -180,7 +210,11 @@ pub fn object_page(resp: &Response, bucket: &str) -> Result<Page<Object>> {
         _ => None,
     };
     if parsed.is_truncated == Some(true) && next_token.is_none() {
-        return Err(Error::new(ErrorKind::Parse, "S3 said the listing is truncated but sent no continuation token").with_provider(PROVIDER));
+        return Err(Error::new(
+            ErrorKind::Parse,
+            "S3 said the listing is truncated but sent no continuation token",
+        )
+        .with_provider(PROVIDER));
     }
     Ok(Page { items, next_token })
 }
@@ -188,21 +222,31 @@ pub fn object_page(resp: &Response, bucket: &str) -> Result<Page<Object>> {
 /// Object metadata from HEAD or GET headers. For a ranged GET the size comes from
 /// `Content-Range`.
 pub fn object_from_headers(resp: &Response, bucket: &str, key: &str) -> Result<Object> {
-    let size = match resp.header("content-range").and_then(|r| r.rsplit_once('/')) {
+    let size = match resp
+        .header("content-range")
+        .and_then(|r| r.rsplit_once('/'))
+    {
         Some((_, total)) if total != "*" => total.parse().ok(),
-        _ => resp.header("content-length").and_then(|l| l.trim().parse().ok()),
+        _ => resp
+            .header("content-length")
+            .and_then(|l| l.trim().parse().ok()),
     }
-    .ok_or_else(|| Error::new(ErrorKind::Parse, format!("S3 sent no size for {key:?}")).with_provider(PROVIDER))?;
+    .ok_or_else(|| {
+        Error::new(ErrorKind::Parse, format!("S3 sent no size for {key:?}")).with_provider(PROVIDER)
+    })?;
     let mut o = Object::new(bucket, key, size);
     o.hash = resp.header("etag").map(unquote);
     o.content_type = resp.header("content-type").map(str::to_owned);
-    o.last_modified = resp.header("last-modified").and_then(|d| httpdate::parse_http_date(d).ok());
+    o.last_modified = resp
+        .header("last-modified")
+        .and_then(|d| httpdate::parse_http_date(d).ok());
     o.metadata = resp
         .headers
         .iter()
         .filter_map(|(k, v)| {
             let k = k.to_ascii_lowercase();
-            k.strip_prefix("x-amz-meta-").map(|m| (m.to_owned(), v.clone()))
+            k.strip_prefix("x-amz-meta-")
+                .map(|m| (m.to_owned(), v.clone()))
         })
         .collect::<BTreeMap<_, _>>();
     Ok(o)
@@ -219,7 +263,9 @@ pub fn upload_id(resp: &Response, key: &str) -> Result<String> {
     check(resp, &format!("starting a multipart upload of {key:?}"))?;
     let parsed: InitiateXml = parse_xml(&resp.body, "multipart upload id")?;
     if parsed.upload_id.is_empty() {
-        return Err(Error::new(ErrorKind::Parse, "S3 sent an empty upload id").with_provider(PROVIDER));
+        return Err(
+            Error::new(ErrorKind::Parse, "S3 sent an empty upload id").with_provider(PROVIDER)
+        );
     }
     Ok(parsed.upload_id)
 }
@@ -292,7 +338,11 @@ struct UploadXml {
 pub fn multipart_uploads(resp: &Response, bucket: &str) -> Result<Vec<(String, String)>> {
     check(resp, &format!("listing multipart uploads in {bucket:?}"))?;
     let parsed: ListUploadsXml = parse_xml(&resp.body, "multipart upload list")?;
-    Ok(parsed.uploads.into_iter().map(|u| (u.key, u.upload_id)).collect())
+    Ok(parsed
+        .uploads
+        .into_iter()
+        .map(|u| (u.key, u.upload_id))
+        .collect())
 }
 
 fn unquote(s: &str) -> String {
@@ -320,7 +370,10 @@ mod tests {
     #[test]
     fn error_codes_map_to_kinds_with_details() {
         let e = error_from(
-            &resp(404, "<?xml version=\"1.0\"?><Error><Code>NoSuchKey</Code><Message>gone</Message><RequestId>XML-ID</RequestId></Error>"),
+            &resp(
+                404,
+                "<?xml version=\"1.0\"?><Error><Code>NoSuchKey</Code><Message>gone</Message><RequestId>XML-ID</RequestId></Error>",
+            ),
             "getting \"k\"",
         );
         assert_eq!(e.kind(), ErrorKind::NotFound);
@@ -341,17 +394,32 @@ mod tests {
         }
         // HEAD errors have no body: the status decides, the header gives the request id.
         let e = error_from(&resp(403, ""), "head");
-        assert_eq!((e.kind(), e.request_id()), (ErrorKind::PermissionDenied, Some("HDR-ID")));
-        assert_eq!(error_from(&resp(503, ""), "x").kind(), ErrorKind::RateLimited);
+        assert_eq!(
+            (e.kind(), e.request_id()),
+            (ErrorKind::PermissionDenied, Some("HDR-ID"))
+        );
+        assert_eq!(
+            error_from(&resp(503, ""), "x").kind(),
+            ErrorKind::RateLimited
+        );
     }
 
     #[test]
     fn an_error_inside_a_200_is_detected() {
-        let r = resp(200, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error>");
+        let r = resp(
+            200,
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error>",
+        );
         let e = result_etag(&r, "completing").unwrap_err();
         assert_eq!(e.code(), Some("InternalError"));
-        let ok = resp(200, "<CompleteMultipartUploadResult><ETag>\"abc-2\"</ETag></CompleteMultipartUploadResult>");
-        assert_eq!(result_etag(&ok, "completing").unwrap().as_deref(), Some("abc-2"));
+        let ok = resp(
+            200,
+            "<CompleteMultipartUploadResult><ETag>\"abc-2\"</ETag></CompleteMultipartUploadResult>",
+        );
+        assert_eq!(
+            result_etag(&ok, "completing").unwrap().as_deref(),
+            Some("abc-2")
+        );
     }
 
     #[test]
@@ -363,7 +431,10 @@ mod tests {
         let page = object_page(&resp(200, body), "b").unwrap();
         assert_eq!(page.items.len(), 2);
         assert_eq!(page.items[0].name, "a & b");
-        assert_eq!(page.items[0].hash.as_deref(), Some("d41d8cd98f00b204e9800998ecf8427e"));
+        assert_eq!(
+            page.items[0].hash.as_deref(),
+            Some("d41d8cd98f00b204e9800998ecf8427e")
+        );
         assert!(page.items[0].last_modified.is_some());
         assert_eq!(page.items[1].size, 5);
         assert_eq!(page.next_token.as_deref(), Some("T2"));
@@ -380,9 +451,20 @@ mod tests {
             let e = object_page(&resp(200, body), "b").unwrap_err();
             assert_eq!(e.kind(), ErrorKind::Parse, "{body:?}: {e}");
         }
-        let e = containers(&resp(200, "<ListAllMyBucketsResult><Buckets><Bucket><Name>x")).unwrap_err();
+        let e = containers(&resp(
+            200,
+            "<ListAllMyBucketsResult><Buckets><Bucket><Name>x",
+        ))
+        .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Parse);
-        let e = object_page(&resp(200, "<ListBucketResult><IsTruncated>true</IsTruncated></ListBucketResult>"), "b").unwrap_err();
+        let e = object_page(
+            &resp(
+                200,
+                "<ListBucketResult><IsTruncated>true</IsTruncated></ListBucketResult>",
+            ),
+            "b",
+        )
+        .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Parse);
     }
 
@@ -395,7 +477,10 @@ mod tests {
                 ("content-range".into(), "bytes 2-4/10".into()),
                 ("etag".into(), "\"abc\"".into()),
                 ("content-type".into(), "text/plain".into()),
-                ("last-modified".into(), "Wed, 21 Oct 2015 07:28:00 GMT".into()),
+                (
+                    "last-modified".into(),
+                    "Wed, 21 Oct 2015 07:28:00 GMT".into(),
+                ),
                 ("X-Amz-Meta-Owner".into(), "ana".into()),
             ],
             body: Default::default(),
@@ -403,7 +488,14 @@ mod tests {
         let o = object_from_headers(&r, "b", "k").unwrap();
         assert_eq!((o.size, o.hash.as_deref()), (10, Some("abc")));
         assert_eq!(o.metadata.get("owner").map(String::as_str), Some("ana"));
-        let bad = Response { status: 200, headers: vec![], body: Default::default() };
-        assert_eq!(object_from_headers(&bad, "b", "k").unwrap_err().kind(), ErrorKind::Parse);
+        let bad = Response {
+            status: 200,
+            headers: vec![],
+            body: Default::default(),
+        };
+        assert_eq!(
+            object_from_headers(&bad, "b", "k").unwrap_err().kind(),
+            ErrorKind::Parse
+        );
     }
 }
