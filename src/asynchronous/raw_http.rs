@@ -7,6 +7,12 @@ use super::rt::ObjectReader;
 use crate::error::ErrorKind;
 use crate::http::{Request, Response, SendFailure, TransportConfig, transport_error};
 
+/// Response headers as pairs.
+type Headers = Vec<(String, String)>;
+
+/// Status, headers and a body still to be read.
+pub(crate) type Streaming = (u16, Headers, ObjectReader);
+
 /// One attempt, no retries: the retry loop lives in the shared shell.
 #[derive(Debug, Clone)]
 pub(crate) struct RawClient {
@@ -49,7 +55,7 @@ impl RawClient {
     pub(crate) async fn send_streaming_once(
         &self,
         req: &Request,
-    ) -> Result<(u16, Vec<(String, String)>, ObjectReader), SendFailure> {
+    ) -> Result<Streaming, SendFailure> {
         use futures_util::TryStreamExt;
         let resp = self.start(req).await?;
         let (status, headers) = status_and_headers(&resp);

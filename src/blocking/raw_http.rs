@@ -6,6 +6,12 @@ use super::rt::ObjectReader;
 use crate::error::{Error, ErrorKind};
 use crate::http::{Method, Request, Response, SendFailure, TransportConfig, transport_error};
 
+/// Response headers as pairs.
+type Headers = Vec<(String, String)>;
+
+/// Status, headers and a body still to be read.
+pub(crate) type Streaming = (u16, Headers, ObjectReader);
+
 /// One attempt, no retries: the retry loop lives in the shared shell.
 #[derive(Debug, Clone)]
 pub(crate) struct RawClient {
@@ -47,19 +53,13 @@ impl RawClient {
     }
 
     /// Sends and returns as soon as the headers are in; the body streams from the reader.
-    pub(crate) fn send_streaming_once(
-        &self,
-        req: &Request,
-    ) -> Result<(u16, Vec<(String, String)>, ObjectReader), SendFailure> {
+    pub(crate) fn send_streaming_once(&self, req: &Request) -> Result<Streaming, SendFailure> {
         let (status, headers, body) = self.start(req)?;
         let reader = body.into_with_config().limit(u64::MAX).reader();
         Ok((status, headers, Box::new(BodyErrors(reader))))
     }
 
-    fn start(
-        &self,
-        req: &Request,
-    ) -> Result<(u16, Vec<(String, String)>, ureq::Body), SendFailure> {
+    fn start(&self, req: &Request) -> Result<(u16, Headers, ureq::Body), SendFailure> {
         let mut builder = ureq::http::Request::builder()
             .method(req.method.as_str())
             .uri(req.url.as_str());
