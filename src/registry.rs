@@ -13,7 +13,7 @@ pub enum Provider {
     Local,
     /// An in-memory store (`memory://`).
     Memory,
-    /// Amazon S3 and S3-compatible stores (`s3://`). Not built yet.
+    /// Amazon S3 and S3-compatible stores (`s3://`).
     S3,
     /// Google Cloud Storage (`gs://`). Not built yet.
     Gcs,

@@ -3,7 +3,7 @@ use std::path::PathBuf;
 use bytes::Bytes;
 
 use super::rt::maybe_async;
-use super::{ByteRange, Container, Local, Memory, Object, ObjectReader, Page, StorageDriver};
+use super::{ByteRange, Container, Local, Memory, Object, ObjectReader, Page, S3, StorageDriver};
 use super::{UploadOptions, UploadReader};
 use crate::error::Result;
 use crate::registry::{Location, Provider};
@@ -27,12 +27,16 @@ pub enum AnyStorage {
     Local(Local),
     /// An in-memory [`Memory`] store.
     Memory(Memory),
+    /// Amazon S3 or an S3-compatible store ([`S3`]).
+    S3(S3),
 }
 
 impl AnyStorage {
     /// Builds the driver a URL names, and returns it with the container and prefix the URL
-    /// points at: `file:///path/to/root[?container=c&prefix=p]`, `memory://[container[/prefix]]`.
-    /// Schemes of drivers not built yet (`s3://`, `gs://`, `az://`) are `Unsupported`.
+    /// points at: `file:///path/to/root[?container=c&prefix=p]`, `memory://[container[/prefix]]`,
+    /// `s3://bucket[/prefix]` (configured from the environment and the shared AWS files,
+    /// see [`S3Config`](crate::storage::s3::S3ConfigBuilder::from_env)).
+    /// Schemes of drivers not built yet (`gs://`, `az://`) are `Unsupported`.
     pub fn from_url(url: &str) -> Result<(Self, Location)> {
         let location = Location::parse(url)?;
         let driver = Self::new(location.provider, location.root.clone())?;
@@ -40,10 +44,11 @@ impl AnyStorage {
     }
 
     /// Builds a driver of `provider`; `root` is the directory of [`Provider::Local`]
-    /// and ignored by the others.
+    /// and ignored by the others; S3 is configured from the environment.
     pub fn new(provider: Provider, root: Option<PathBuf>) -> Result<Self> {
         match provider {
             Provider::Memory => Ok(AnyStorage::Memory(Memory::new())),
+            Provider::S3 => Ok(AnyStorage::S3(S3::from_env()?)),
             Provider::Local => {
                 let root = root.ok_or_else(|| {
                     crate::Error::invalid("the local driver needs a root directory")
@@ -59,6 +64,7 @@ impl AnyStorage {
         match self {
             AnyStorage::Local(_) => Provider::Local,
             AnyStorage::Memory(_) => Provider::Memory,
+            AnyStorage::S3(_) => Provider::S3,
         }
     }
 }
@@ -66,6 +72,12 @@ impl AnyStorage {
 impl From<Local> for AnyStorage {
     fn from(d: Local) -> Self {
         AnyStorage::Local(d)
+    }
+}
+
+impl From<S3> for AnyStorage {
+    fn from(d: S3) -> Self {
+        AnyStorage::S3(d)
     }
 }
 
@@ -83,6 +95,7 @@ impl StorageDriver for AnyStorage {
         match self {
             AnyStorage::Local(d) => d.provider_name(),
             AnyStorage::Memory(d) => d.provider_name(),
+            AnyStorage::S3(d) => d.provider_name(),
         }
     }
 
@@ -90,6 +103,7 @@ impl StorageDriver for AnyStorage {
         match self {
             AnyStorage::Local(d) => d.list_containers().await,
             AnyStorage::Memory(d) => d.list_containers().await,
+            AnyStorage::S3(d) => d.list_containers().await,
         }
     }
 
@@ -97,6 +111,7 @@ impl StorageDriver for AnyStorage {
         match self {
             AnyStorage::Local(d) => d.get_container(name).await,
             AnyStorage::Memory(d) => d.get_container(name).await,
+            AnyStorage::S3(d) => d.get_container(name).await,
         }
     }
 
@@ -104,6 +119,7 @@ impl StorageDriver for AnyStorage {
         match self {
             AnyStorage::Local(d) => d.create_container(name).await,
             AnyStorage::Memory(d) => d.create_container(name).await,
+            AnyStorage::S3(d) => d.create_container(name).await,
         }
     }
 
@@ -111,6 +127,7 @@ impl StorageDriver for AnyStorage {
         match self {
             AnyStorage::Local(d) => d.delete_container(name).await,
             AnyStorage::Memory(d) => d.delete_container(name).await,
+            AnyStorage::S3(d) => d.delete_container(name).await,
         }
     }
 
@@ -124,6 +141,7 @@ impl StorageDriver for AnyStorage {
         match self {
             AnyStorage::Local(d) => d.list_objects_page(container, prefix, token, max).await,
             AnyStorage::Memory(d) => d.list_objects_page(container, prefix, token, max).await,
+            AnyStorage::S3(d) => d.list_objects_page(container, prefix, token, max).await,
         }
     }
 
@@ -131,6 +149,7 @@ impl StorageDriver for AnyStorage {
         match self {
             AnyStorage::Local(d) => d.get_object(container, name).await,
             AnyStorage::Memory(d) => d.get_object(container, name).await,
+            AnyStorage::S3(d) => d.get_object(container, name).await,
         }
     }
 
@@ -144,6 +163,7 @@ impl StorageDriver for AnyStorage {
         match self {
             AnyStorage::Local(d) => d.upload_bytes(container, name, data, opts).await,
             AnyStorage::Memory(d) => d.upload_bytes(container, name, data, opts).await,
+            AnyStorage::S3(d) => d.upload_bytes(container, name, data, opts).await,
         }
     }
 
@@ -157,6 +177,7 @@ impl StorageDriver for AnyStorage {
         match self {
             AnyStorage::Local(d) => d.upload_reader(container, name, reader, opts).await,
             AnyStorage::Memory(d) => d.upload_reader(container, name, reader, opts).await,
+            AnyStorage::S3(d) => d.upload_reader(container, name, reader, opts).await,
         }
     }
 
@@ -169,6 +190,7 @@ impl StorageDriver for AnyStorage {
         match self {
             AnyStorage::Local(d) => d.open_object_range(container, name, range).await,
             AnyStorage::Memory(d) => d.open_object_range(container, name, range).await,
+            AnyStorage::S3(d) => d.open_object_range(container, name, range).await,
         }
     }
 
@@ -176,6 +198,21 @@ impl StorageDriver for AnyStorage {
         match self {
             AnyStorage::Local(d) => d.delete_object(container, name).await,
             AnyStorage::Memory(d) => d.delete_object(container, name).await,
+            AnyStorage::S3(d) => d.delete_object(container, name).await,
+        }
+    }
+
+    async fn delete_many(
+        &self,
+        container: &str,
+        names: Vec<String>,
+        concurrency: usize,
+    ) -> Vec<Result<()>> {
+        // Delegated so S3 keeps its batched DeleteObjects.
+        match self {
+            AnyStorage::Local(d) => d.delete_many(container, names, concurrency).await,
+            AnyStorage::Memory(d) => d.delete_many(container, names, concurrency).await,
+            AnyStorage::S3(d) => d.delete_many(container, names, concurrency).await,
         }
     }
 }
