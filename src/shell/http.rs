@@ -70,14 +70,19 @@ impl HttpClient {
         Fut: Future<Output = Attempt<T>>,
     {
         let started = Instant::now();
-        let (host, path) = req.redacted_target();
+        // Parsing the URL for the span costs more than the signing: only when it is seen.
+        let target = tracing::enabled!(tracing::Level::DEBUG).then(|| req.redacted_target());
+        let (host, path) = match &target {
+            Some((h, p)) => (h.as_str(), p.as_str()),
+            None => ("", ""),
+        };
         let mut attempt = 1;
         loop {
             let span = tracing::debug_span!(
                 "http",
                 method = req.method.as_str(),
-                host = host.as_str(),
-                path = path.as_str(),
+                host,
+                path,
                 attempt,
                 status = tracing::field::Empty,
             );

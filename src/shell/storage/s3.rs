@@ -391,7 +391,6 @@ impl StorageDriver for S3 {
                 .await;
         }
         let size = data.len() as u64;
-        let md5 = crate::storage::md5_hex(&data);
         let req = self
             .requests
             .put_object(container, name, data, &opts, SystemTime::now());
@@ -399,8 +398,7 @@ impl StorageDriver for S3 {
         let mut o = Object::new(container, name, size);
         o.hash = resp
             .header("etag")
-            .map(|e| e.trim().trim_matches('"').to_owned())
-            .or(Some(md5));
+            .map(|e| e.trim().trim_matches('"').to_owned());
         o.content_type = Some(
             opts.content_type
                 .unwrap_or_else(|| "application/octet-stream".to_owned()),
@@ -455,15 +453,7 @@ impl StorageDriver for S3 {
             let context = format!("reading {name:?} in bucket {container:?}");
             return Err(responses::error_from(&full, &context));
         }
-        let object = responses::object_from_headers(
-            &crate::http::Response {
-                status: resp.status,
-                headers: resp.headers.clone(),
-                body: Bytes::new(),
-            },
-            container,
-            name,
-        )?;
+        let object = responses::object_from_header_list(&resp.headers, container, name)?;
         Ok((object, resp.body))
     }
 

@@ -222,26 +222,33 @@ pub fn object_page(resp: &Response, bucket: &str) -> Result<Page<Object>> {
 /// Object metadata from HEAD or GET headers. For a ranged GET the size comes from
 /// `Content-Range`.
 pub fn object_from_headers(resp: &Response, bucket: &str, key: &str) -> Result<Object> {
-    let size = match resp
-        .header("content-range")
-        .and_then(|r| r.rsplit_once('/'))
-    {
+    object_from_header_list(&resp.headers, bucket, key)
+}
+
+/// [`object_from_headers`] on a bare header list (a streaming response's).
+pub fn object_from_header_list(
+    headers: &[(String, String)],
+    bucket: &str,
+    key: &str,
+) -> Result<Object> {
+    let header = |name: &str| {
+        headers
+            .iter()
+            .find(|(k, _)| k.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    };
+    let size = match header("content-range").and_then(|r| r.rsplit_once('/')) {
         Some((_, total)) if total != "*" => total.parse().ok(),
-        _ => resp
-            .header("content-length")
-            .and_then(|l| l.trim().parse().ok()),
+        _ => header("content-length").and_then(|l| l.trim().parse().ok()),
     }
     .ok_or_else(|| {
         Error::new(ErrorKind::Parse, format!("S3 sent no size for {key:?}")).with_provider(PROVIDER)
     })?;
     let mut o = Object::new(bucket, key, size);
-    o.hash = resp.header("etag").map(unquote);
-    o.content_type = resp.header("content-type").map(str::to_owned);
-    o.last_modified = resp
-        .header("last-modified")
-        .and_then(|d| httpdate::parse_http_date(d).ok());
-    o.metadata = resp
-        .headers
+    o.hash = header("etag").map(unquote);
+    o.content_type = header("content-type").map(str::to_owned);
+    o.last_modified = header("last-modified").and_then(|d| httpdate::parse_http_date(d).ok());
+    o.metadata = headers
         .iter()
         .filter_map(|(k, v)| {
             let k = k.to_ascii_lowercase();
