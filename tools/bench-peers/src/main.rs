@@ -18,13 +18,16 @@ fn main() {
 }
 
 fn peers(env: &Env) -> Vec<(&'static str, Client<'_>)> {
-    vec![("object_store 0.14", object_store_client(env)), ("rust-s3 0.38", rust_s3_client(env))]
+    vec![
+        ("object_store 0.14", object_store_client(env)),
+        ("rust-s3 0.38", rust_s3_client(env)),
+    ]
 }
 
 fn object_store_client(env: &Env) -> Client<'_> {
     use object_store::aws::AmazonS3Builder;
     use object_store::path::Path;
-    use object_store::{ObjectStore, PutPayload};
+    use object_store::{ObjectStoreExt, PutPayload};
     let store = std::sync::Arc::new(
         AmazonS3Builder::new()
             .with_endpoint(&env.endpoint)
@@ -39,21 +42,38 @@ fn object_store_client(env: &Env) -> Client<'_> {
     );
     Box::new(move |keys, conc| {
         let put = measure(keys.len(), || {
-            env.rt.block_on(multicloud::asynchronous::run_bounded(keys.to_vec(), conc, |k| {
-                let (store, body) = (&store, env.body.clone());
-                async move {
-                    store.put(&Path::from(format!("os/{k}")), PutPayload::from(body)).await.unwrap();
-                }
-            }));
+            env.rt.block_on(multicloud::asynchronous::run_bounded(
+                keys.to_vec(),
+                conc,
+                |k| {
+                    let (store, body) = (&store, env.body.clone());
+                    async move {
+                        store
+                            .put(&Path::from(format!("os/{k}")), PutPayload::from(body))
+                            .await
+                            .unwrap();
+                    }
+                },
+            ));
         });
         let get = measure(keys.len(), || {
-            env.rt.block_on(multicloud::asynchronous::run_bounded(keys.to_vec(), conc, |k| {
-                let store = &store;
-                async move {
-                    let b = store.get(&Path::from(format!("os/{k}"))).await.unwrap().bytes().await.unwrap();
-                    assert_eq!(b.len(), 4096);
-                }
-            }));
+            env.rt.block_on(multicloud::asynchronous::run_bounded(
+                keys.to_vec(),
+                conc,
+                |k| {
+                    let store = &store;
+                    async move {
+                        let b = store
+                            .get(&Path::from(format!("os/{k}")))
+                            .await
+                            .unwrap()
+                            .bytes()
+                            .await
+                            .unwrap();
+                        assert_eq!(b.len(), 4096);
+                    }
+                },
+            ));
         });
         (put, get)
     })
@@ -65,24 +85,34 @@ fn rust_s3_client(env: &Env) -> Client<'_> {
         endpoint: env.endpoint.clone(),
     };
     let creds = s3::creds::Credentials::new(Some(KEY), Some(SECRET), None, None, None).unwrap();
-    let bucket = s3::Bucket::new(&env.bucket, region, creds).unwrap().with_path_style();
+    let bucket = s3::Bucket::new(&env.bucket, region, creds)
+        .unwrap()
+        .with_path_style();
     Box::new(move |keys, conc| {
         let put = measure(keys.len(), || {
-            env.rt.block_on(multicloud::asynchronous::run_bounded(keys.to_vec(), conc, |k| {
-                let (bucket, body) = (&bucket, env.body.clone());
-                async move {
-                    bucket.put_object(format!("rs/{k}"), &body).await.unwrap();
-                }
-            }));
+            env.rt.block_on(multicloud::asynchronous::run_bounded(
+                keys.to_vec(),
+                conc,
+                |k| {
+                    let (bucket, body) = (&bucket, env.body.clone());
+                    async move {
+                        bucket.put_object(format!("rs/{k}"), &body).await.unwrap();
+                    }
+                },
+            ));
         });
         let get = measure(keys.len(), || {
-            env.rt.block_on(multicloud::asynchronous::run_bounded(keys.to_vec(), conc, |k| {
-                let bucket = &bucket;
-                async move {
-                    let r = bucket.get_object(format!("rs/{k}")).await.unwrap();
-                    assert_eq!(r.bytes().len(), 4096);
-                }
-            }));
+            env.rt.block_on(multicloud::asynchronous::run_bounded(
+                keys.to_vec(),
+                conc,
+                |k| {
+                    let bucket = &bucket;
+                    async move {
+                        let r = bucket.get_object(format!("rs/{k}")).await.unwrap();
+                        assert_eq!(r.bytes().len(), 4096);
+                    }
+                },
+            ));
         });
         (put, get)
     })
