@@ -278,6 +278,8 @@ pub fn run(extra: &Extra) {
         ("multicloud blocking", &ours_blocking, 1),
     ];
     clients.extend(extras.iter().map(|(name, c)| (*name, c, 0)));
+    // ONLY=substring runs just the matching clients (for profiling one of them).
+    let only = std::env::var("ONLY").unwrap_or_default();
     println!("{n} × 4 KiB objects, {rounds} rounds (median shown), server {endpoint}\n");
     println!(
         "| client | conc | PUT ops/s | PUT CPU µs/op | GET ops/s | GET CPU µs/op | PUT CPU vs its baseline | GET CPU vs its baseline |"
@@ -288,11 +290,17 @@ pub fn run(extra: &Extra) {
         let mut puts: Vec<Vec<Measure>> = vec![Vec::new(); clients.len()];
         let mut gets: Vec<Vec<Measure>> = vec![Vec::new(); clients.len()];
         for _ in 0..rounds {
-            for (i, (_, client, _)) in clients.iter().enumerate() {
+            for (i, (name, client, _)) in clients.iter().enumerate() {
+                if !name.contains(only.as_str()) {
+                    continue;
+                }
                 let (p, g) = client(&keys, conc);
                 puts[i].push(p);
                 gets[i].push(g);
             }
+        }
+        if !only.is_empty() {
+            continue;
         }
         let put: Vec<Measure> = puts.into_iter().map(median).collect();
         let get: Vec<Measure> = gets.into_iter().map(median).collect();

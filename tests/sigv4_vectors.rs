@@ -124,6 +124,7 @@ fn classic_suite_all_34_cases() {
             credentials: &creds,
             region: "us-east-1",
             service: "service",
+            key_cache: None,
         };
         let payload = sigv4::payload_sha256(&req.body);
         let unsigned = Unsigned {
@@ -232,6 +233,7 @@ fn aws_c_auth_header_signing_all_38_cases() {
             credentials: &c.creds,
             region: &c.ctx.region,
             service: &c.ctx.service,
+            key_cache: None,
         };
         let unsigned = Unsigned {
             method: &c.req.method,
@@ -277,6 +279,7 @@ fn aws_c_auth_query_signing_all_38_cases() {
             credentials: &c.creds,
             region: &c.ctx.region,
             service: &c.ctx.service,
+            key_cache: None,
         };
         let unsigned = Unsigned {
             method: &c.req.method,
@@ -328,6 +331,7 @@ fn s3_documentation_presigned_url() {
         credentials: &creds,
         region: "us-east-1",
         service: "s3",
+        key_cache: None,
     };
     let headers = vec![("host".to_owned(), s(&i["host"]))];
     let path = format!("/{}", s(&i["key"]));

@@ -52,6 +52,40 @@ pub struct Scope<'a> {
     pub region: &'a str,
     /// The service (`s3`).
     pub service: &'a str,
+    /// Where to keep the derived key between requests (it changes once a day), if anywhere.
+    pub key_cache: Option<&'a KeyCache>,
+}
+
+/// The last derived signing key and its day. A driver keeps one per credentials, region
+/// and service, which saves four HMACs per request.
+#[derive(Debug, Default)]
+pub struct KeyCache(std::sync::Mutex<Option<(String, [u8; 32])>>);
+
+impl KeyCache {
+    /// An empty cache.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn key(&self, scope: Scope<'_>, date: &str) -> [u8; 32] {
+        let mut slot = self
+            .0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        match &*slot {
+            Some((d, k)) if d == date => *k,
+            _ => {
+                let k = signing_key(
+                    scope.credentials.secret.expose(),
+                    date,
+                    scope.region,
+                    scope.service,
+                );
+                *slot = Some((date.to_owned(), k));
+                k
+            }
+        }
+    }
 }
 
 /// How to sign.
@@ -266,12 +300,16 @@ fn string_to_sign(amz_date: &str, credential_scope: &str, canonical_request: &st
 }
 
 fn signature(scope: Scope<'_>, amz_date: &str, string_to_sign: &str) -> String {
-    let key = signing_key(
-        scope.credentials.secret.expose(),
-        &amz_date[..8],
-        scope.region,
-        scope.service,
-    );
+    let date = &amz_date[..8];
+    let key = match scope.key_cache {
+        Some(cache) => cache.key(scope, date),
+        None => signing_key(
+            scope.credentials.secret.expose(),
+            date,
+            scope.region,
+            scope.service,
+        ),
+    };
     hex::encode(hmac(&key, string_to_sign.as_bytes()))
 }
 
@@ -357,6 +395,17 @@ pub fn canonical_headers(headers: &[(String, String)]) -> (String, String) {
 }
 
 fn collapse_whitespace(v: &str) -> String {
+    let clean = !v.starts_with(char::is_whitespace)
+        && !v.ends_with(char::is_whitespace)
+        && !v
+            .as_bytes()
+            .windows(2)
+            .any(|w| w[0].is_ascii_whitespace() && w[1].is_ascii_whitespace())
+        && !v.bytes().any(|b| b.is_ascii_whitespace() && b != b' ');
+    // Nearly every value is already canonical: copy it as it is.
+    if clean {
+        return v.to_owned();
+    }
     v.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
@@ -377,6 +426,37 @@ mod tests {
         assert_eq!(canonical_uri("/a/./b/../c", true), "/a/c");
         assert_eq!(canonical_uri("/a//b", false), "/a//b");
         assert_eq!(canonical_uri("/ሴ", false), "/%E1%88%B4");
+    }
+
+    #[test]
+    fn cached_keys_sign_like_fresh_ones_and_follow_the_date() {
+        let creds = Credentials::new("AKIDEXAMPLE", "wJalrXUtnFEMI/K7MDENG+bPxRfiCYEXAMPLEKEY");
+        let cache = KeyCache::new();
+        let headers = vec![("host".to_owned(), "example.amazonaws.com".to_owned())];
+        let req = Unsigned {
+            method: "GET",
+            path: "/",
+            query: &[],
+            headers: &headers,
+            payload_hash: EMPTY_SHA256,
+        };
+        let fresh = Scope {
+            credentials: &creds,
+            region: "us-east-1",
+            service: "s3",
+            key_cache: None,
+        };
+        let cached = Scope {
+            key_cache: Some(&cache),
+            ..fresh
+        };
+        for day in [0u64, 0, 1, 1, 0] {
+            let t = SystemTime::UNIX_EPOCH
+                + std::time::Duration::from_secs(1_440_938_160 + day * 86_400);
+            let a = sign_headers(fresh, &req, t, Options::S3);
+            let b = sign_headers(cached, &req, t, Options::S3);
+            assert_eq!(a.signature, b.signature);
+        }
     }
 
     #[test]

@@ -10,9 +10,10 @@ use crate::signing::sigv4::{self, Options, Scope, Unsigned};
 use crate::storage::{ByteRange, UploadOptions};
 
 /// Builds every S3 request the driver sends.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub struct S3Requests {
     cfg: S3Config,
+    keys: sigv4::KeyCache,
 }
 
 /// A request about to be signed: bucket, key, query and headers in plain (decoded) form.
@@ -56,7 +57,10 @@ impl<'a> Draft<'a> {
 impl S3Requests {
     /// Requests for this configuration.
     pub fn new(cfg: S3Config) -> Self {
-        S3Requests { cfg }
+        S3Requests {
+            cfg,
+            keys: sigv4::KeyCache::new(),
+        }
     }
 
     /// The configuration.
@@ -328,6 +332,7 @@ impl S3Requests {
             credentials,
             region: &self.cfg.region,
             service: "s3",
+            key_cache: Some(&self.keys),
         }
     }
 

@@ -251,9 +251,11 @@ pub fn object_from_header_list(
     o.metadata = headers
         .iter()
         .filter_map(|(k, v)| {
-            let k = k.to_ascii_lowercase();
-            k.strip_prefix("x-amz-meta-")
-                .map(|m| (m.to_owned(), v.clone()))
+            const META: &str = "x-amz-meta-";
+            let is_meta = k.len() > META.len()
+                && k.is_char_boundary(META.len())
+                && k[..META.len()].eq_ignore_ascii_case(META);
+            is_meta.then(|| (k[META.len()..].to_ascii_lowercase(), v.clone()))
         })
         .collect::<BTreeMap<_, _>>();
     Ok(o)
