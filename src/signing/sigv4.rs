@@ -159,52 +159,39 @@ pub fn sign_headers(
     opts: Options,
 ) -> Signed {
     let amz_date = amz_date(now);
-    let mut extra: Vec<(String, String)> = vec![("x-amz-date".into(), amz_date.clone())];
+    let mut added: Vec<(String, String)> = vec![("x-amz-date".into(), amz_date.clone())];
     if opts.content_sha256_header {
-        extra.push(("x-amz-content-sha256".into(), req.payload_hash.to_owned()));
+        added.push(("x-amz-content-sha256".into(), req.payload_hash.to_owned()));
     }
-    let token = scope
-        .credentials
-        .session_token
-        .as_ref()
-        .map(|t| t.expose().to_owned());
+    let token = session_token(scope);
     if let (Some(t), true) = (&token, opts.sign_session_token) {
-        extra.push(("x-amz-security-token".into(), t.clone()));
+        added.push(("x-amz-security-token".into(), t.clone()));
     }
-    let all_headers: Vec<(String, String)> = req
-        .headers
-        .iter()
-        .cloned()
-        .chain(extra.iter().cloned())
-        .collect();
-    let (canonical_headers, signed_headers) = canonical_headers(&all_headers);
-    let canonical_request = format!(
-        "{}\n{}\n{}\n{}\n{}\n{}",
-        req.method,
-        canonical_uri(req.path, opts.normalize_path),
-        canonical_query(req.query),
-        canonical_headers,
-        signed_headers,
-        req.payload_hash
+    let (canonical_headers, signed_headers) = canonical_headers(&joined(req.headers, &added));
+    let steps = sign_steps(
+        scope,
+        &amz_date,
+        req,
+        req.query,
+        &canonical_headers,
+        &signed_headers,
+        opts,
     );
-    let credential_scope = credential_scope(&amz_date, scope);
-    let string_to_sign = string_to_sign(&amz_date, &credential_scope, &canonical_request);
-    let signature = signature(scope, &amz_date, &string_to_sign);
-    if let (Some(t), false) = (&token, opts.sign_session_token) {
-        extra.push(("x-amz-security-token".into(), t.clone()));
+    if let (Some(t), false) = (token, opts.sign_session_token) {
+        added.push(("x-amz-security-token".into(), t));
     }
-    extra.push((
+    added.push((
         "authorization".into(),
         format!(
-            "{ALGORITHM} Credential={}/{credential_scope}, SignedHeaders={signed_headers}, Signature={signature}",
-            scope.credentials.key_id
+            "{ALGORITHM} Credential={}/{}, SignedHeaders={signed_headers}, Signature={}",
+            scope.credentials.key_id, steps.credential_scope, steps.signature
         ),
     ));
     Signed {
-        canonical_request,
-        string_to_sign,
-        signature,
-        headers: extra,
+        canonical_request: steps.canonical_request,
+        string_to_sign: steps.string_to_sign,
+        signature: steps.signature,
+        headers: added,
         query: Vec::new(),
     }
 }
@@ -219,54 +206,96 @@ pub fn sign_query(
     opts: Options,
 ) -> Signed {
     let amz_date = amz_date(now);
-    let credential_scope = credential_scope(&amz_date, scope);
     let (canonical_headers, signed_headers) = canonical_headers(req.headers);
     let mut added: Vec<(String, String)> = vec![
         ("X-Amz-Algorithm".into(), ALGORITHM.into()),
         (
             "X-Amz-Credential".into(),
-            format!("{}/{credential_scope}", scope.credentials.key_id),
+            format!(
+                "{}/{}",
+                scope.credentials.key_id,
+                credential_scope(&amz_date, scope)
+            ),
         ),
         ("X-Amz-Date".into(), amz_date.clone()),
         ("X-Amz-Expires".into(), expires_secs.to_string()),
         ("X-Amz-SignedHeaders".into(), signed_headers.clone()),
     ];
-    let token = scope
-        .credentials
-        .session_token
-        .as_ref()
-        .map(|t| t.expose().to_owned());
+    let token = session_token(scope);
     if let (Some(t), true) = (&token, opts.sign_session_token) {
         added.push(("X-Amz-Security-Token".into(), t.clone()));
     }
-    let query: Vec<(String, String)> = req
-        .query
-        .iter()
-        .cloned()
-        .chain(added.iter().cloned())
-        .collect();
+    let query = joined(req.query, &added);
+    let steps = sign_steps(
+        scope,
+        &amz_date,
+        req,
+        &query,
+        &canonical_headers,
+        &signed_headers,
+        opts,
+    );
+    if let (Some(t), false) = (token, opts.sign_session_token) {
+        added.push(("X-Amz-Security-Token".into(), t));
+    }
+    added.push(("X-Amz-Signature".into(), steps.signature.clone()));
+    Signed {
+        canonical_request: steps.canonical_request,
+        string_to_sign: steps.string_to_sign,
+        signature: steps.signature,
+        headers: Vec::new(),
+        query: added,
+    }
+}
+
+/// What both signing styles compute the same way.
+struct Steps {
+    canonical_request: String,
+    string_to_sign: String,
+    signature: String,
+    credential_scope: String,
+}
+
+/// Canonical request, string to sign and signature over the given query and headers.
+fn sign_steps(
+    scope: Scope<'_>,
+    amz_date: &str,
+    req: &Unsigned<'_>,
+    query: &[(String, String)],
+    canonical_headers: &str,
+    signed_headers: &str,
+    opts: Options,
+) -> Steps {
     let canonical_request = format!(
         "{}\n{}\n{}\n{}\n{}\n{}",
         req.method,
         canonical_uri(req.path, opts.normalize_path),
-        canonical_query(&query),
+        canonical_query(query),
         canonical_headers,
         signed_headers,
         req.payload_hash
     );
-    let string_to_sign = string_to_sign(&amz_date, &credential_scope, &canonical_request);
-    let signature = signature(scope, &amz_date, &string_to_sign);
-    if let (Some(t), false) = (&token, opts.sign_session_token) {
-        added.push(("X-Amz-Security-Token".into(), t.clone()));
-    }
-    added.push(("X-Amz-Signature".into(), signature.clone()));
-    Signed {
+    let credential_scope = credential_scope(amz_date, scope);
+    let string_to_sign = string_to_sign(amz_date, &credential_scope, &canonical_request);
+    let signature = signature(scope, amz_date, &string_to_sign);
+    Steps {
         canonical_request,
         string_to_sign,
         signature,
-        headers: Vec::new(),
-        query: added,
+        credential_scope,
     }
+}
+
+fn session_token(scope: Scope<'_>) -> Option<String> {
+    scope
+        .credentials
+        .session_token
+        .as_ref()
+        .map(|t| t.expose().to_owned())
+}
+
+fn joined(a: &[(String, String)], b: &[(String, String)]) -> Vec<(String, String)> {
+    a.iter().chain(b).cloned().collect()
 }
 
 /// `20150830T123600Z`.
