@@ -128,24 +128,45 @@ impl fmt::Debug for Request {
     }
 }
 
+/// Response headers: the `http` crate's map, taken over from the HTTP client as it is
+/// (no copy).
+pub type HeaderMap = ::http::HeaderMap;
+
 /// A complete response.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct Response {
     /// The status code.
     pub status: u16,
-    /// Headers, names lowercase.
-    pub headers: Vec<(String, String)>,
+    /// The headers.
+    pub headers: HeaderMap,
     /// The whole body.
     pub body: Bytes,
+}
+
+/// The first value of a header as text (name matched case-insensitively); `None` when
+/// absent or not visible ASCII.
+pub fn header_str<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers.get(name).and_then(|v| v.to_str().ok())
+}
+
+/// Builds a header map from pairs (tests and fakes); invalid names or values are skipped.
+pub fn header_map<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> HeaderMap {
+    let mut map = HeaderMap::new();
+    for (k, v) in pairs {
+        if let (Ok(k), Ok(v)) = (
+            ::http::header::HeaderName::from_bytes(k.as_bytes()),
+            ::http::header::HeaderValue::from_str(v),
+        ) {
+            map.append(k, v);
+        }
+    }
+    map
 }
 
 impl Response {
     /// The first value of a header (name matched case-insensitively).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        header_str(&self.headers, name)
     }
 
     /// Whether the status is 2xx.

@@ -8,7 +8,7 @@ use crate::error::ErrorKind;
 use crate::http::{Request, Response, SendFailure, TransportConfig, transport_error};
 
 /// Response headers as pairs.
-type Headers = Vec<(String, String)>;
+type Headers = crate::http::HeaderMap;
 
 /// Status, headers and a body still to be read.
 pub(crate) type Streaming = (u16, Headers, ObjectReader);
@@ -41,8 +41,8 @@ impl RawClient {
     }
 
     pub(crate) async fn send_once(&self, req: &Request) -> Result<Response, SendFailure> {
-        let resp = self.start(req).await?;
-        let (status, headers) = status_and_headers(&resp);
+        let mut resp = self.start(req).await?;
+        let (status, headers) = status_and_headers(&mut resp);
         let body = resp.bytes().await.map_err(|e| classify(req, e))?;
         Ok(Response {
             status,
@@ -57,8 +57,8 @@ impl RawClient {
         req: &Request,
     ) -> Result<Streaming, SendFailure> {
         use futures_util::TryStreamExt;
-        let resp = self.start(req).await?;
-        let (status, headers) = status_and_headers(&resp);
+        let mut resp = self.start(req).await?;
+        let (status, headers) = status_and_headers(&mut resp);
         let stream = resp.bytes_stream().map_err(|e| {
             let kind = if e.is_timeout() {
                 std::io::ErrorKind::TimedOut
@@ -88,18 +88,9 @@ impl RawClient {
     }
 }
 
-fn status_and_headers(resp: &reqwest::Response) -> (u16, Vec<(String, String)>) {
-    let headers = resp
-        .headers()
-        .iter()
-        .map(|(k, v)| {
-            (
-                k.as_str().to_owned(),
-                String::from_utf8_lossy(v.as_bytes()).into_owned(),
-            )
-        })
-        .collect();
-    (resp.status().as_u16(), headers)
+/// Takes the headers over as they are (no copy), leaving the response its body.
+fn status_and_headers(resp: &mut reqwest::Response) -> (u16, Headers) {
+    (resp.status().as_u16(), std::mem::take(resp.headers_mut()))
 }
 
 fn tls_config() -> crate::Result<rustls::ClientConfig> {

@@ -7,7 +7,7 @@ use crate::error::{Error, ErrorKind};
 use crate::http::{Method, Request, Response, SendFailure, TransportConfig, transport_error};
 
 /// Response headers as pairs.
-type Headers = Vec<(String, String)>;
+type Headers = crate::http::HeaderMap;
 
 /// Status, headers and a body still to be read.
 pub(crate) type Streaming = (u16, Headers, ObjectReader);
@@ -16,14 +16,15 @@ pub(crate) type Streaming = (u16, Headers, ObjectReader);
 #[derive(Debug, Clone)]
 pub(crate) struct RawClient {
     agent: ureq::Agent,
+    request_timeout: std::time::Duration,
 }
 
 impl RawClient {
     pub(crate) fn new(config: &TransportConfig) -> crate::Result<Self> {
         let agent_config = ureq::Agent::config_builder()
             .timeout_connect(Some(config.connect_timeout))
-            .timeout_global(Some(config.request_timeout))
-            // A stall on either direction fails the attempt even within the global budget.
+            // A stall in either direction fails the attempt. The agent is set up for
+            // transfers (the hot path); small calls add their whole-request limit.
             .timeout_per_read(Some(config.stall_timeout))
             .timeout_per_write(Some(config.stall_timeout))
             .http_status_as_error(false)
@@ -32,6 +33,7 @@ impl RawClient {
             .build();
         Ok(RawClient {
             agent: agent_config.into(),
+            request_timeout: config.request_timeout,
         })
     }
 
@@ -79,29 +81,24 @@ impl RawClient {
         };
         let resp = sent.map_err(|e| classify(req, e))?;
         let status = resp.status().as_u16();
-        let headers = resp
-            .headers()
-            .iter()
-            .map(|(k, v)| {
-                (
-                    k.as_str().to_owned(),
-                    String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                )
-            })
-            .collect();
-        Ok((status, headers, resp.into_body()))
+        // Take the headers over as they are: no copy.
+        let (parts, body) = resp.into_parts();
+        Ok((status, parts.headers, body))
     }
 
-    /// Transfers get no whole-request limit: only the per-read/per-write stall timeout.
+    /// Small calls get a whole-request limit; transfers only the stall timeout.
     fn configure<B: ureq::AsSendBody>(
         &self,
         r: ureq::http::Request<B>,
         transfer: bool,
     ) -> ureq::http::Request<B> {
-        if !transfer {
+        if transfer {
             return r;
         }
-        self.agent.configure_request(r).timeout_global(None).build()
+        self.agent
+            .configure_request(r)
+            .timeout_global(Some(self.request_timeout))
+            .build()
     }
 }
 

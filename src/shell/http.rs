@@ -126,8 +126,8 @@ impl HttpClient {
 pub struct StreamingResponse {
     /// The status code.
     pub status: u16,
-    /// Headers, names lowercase.
-    pub headers: Vec<(String, String)>,
+    /// The headers.
+    pub headers: crate::http::HeaderMap,
     /// The body, read as it arrives.
     pub body: ObjectReader,
 }
@@ -135,10 +135,7 @@ pub struct StreamingResponse {
 impl StreamingResponse {
     /// The first value of a header (name matched case-insensitively).
     pub fn header(&self, name: &str) -> Option<&str> {
-        self.headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
+        crate::http::header_str(&self.headers, name)
     }
 
     /// Reads the whole (small) body into a [`Response`], for error parsing.

@@ -7,7 +7,7 @@ use std::time::SystemTime;
 use serde::Deserialize;
 
 use crate::error::{Error, ErrorKind, Result};
-use crate::http::Response;
+use crate::http::{HeaderMap, Response, header_str};
 use crate::storage::{Container, Object, Page};
 
 const PROVIDER: &str = "s3";
@@ -226,17 +226,8 @@ pub fn object_from_headers(resp: &Response, bucket: &str, key: &str) -> Result<O
 }
 
 /// [`object_from_headers`] on a bare header list (a streaming response's).
-pub fn object_from_header_list(
-    headers: &[(String, String)],
-    bucket: &str,
-    key: &str,
-) -> Result<Object> {
-    let header = |name: &str| {
-        headers
-            .iter()
-            .find(|(k, _)| k.eq_ignore_ascii_case(name))
-            .map(|(_, v)| v.as_str())
-    };
+pub fn object_from_header_list(headers: &HeaderMap, bucket: &str, key: &str) -> Result<Object> {
+    let header = |name: &str| header_str(headers, name);
     let size = match header("content-range").and_then(|r| r.rsplit_once('/')) {
         Some((_, total)) if total != "*" => total.parse().ok(),
         _ => header("content-length").and_then(|l| l.trim().parse().ok()),
@@ -251,11 +242,9 @@ pub fn object_from_header_list(
     o.metadata = headers
         .iter()
         .filter_map(|(k, v)| {
-            const META: &str = "x-amz-meta-";
-            let is_meta = k.len() > META.len()
-                && k.is_char_boundary(META.len())
-                && k[..META.len()].eq_ignore_ascii_case(META);
-            is_meta.then(|| (k[META.len()..].to_ascii_lowercase(), v.clone()))
+            // Header names in the map are lowercase already.
+            let name = k.as_str().strip_prefix("x-amz-meta-")?;
+            Some((name.to_owned(), v.to_str().ok()?.to_owned()))
         })
         .collect::<BTreeMap<_, _>>();
     Ok(o)
@@ -371,7 +360,7 @@ mod tests {
     fn resp(status: u16, body: &str) -> Response {
         Response {
             status,
-            headers: vec![("x-amz-request-id".into(), "HDR-ID".into())],
+            headers: crate::http::header_map([("x-amz-request-id", "HDR-ID")]),
             body: body.to_owned().into(),
         }
     }
@@ -481,17 +470,14 @@ mod tests {
     fn headers_give_object_metadata_and_range_totals() {
         let r = Response {
             status: 206,
-            headers: vec![
-                ("content-length".into(), "3".into()),
-                ("content-range".into(), "bytes 2-4/10".into()),
-                ("etag".into(), "\"abc\"".into()),
-                ("content-type".into(), "text/plain".into()),
-                (
-                    "last-modified".into(),
-                    "Wed, 21 Oct 2015 07:28:00 GMT".into(),
-                ),
-                ("X-Amz-Meta-Owner".into(), "ana".into()),
-            ],
+            headers: crate::http::header_map([
+                ("content-length", "3"),
+                ("content-range", "bytes 2-4/10"),
+                ("etag", "\"abc\""),
+                ("content-type", "text/plain"),
+                ("last-modified", "Wed, 21 Oct 2015 07:28:00 GMT"),
+                ("X-Amz-Meta-Owner", "ana"),
+            ]),
             body: Default::default(),
         };
         let o = object_from_headers(&r, "b", "k").unwrap();
@@ -499,7 +485,7 @@ mod tests {
         assert_eq!(o.metadata.get("owner").map(String::as_str), Some("ana"));
         let bad = Response {
             status: 200,
-            headers: vec![],
+            headers: HeaderMap::new(),
             body: Default::default(),
         };
         assert_eq!(
