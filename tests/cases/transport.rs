@@ -192,3 +192,27 @@ async fn a_slow_but_moving_transfer_never_times_out_but_a_small_call_does() {
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
 }
+
+#[maybe_async]
+#[mode_test]
+async fn spans_name_the_request_but_never_its_secrets() {
+    let server = FakeServer::start(|n, s| {
+        let status = if n == 0 { 503 } else { 200 };
+        respond(s, status, "Retry-After: 0\r\n", b"ok");
+    });
+    let recorder = super::common::recorder::Recorder::default();
+    // A thread-local default: the test's own thread runs the request in both modes.
+    let _guard = tracing::subscriber::set_default(recorder.clone());
+    let url = server.url("/bucket/key.txt?X-Amz-Signature=topsecretsig&X-Amz-Credential=AKID");
+    let resp = client(TransportConfig::default())
+        .send(&Request::new(Method::Get, url).header("authorization", "topsecretauth"))
+        .await
+        .unwrap();
+    assert_eq!(resp.status, 200);
+    let seen = recorder.seen.lock().unwrap().join("\n");
+    assert!(seen.contains("path=/bucket/key.txt"), "{seen}");
+    assert!(seen.contains("method=GET"), "{seen}");
+    assert!(seen.contains("attempt=2"), "the retry is visible: {seen}");
+    assert!(seen.contains("status=200"), "{seen}");
+    assert!(!seen.contains("topsecret"), "{seen}");
+}

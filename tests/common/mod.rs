@@ -109,3 +109,57 @@ pub const HOSTILE_NAMES: &[&str] = &[
     "tab\t",
     "",
 ];
+
+/// A tracing subscriber that keeps every span and event field it sees, as text, so tests
+/// can check what the library logs (and that no secret is among it).
+pub mod recorder {
+    use std::fmt::Debug;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    use std::sync::{Arc, Mutex};
+
+    use tracing::field::{Field, Visit};
+    use tracing::span::{Attributes, Id, Record};
+    use tracing::{Event, Metadata, Subscriber};
+
+    #[derive(Clone, Default)]
+    pub struct Recorder {
+        pub seen: Arc<Mutex<Vec<String>>>,
+        next: Arc<AtomicU64>,
+    }
+
+    struct Collect<'a>(&'a Mutex<Vec<String>>);
+
+    impl Visit for Collect<'_> {
+        fn record_debug(&mut self, field: &Field, value: &dyn Debug) {
+            self.0
+                .lock()
+                .unwrap()
+                .push(format!("{}={value:?}", field.name()));
+        }
+        fn record_str(&mut self, field: &Field, value: &str) {
+            self.0
+                .lock()
+                .unwrap()
+                .push(format!("{}={value}", field.name()));
+        }
+    }
+
+    impl Subscriber for Recorder {
+        fn enabled(&self, _: &Metadata<'_>) -> bool {
+            true
+        }
+        fn new_span(&self, span: &Attributes<'_>) -> Id {
+            span.record(&mut Collect(&self.seen));
+            Id::from_u64(self.next.fetch_add(1, Ordering::SeqCst) + 1)
+        }
+        fn record(&self, _: &Id, values: &Record<'_>) {
+            values.record(&mut Collect(&self.seen));
+        }
+        fn record_follows_from(&self, _: &Id, _: &Id) {}
+        fn event(&self, event: &Event<'_>) {
+            event.record(&mut Collect(&self.seen));
+        }
+        fn enter(&self, _: &Id) {}
+        fn exit(&self, _: &Id) {}
+    }
+}
