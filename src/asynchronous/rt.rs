@@ -116,12 +116,14 @@ where
     out.into_iter().map(|(_, r)| r).collect()
 }
 
-/// Reads up to `limit` bytes; fewer only at the end of the reader.
+/// Reads up to `limit` bytes; fewer only at the end of the reader. `capacity` is the
+/// first allocation (the whole `limit` when the caller expects it to fill).
 pub(crate) async fn read_up_to<R: UploadReader + ?Sized>(
     reader: &mut R,
     limit: usize,
+    capacity: usize,
 ) -> Result<Vec<u8>> {
-    let mut buf = Vec::with_capacity(limit.min(64 << 20));
+    let mut buf = Vec::with_capacity(capacity.min(limit));
     tokio::io::AsyncReadExt::take(reader, limit as u64)
         .read_to_end(&mut buf)
         .await?;
@@ -149,7 +151,7 @@ where
             if finished {
                 return None;
             }
-            match read_up_to(&mut r, part_size).await {
+            match read_up_to(&mut r, part_size, part_size).await {
                 Ok(b) if b.is_empty() => None,
                 Ok(b) => {
                     let last = b.len() < part_size;

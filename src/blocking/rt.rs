@@ -147,12 +147,14 @@ where
         .collect()
 }
 
-/// Reads up to `limit` bytes; fewer only at the end of the reader.
+/// Reads up to `limit` bytes; fewer only at the end of the reader. `capacity` is the
+/// first allocation (the whole `limit` when the caller expects it to fill).
 pub(crate) fn read_up_to<R: UploadReader + ?Sized>(
     reader: &mut R,
     limit: usize,
+    capacity: usize,
 ) -> Result<Vec<u8>> {
-    let mut buf = Vec::with_capacity(limit.min(64 << 20));
+    let mut buf = Vec::with_capacity(capacity.min(limit));
     std::io::Read::take(reader, limit as u64).read_to_end(&mut buf)?;
     Ok(buf)
 }
@@ -204,7 +206,7 @@ where
             if failed.load(Ordering::SeqCst) {
                 break Ok(());
             }
-            let part = match read_up_to(&mut reader, part_size) {
+            let part = match read_up_to(&mut reader, part_size, part_size) {
                 Ok(p) => p,
                 Err(e) => break Err(e),
             };

@@ -420,7 +420,8 @@ impl StorageDriver for S3 {
         let opts = opts.validated()?;
         let threshold = self.requests.config().multipart_threshold;
         // Read one byte past the threshold to know which path to take.
-        let head = rt::read_up_to(&mut reader, threshold + 1).await?;
+        // Most readers are small: start small and let the buffer grow.
+        let head = rt::read_up_to(&mut reader, threshold + 1, 64 * 1024).await?;
         if head.len() <= threshold {
             return self.upload_bytes(container, name, head.into(), &opts).await;
         }
