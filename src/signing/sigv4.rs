@@ -58,8 +58,15 @@ pub struct Scope<'a> {
 
 /// The last derived signing key and its day. A driver keeps one per credentials, region
 /// and service, which saves four HMACs per request.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub struct KeyCache(std::sync::Mutex<Option<(String, [u8; 32])>>);
+
+// The derived key signs anything for a day: it must never print.
+impl std::fmt::Debug for KeyCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("KeyCache(***)")
+    }
+}
 
 impl KeyCache {
     /// An empty cache.

@@ -192,3 +192,31 @@ async fn bucket_and_key_errors_are_typed() {
     let e = s3.create_container(&b).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::AlreadyExists);
 }
+
+#[maybe_async]
+#[mode_test]
+async fn drivers_print_no_secret_even_after_signing() {
+    let creds = Credentials::new("AKID-VISIBLE", "very-secret-key").with_session_token("very-secret-token");
+    let cfg = S3Config::builder()
+        .endpoint(s3env::moto())
+        .credentials(creds)
+        .build()
+        .unwrap();
+    let s3 = S3::new(cfg).unwrap();
+    // Sign something so every cache is filled.
+    let _ = s3.list_containers().await;
+    let _ = s3.presign_get("b", "k", Duration::from_secs(60));
+    let shown = format!("{s3:?} {:?}", s3.config());
+    assert!(shown.contains("AKID-VISIBLE"), "{shown}");
+    assert!(!shown.contains("very-secret"), "{shown}");
+    let key = multicloud::signing::sigv4::signing_key(
+        "very-secret-key",
+        &multicloud::signing::sigv4::amz_date(SystemTime::now())[..8],
+        "us-east-1",
+        "s3",
+    );
+    // Neither as a derived `Debug` prints it ([1, 2, ...]) nor as hex.
+    let as_list = format!("{key:?}");
+    assert!(!shown.contains(&as_list[1..as_list.len() - 1]), "{shown}");
+    assert!(!shown.contains(&hex::encode(key)), "{shown}");
+}
