@@ -217,6 +217,27 @@ fn load(dir: &Path) -> CCase {
     }
 }
 
+impl CCase {
+    fn scope(&self) -> Scope<'_> {
+        Scope {
+            credentials: &self.creds,
+            region: &self.ctx.region,
+            service: &self.ctx.service,
+            key_cache: None,
+        }
+    }
+
+    fn unsigned(&self) -> Unsigned<'_> {
+        Unsigned {
+            method: &self.req.method,
+            path: &self.req.path,
+            query: &self.req.query,
+            headers: &self.req.headers,
+            payload_hash: &self.payload,
+        }
+    }
+}
+
 fn opts_of(ctx: &Context) -> Options {
     Options {
         normalize_path: ctx.normalize,
@@ -229,20 +250,7 @@ fn opts_of(ctx: &Context) -> Options {
 fn aws_c_auth_header_signing_all_38_cases() {
     for dir in aws_c_auth_cases() {
         let c = load(&dir);
-        let scope = Scope {
-            credentials: &c.creds,
-            region: &c.ctx.region,
-            service: &c.ctx.service,
-            key_cache: None,
-        };
-        let unsigned = Unsigned {
-            method: &c.req.method,
-            path: &c.req.path,
-            query: &c.req.query,
-            headers: &c.req.headers,
-            payload_hash: &c.payload,
-        };
-        let signed = sigv4::sign_headers(scope, &unsigned, c.now, opts_of(&c.ctx));
+        let signed = sigv4::sign_headers(c.scope(), &c.unsigned(), c.now, opts_of(&c.ctx));
         let name = &c.name;
         assert_eq!(
             signed.canonical_request,
@@ -275,22 +283,9 @@ fn aws_c_auth_header_signing_all_38_cases() {
 fn aws_c_auth_query_signing_all_38_cases() {
     for dir in aws_c_auth_cases() {
         let c = load(&dir);
-        let scope = Scope {
-            credentials: &c.creds,
-            region: &c.ctx.region,
-            service: &c.ctx.service,
-            key_cache: None,
-        };
-        let unsigned = Unsigned {
-            method: &c.req.method,
-            path: &c.req.path,
-            query: &c.req.query,
-            headers: &c.req.headers,
-            payload_hash: &c.payload,
-        };
         let signed = sigv4::sign_query(
-            scope,
-            &unsigned,
+            c.scope(),
+            &c.unsigned(),
             c.now,
             c.ctx.expiration_in_seconds,
             opts_of(&c.ctx),
