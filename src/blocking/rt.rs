@@ -177,6 +177,7 @@ where
     let done: Mutex<Vec<(u32, String)>> = Mutex::new(Vec::new());
     let first_error: Mutex<Option<crate::Error>> = Mutex::new(None);
     let failed = AtomicBool::new(false);
+    let panicked: Mutex<Option<Box<dyn std::any::Any + Send>>> = Mutex::new(None);
     let (tx, rx) = std::sync::mpsc::sync_channel::<(u32, Bytes)>(0);
     let rx = Mutex::new(rx);
     let read_result = std::thread::scope(|s| {
@@ -185,17 +186,28 @@ where
                 loop {
                     let next = rx.lock().unwrap_or_else(PoisonError::into_inner).recv();
                     let Ok((n, bytes)) = next else { break };
-                    match upload(n, bytes) {
-                        Ok(etag) => done
+                    // A panicking upload must not leave the reader blocked on a channel
+                    // nobody drains: catch it, stop, and re-raise it once all have joined.
+                    let outcome =
+                        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| upload(n, bytes)));
+                    match outcome {
+                        Ok(Ok(etag)) => done
                             .lock()
                             .unwrap_or_else(PoisonError::into_inner)
                             .push((n, etag)),
-                        Err(e) => {
+                        Ok(Err(e)) => {
                             failed.store(true, Ordering::SeqCst);
                             first_error
                                 .lock()
                                 .unwrap_or_else(PoisonError::into_inner)
                                 .get_or_insert(e);
+                        }
+                        Err(payload) => {
+                            failed.store(true, Ordering::SeqCst);
+                            panicked
+                                .lock()
+                                .unwrap_or_else(PoisonError::into_inner)
+                                .get_or_insert(payload);
                         }
                     }
                 }
@@ -222,6 +234,12 @@ where
         drop(tx);
         outcome
     });
+    if let Some(payload) = panicked
+        .into_inner()
+        .unwrap_or_else(PoisonError::into_inner)
+    {
+        std::panic::resume_unwind(payload);
+    }
     read_result?;
     if let Some(e) = first_error
         .into_inner()
@@ -237,4 +255,51 @@ where
 /// Sends a clean-up request from a destructor: blocking mode just sends it.
 pub(crate) fn send_detached(client: super::http::HttpClient, req: crate::http::Request) {
     let _ = client.send(&req);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upload_parts_keeps_part_order() {
+        let data: Vec<u8> = (0..95u8).collect();
+        let etags = upload_parts(std::io::Cursor::new(data), 10, 3, |n, b| {
+            Ok(format!("{n}:{}", b.len()))
+        })
+        .unwrap();
+        let expected: Vec<String> = (1..=10)
+            .map(|n| format!("{n}:{}", if n == 10 { 5 } else { 10 }))
+            .collect();
+        assert_eq!(etags, expected);
+    }
+
+    #[test]
+    fn upload_parts_stops_at_the_first_error() {
+        let data = vec![0u8; 1000];
+        let e = upload_parts(std::io::Cursor::new(data), 10, 2, |n, _| {
+            if n == 3 {
+                Err(crate::Error::new(
+                    crate::ErrorKind::Transport,
+                    "part 3 failed",
+                ))
+            } else {
+                Ok(String::new())
+            }
+        })
+        .unwrap_err();
+        assert_eq!(e.kind(), crate::ErrorKind::Transport);
+    }
+
+    #[test]
+    fn a_panicking_part_upload_panics_the_caller_instead_of_hanging() {
+        let data = vec![0u8; 1000];
+        let outcome = std::panic::catch_unwind(|| {
+            upload_parts(std::io::Cursor::new(data), 10, 2, |n, _| {
+                assert!(n != 2, "part 2 blew up");
+                Ok(String::new())
+            })
+        });
+        assert!(outcome.is_err());
+    }
 }
