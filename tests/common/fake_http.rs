@@ -14,6 +14,13 @@ pub struct FakeServer {
 impl FakeServer {
     /// Starts a server; `handler(n, stream)` answers the n-th request (0-based).
     pub fn start(handler: impl Fn(usize, &mut TcpStream) + Send + Sync + 'static) -> Self {
+        Self::start_with_request(move |n, _, s| handler(n, s))
+    }
+
+    /// Like [`start`](Self::start), with the request line (`PUT /b/k?uploads HTTP/1.1`).
+    pub fn start_with_request(
+        handler: impl Fn(usize, &str, &mut TcpStream) + Send + Sync + 'static,
+    ) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let hits = Arc::new(AtomicUsize::new(0));
@@ -24,9 +31,9 @@ impl FakeServer {
                 let Ok(mut stream) = stream else { continue };
                 let (handler, counter) = (handler.clone(), counter.clone());
                 std::thread::spawn(move || {
-                    if read_request(&mut stream).is_some() {
+                    if let Some(line) = read_request(&mut stream) {
                         let n = counter.fetch_add(1, Ordering::SeqCst);
-                        handler(n, &mut stream);
+                        handler(n, line.trim_end(), &mut stream);
                     }
                 });
             }
