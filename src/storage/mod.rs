@@ -251,8 +251,7 @@ pub fn verify_download(object: &Object, size: u64, md5: &str) -> Result<()> {
         ));
     }
     if let Some(h) = &object.hash {
-        if h.len() == 32 && h.bytes().all(|b| b.is_ascii_hexdigit()) && !h.eq_ignore_ascii_case(md5)
-        {
+        if is_md5_hex(h) && !h.eq_ignore_ascii_case(md5) {
             return Err(Error::new(
                 crate::ErrorKind::Integrity,
                 format!("object {:?}: MD5 {md5} does not match {h}", object.name),
@@ -260,6 +259,12 @@ pub fn verify_download(object: &Object, size: u64, md5: &str) -> Result<()> {
         }
     }
     Ok(())
+}
+
+/// Whether a hash or ETag has the shape of a hex MD5 (32 hex digits), so it can be
+/// compared with one.
+pub fn is_md5_hex(s: &str) -> bool {
+    s.len() == 32 && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// Lowercase hex MD5 of `data`: the hash the built-in drivers report.

@@ -9,8 +9,8 @@ use super::rt::{self, maybe_async};
 use super::{ByteRange, Container, Object, ObjectReader, Page, StorageDriver, UploadOptions};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Method, Request};
-use crate::storage::names;
 use crate::storage::s3::{S3Config, S3Requests, responses};
+use crate::storage::{is_md5_hex, names};
 
 /// Amazon S3 and S3-compatible stores (MinIO, Cloudflare R2, Ceph, DigitalOcean Spaces,
 /// Wasabi...).
@@ -179,26 +179,19 @@ impl S3 {
         let etags = rt::upload_parts(source, cfg.part_size, cfg.part_concurrency, |n, bytes| {
             let part_md5s = &part_md5s;
             async move {
-                let md5: [u8; 16] = {
-                    use md5::Digest;
-                    md5::Md5::digest(&bytes).into()
-                };
-                let req =
+                let (req, md5) =
                     self.requests
                         .upload_part(bucket, key, upload_id, n, bytes, SystemTime::now());
                 let resp = self.http.send(&req).await?;
                 responses::check(&resp, &format!("uploading part {n} of {key:?}"))?;
-                let etag = resp
-                    .header("etag")
-                    .map(|e| e.trim().trim_matches('"').to_owned())
-                    .ok_or_else(|| {
-                        Error::new(
-                            ErrorKind::Parse,
-                            format!("S3 sent no ETag for part {n} of {key:?}"),
-                        )
-                        .with_provider("s3")
-                    })?;
-                if cfg.verify_etags && looks_like_md5(&etag) && etag != hex::encode(md5) {
+                let etag = responses::etag(&resp).ok_or_else(|| {
+                    Error::new(
+                        ErrorKind::Parse,
+                        format!("S3 sent no ETag for part {n} of {key:?}"),
+                    )
+                    .with_provider("s3")
+                })?;
+                if cfg.verify_etags && is_md5_hex(&etag) && etag != hex::encode(md5) {
                     return Err(Error::new(
                         ErrorKind::Integrity,
                         format!(
@@ -260,10 +253,6 @@ impl Drop for AbortOnDrop {
             rt::send_detached(self.http.clone(), req);
         }
     }
-}
-
-fn looks_like_md5(s: &str) -> bool {
-    s.len() == 32 && s.bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// S3's multipart ETag: the MD5 of the parts' MD5s, a dash, the part count.
@@ -390,22 +379,7 @@ impl StorageDriver for S3 {
                 )
                 .await;
         }
-        let size = data.len() as u64;
-        let req = self
-            .requests
-            .put_object(container, name, data, &opts, SystemTime::now());
-        let resp = self.call(req, &format!("uploading {name:?}")).await?;
-        let mut o = Object::new(container, name, size);
-        o.hash = resp
-            .header("etag")
-            .map(|e| e.trim().trim_matches('"').to_owned());
-        o.content_type = Some(
-            opts.content_type
-                .unwrap_or_else(|| "application/octet-stream".to_owned()),
-        );
-        o.metadata = opts.metadata;
-        o.last_modified = Some(SystemTime::now());
-        Ok(o)
+        self.put_small(container, name, data, opts).await
     }
 
     async fn upload_reader<R: UploadReader>(
@@ -423,7 +397,7 @@ impl StorageDriver for S3 {
         // Most readers are small: start small and let the buffer grow.
         let head = rt::read_up_to(&mut reader, threshold + 1, 64 * 1024).await?;
         if head.len() <= threshold {
-            return self.upload_bytes(container, name, head.into(), &opts).await;
+            return self.put_small(container, name, head.into(), opts).await;
         }
         self.upload_multipart(container, name, head, reader, &opts)
             .await
@@ -505,6 +479,31 @@ impl StorageDriver for S3 {
 }
 
 impl S3 {
+    /// One PutObject, with names and options already checked.
+    #[maybe_async]
+    async fn put_small(
+        &self,
+        container: &str,
+        name: &str,
+        data: Bytes,
+        opts: UploadOptions,
+    ) -> Result<Object> {
+        let size = data.len() as u64;
+        let req = self
+            .requests
+            .put_object(container, name, data, &opts, SystemTime::now());
+        let resp = self.call(req, &format!("uploading {name:?}")).await?;
+        let mut o = Object::new(container, name, size);
+        o.hash = responses::etag(&resp);
+        o.content_type = Some(
+            opts.content_type
+                .unwrap_or_else(|| "application/octet-stream".to_owned()),
+        );
+        o.metadata = opts.metadata;
+        o.last_modified = Some(SystemTime::now());
+        Ok(o)
+    }
+
     /// One DeleteObjects request; returns the keys that failed.
     #[maybe_async]
     async fn delete_batch(&self, bucket: &str, keys: &[String]) -> Result<Vec<(String, Error)>> {

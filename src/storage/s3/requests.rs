@@ -226,7 +226,8 @@ impl S3Requests {
         self.finish(with_object_headers(d, opts), now, false)
     }
 
-    /// UploadPart with `Content-MD5`.
+    /// UploadPart with `Content-MD5`. Also returns the part's MD5, which the caller needs
+    /// to check the ETag, so it is computed once.
     pub fn upload_part(
         &self,
         bucket: &str,
@@ -235,13 +236,17 @@ impl S3Requests {
         part: u32,
         body: Bytes,
         now: SystemTime,
-    ) -> Request {
+    ) -> (Request, [u8; 16]) {
+        let md5: [u8; 16] = {
+            use md5::Digest;
+            md5::Md5::digest(&body).into()
+        };
         let d = Draft::new(Method::Put, Some(bucket), Some(key))
             .query("partNumber", part.to_string())
             .query("uploadId", upload_id)
-            .header("content-md5", content_md5(&body))
+            .header("content-md5", base64_md5(&md5))
             .body(body);
-        self.finish(d, now, true)
+        (self.finish(d, now, true), md5)
     }
 
     /// CompleteMultipartUpload with the parts' ETags. Retrying it is safe: completing an
@@ -417,9 +422,14 @@ fn encode_query(q: &[(String, String)]) -> String {
 
 /// Base64 of the body's MD5, for `Content-MD5`.
 pub fn content_md5(body: &[u8]) -> String {
-    use base64::Engine;
     use md5::Digest;
-    base64::engine::general_purpose::STANDARD.encode(md5::Md5::digest(body))
+    base64_md5(&md5::Md5::digest(body).into())
+}
+
+/// `Content-MD5` of an MD5 already computed.
+pub fn base64_md5(md5: &[u8; 16]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(md5)
 }
 
 #[cfg(test)]

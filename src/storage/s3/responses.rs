@@ -343,6 +343,11 @@ pub fn multipart_uploads(resp: &Response, bucket: &str) -> Result<Vec<(String, S
         .collect())
 }
 
+/// The `ETag` header, unquoted.
+pub fn etag(resp: &Response) -> Option<String> {
+    resp.header("etag").map(unquote)
+}
+
 fn unquote(s: &str) -> String {
     s.trim().trim_matches('"').to_owned()
 }
