@@ -145,6 +145,24 @@ impl Error {
         self
     }
 
+    /// A copy with the same kind, message, provider, status, code and request id (the
+    /// source, which need not be clonable, is left out), for one failure reported once per
+    /// item (a failed batch, say).
+    pub fn replicate(&self) -> Error {
+        let i = &self.inner;
+        Error {
+            inner: Box::new(Inner {
+                kind: i.kind,
+                message: i.message.clone(),
+                provider: i.provider,
+                status: i.status,
+                code: i.code.clone(),
+                request_id: i.request_id.clone(),
+                source: None,
+            }),
+        }
+    }
+
     /// What went wrong, by meaning.
     pub fn kind(&self) -> ErrorKind {
         self.inner.kind
@@ -232,6 +250,10 @@ impl std::error::Error for Error {
 impl From<std::io::Error> for Error {
     fn from(e: std::io::Error) -> Self {
         use std::io::ErrorKind as Io;
+        // Our own error travelling through a reader comes back out as it was.
+        if let Some(ours) = e.get_ref().and_then(|i| i.downcast_ref::<Error>()) {
+            return ours.replicate();
+        }
         let kind = match e.kind() {
             Io::NotFound => ErrorKind::NotFound,
             Io::AlreadyExists => ErrorKind::AlreadyExists,
@@ -291,5 +313,19 @@ mod tests {
         assert_eq!(e.kind(), ErrorKind::NotFound);
         let back: std::io::Error = Error::new(ErrorKind::Integrity, "x").into();
         assert_eq!(back.kind(), std::io::ErrorKind::InvalidData);
+        // Through a reader and back: nothing lost.
+        let ours = Error::new(ErrorKind::Transport, "reset")
+            .with_provider("s3")
+            .with_status(200);
+        let again = Error::from(std::io::Error::from(ours));
+        assert_eq!(
+            (
+                again.kind(),
+                again.provider(),
+                again.status(),
+                again.message()
+            ),
+            (ErrorKind::Transport, Some("s3"), Some(200), "reset")
+        );
     }
 }

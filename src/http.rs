@@ -190,6 +190,10 @@ pub struct TransportConfig {
     pub retry: RetryPolicy,
     /// The `User-Agent` header.
     pub user_agent: String,
+    /// The largest response body read into memory (listings, error bodies, small answers);
+    /// a larger one fails the call with a `Provider` error instead of filling memory.
+    /// Streamed downloads are not capped. Default 32 MiB.
+    pub max_response_body: usize,
 }
 
 impl Default for TransportConfig {
@@ -200,6 +204,7 @@ impl Default for TransportConfig {
             stall_timeout: Duration::from_secs(30),
             retry: RetryPolicy::default(),
             user_agent: concat!("multicloud/", env!("CARGO_PKG_VERSION")).to_owned(),
+            max_response_body: 32 << 20,
         }
     }
 }
@@ -228,6 +233,12 @@ impl TransportConfig {
         self.retry = policy;
         self
     }
+
+    /// Sets the cap on response bodies read into memory.
+    pub fn max_response_body(mut self, bytes: usize) -> Self {
+        self.max_response_body = bytes;
+        self
+    }
 }
 
 /// One failed attempt, as a transport reports it.
@@ -237,6 +248,9 @@ pub struct SendFailure {
     pub error: Error,
     /// True when the connection was never established, so the request was never sent.
     pub connect_failed: bool,
+    /// True when retrying cannot help (a request that cannot be sent as signed, an answer
+    /// over the size cap).
+    pub fatal: bool,
 }
 
 impl SendFailure {
@@ -245,6 +259,7 @@ impl SendFailure {
         SendFailure {
             error,
             connect_failed: true,
+            fatal: false,
         }
     }
 
@@ -253,6 +268,16 @@ impl SendFailure {
         SendFailure {
             error,
             connect_failed: false,
+            fatal: false,
+        }
+    }
+
+    /// A failure no retry can fix.
+    pub fn fatal(error: Error) -> Self {
+        SendFailure {
+            error,
+            connect_failed: false,
+            fatal: true,
         }
     }
 
@@ -272,9 +297,157 @@ pub fn transport_error(kind: ErrorKind, req: &Request, what: impl fmt::Display) 
     Error::new(kind, format!("{} {host}{path}: {what}", req.method))
 }
 
+/// Refuses a URL whose path has a dot segment (`.`, `..`, or their `%2e` spellings):
+/// URL parsers (the async client's among them) remove those before sending, so the request
+/// would reach another path than the one built and signed. Both transports check every
+/// request with it.
+pub fn check_path_is_sent_as_built(req: &Request) -> Result<(), SendFailure> {
+    let after_scheme = req.url.split_once("://").map_or("", |(_, rest)| rest);
+    let path = after_scheme.find('/').map_or("", |i| &after_scheme[i..]);
+    let path = path.split(['?', '#']).next().unwrap_or("");
+    if path.split('/').any(is_dot_segment) {
+        return Err(SendFailure::fatal(transport_error(
+            ErrorKind::InvalidInput,
+            req,
+            "the path has a '.' or '..' segment, which HTTP clients rewrite: the request would \
+             reach another resource than the one signed",
+        )));
+    }
+    Ok(())
+}
+
+/// `.` or `..`, in any of the spellings the URL standard treats as such.
+pub fn is_dot_segment(segment: &str) -> bool {
+    let s = segment.to_ascii_lowercase().replace("%2e", ".");
+    s == "." || s == ".."
+}
+
+/// The error for a body read that failed after `received` of `expected` bytes: a stall is
+/// `Timeout`, a reset `Transport`, a body that ended early (or ran long) `Integrity`. The
+/// same table holds in both modes (see the design notes).
+pub fn body_error(io: std::io::ErrorKind, received: u64, expected: u64, what: &str) -> Error {
+    use std::io::ErrorKind as Io;
+    let (kind, why) = match io {
+        Io::TimedOut => (ErrorKind::Timeout, "the transfer stalled".to_owned()),
+        Io::ConnectionReset | Io::ConnectionAborted | Io::BrokenPipe | Io::NotConnected => {
+            (ErrorKind::Transport, "the connection was reset".to_owned())
+        }
+        _ if received > expected => (
+            ErrorKind::Integrity,
+            format!("the body is longer than the {expected} bytes announced"),
+        ),
+        _ => (
+            ErrorKind::Integrity,
+            format!("the body ended after {received} of {expected} bytes"),
+        ),
+    };
+    Error::new(kind, format!("{what}: {why}"))
+}
+
+/// Counts a body's bytes against the length it must have, turning a short, long or broken
+/// body into the error [`body_error`] gives. Each mode's reader wraps its body in one.
+#[derive(Debug)]
+pub struct LengthCheck {
+    expected: u64,
+    received: u64,
+    what: String,
+    provider: &'static str,
+}
+
+impl LengthCheck {
+    /// A check for a body of exactly `expected` bytes; `what` names it in errors
+    /// (`reading "k" in bucket "b"`).
+    pub fn new(expected: u64, provider: &'static str, what: String) -> Self {
+        LengthCheck {
+            expected,
+            received: 0,
+            what,
+            provider,
+        }
+    }
+
+    /// Passes one read's result through: `Ok(0)` before the end, bytes past the end, or
+    /// an error become the typed error (inside an `io::Error`).
+    pub fn on_read(&mut self, read: std::io::Result<usize>) -> std::io::Result<usize> {
+        match read {
+            Ok(0) if self.received != self.expected => {
+                Err(self.fail(std::io::ErrorKind::UnexpectedEof))
+            }
+            Ok(n) => {
+                self.received += n as u64;
+                if self.received > self.expected {
+                    return Err(self.fail(std::io::ErrorKind::InvalidData));
+                }
+                Ok(n)
+            }
+            Err(e) => Err(self.fail(e.kind())),
+        }
+    }
+
+    fn fail(&self, kind: std::io::ErrorKind) -> std::io::Error {
+        let e = body_error(kind, self.received, self.expected, &self.what);
+        e.with_provider(self.provider).into()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn body_lengths_are_checked_with_one_kind_table() {
+        use std::io::{Error as E, ErrorKind as Io};
+        let kind = |r: std::io::Result<usize>| crate::Error::from(r.unwrap_err()).kind();
+        let mut c = LengthCheck::new(10, "s3", "reading".into());
+        assert_eq!(c.on_read(Ok(4)).unwrap(), 4);
+        assert_eq!(kind(c.on_read(Ok(0))), ErrorKind::Integrity);
+        assert_eq!(kind(c.on_read(Ok(7))), ErrorKind::Integrity);
+        let mut c = LengthCheck::new(10, "s3", "reading".into());
+        assert_eq!(
+            kind(c.on_read(Err(E::from(Io::TimedOut)))),
+            ErrorKind::Timeout
+        );
+        assert_eq!(
+            kind(c.on_read(Err(E::from(Io::ConnectionReset)))),
+            ErrorKind::Transport
+        );
+        assert_eq!(
+            kind(c.on_read(Err(E::from(Io::UnexpectedEof)))),
+            ErrorKind::Integrity
+        );
+        let e = crate::Error::from(c.on_read(Err(E::from(Io::Other))).unwrap_err());
+        assert_eq!(e.provider(), Some("s3"));
+        let mut c = LengthCheck::new(3, "s3", "reading".into());
+        assert_eq!(c.on_read(Ok(3)).unwrap(), 3);
+        assert_eq!(c.on_read(Ok(0)).unwrap(), 0);
+    }
+
+    #[test]
+    fn dot_segments_are_refused_in_every_spelling() {
+        for url in [
+            "http://h/b/../k",
+            "http://h/b/./k",
+            "http://h/b/%2E%2E/k",
+            "http://h/b/.%2e",
+            "http://h/b/%2e?x=1",
+        ] {
+            let r = Request::new(Method::Get, url);
+            let f = check_path_is_sent_as_built(&r).unwrap_err();
+            assert!(
+                f.fatal && f.error.kind() == ErrorKind::InvalidInput,
+                "{url}"
+            );
+        }
+        for url in [
+            "http://h/b/..k",
+            "http://h/b/k.",
+            "http://h/b/%252E%252E",
+            "http://h/b?p=/../",
+        ] {
+            let r = Request::new(Method::Get, url);
+            assert!(check_path_is_sent_as_built(&r).is_ok(), "{url}");
+        }
+    }
 
     #[test]
     fn debug_and_targets_hide_query_userinfo_and_header_values() {

@@ -115,8 +115,11 @@ pub fn is_retryable(outcome: Outcome, idempotent: bool) -> bool {
     match outcome {
         Outcome::ConnectFailed => true,
         Outcome::Interrupted => idempotent,
-        // 429: the server refused before doing anything, so even a POST may be repeated.
-        Outcome::Status { status: 429, .. } => true,
+        // 429 and 503 (S3's SlowDown): the server refused before doing anything, so even a
+        // POST may be repeated.
+        Outcome::Status {
+            status: 429 | 503, ..
+        } => true,
         Outcome::Status { status, .. } => idempotent && is_retryable_status(status),
     }
 }
@@ -212,10 +215,13 @@ mod tests {
             p.decide(1, Outcome::ConnectFailed, false, MS(0), 0.5),
             Decision::RetryAfter(_)
         ));
-        assert!(matches!(
-            p.decide(1, status(429), false, MS(0), 0.5),
-            Decision::RetryAfter(_)
-        ));
+        // 429 and 503 SlowDown: refused unprocessed, so a POST (CreateMultipartUpload) too.
+        for s in [429, 503] {
+            assert!(matches!(
+                p.decide(1, status(s), false, MS(0), 0.5),
+                Decision::RetryAfter(_)
+            ));
+        }
         assert!(matches!(
             p.decide(1, Outcome::Interrupted, true, MS(0), 0.5),
             Decision::RetryAfter(_)

@@ -61,6 +61,33 @@ pub(crate) fn bytes_reader(b: Bytes) -> ObjectReader {
     Box::pin(Cursor::new(b))
 }
 
+/// A body that must hold exactly `check`'s length (see [`crate::http::LengthCheck`]).
+pub(crate) fn exact_length(inner: ObjectReader, check: crate::http::LengthCheck) -> ObjectReader {
+    Box::pin(ExactLength { inner, check })
+}
+
+struct ExactLength {
+    inner: ObjectReader,
+    check: crate::http::LengthCheck,
+}
+
+impl tokio::io::AsyncRead for ExactLength {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        let this = self.get_mut();
+        if buf.remaining() == 0 {
+            return std::task::Poll::Ready(Ok(()));
+        }
+        let before = buf.filled().len();
+        let read = std::task::ready!(this.inner.as_mut().poll_read(cx, buf));
+        let read = read.map(|()| buf.filled().len() - before);
+        std::task::Poll::Ready(this.check.on_read(read).map(|_| ()))
+    }
+}
+
 pub(crate) fn file_reader(file: File, len: u64) -> ObjectReader {
     Box::pin(tokio::io::AsyncReadExt::take(file, len))
 }
@@ -177,12 +204,30 @@ where
     Ok(done.into_iter().map(|(_, e)| e).collect())
 }
 
-/// Sends a clean-up request from a destructor: async mode spawns it on the current tokio
-/// runtime (if there is none, nothing can be sent).
-pub(crate) fn send_detached(client: super::http::HttpClient, req: crate::http::Request) {
-    if let Ok(handle) = tokio::runtime::Handle::try_current() {
-        handle.spawn(async move {
-            let _ = client.send(&req).await;
+/// Sends a clean-up request from a destructor (a cancelled upload's abort). It runs on a
+/// thread of its own with its own small runtime and a fresh client: a task spawned on the
+/// caller's runtime would be dropped if that runtime shuts down right after the cancel,
+/// and its pooled connections die with it. The request is built (signed) when sent.
+pub(crate) fn send_detached(
+    client: super::http::HttpClient,
+    make: impl FnOnce() -> crate::http::Request + Send + 'static,
+) {
+    let config = client.config().clone();
+    let spawned = std::thread::Builder::new()
+        .name("multicloud-cleanup".to_owned())
+        .spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            runtime.block_on(async move {
+                if let Ok(fresh) = super::http::HttpClient::new(config) {
+                    let _ = fresh.send(&make()).await;
+                }
+            });
         });
-    }
+    // Nothing more can be done from a destructor if no thread can start.
+    drop(spawned);
 }

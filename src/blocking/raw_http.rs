@@ -17,6 +17,7 @@ pub(crate) type Streaming = (u16, Headers, ObjectReader);
 pub(crate) struct RawClient {
     agent: ureq::Agent,
     request_timeout: std::time::Duration,
+    max_body: u64,
 }
 
 impl RawClient {
@@ -34,6 +35,7 @@ impl RawClient {
         Ok(RawClient {
             agent: agent_config.into(),
             request_timeout: config.request_timeout,
+            max_body: config.max_response_body as u64,
         })
     }
 
@@ -44,8 +46,12 @@ impl RawClient {
             body.into_with_config()
                 .limit(u64::MAX)
                 .reader()
+                .take(self.max_body + 1)
                 .read_to_end(&mut buf)
                 .map_err(|e| body_error(req, e))?;
+            if buf.len() as u64 > self.max_body {
+                return Err(SendFailure::fatal(too_large(req, self.max_body)));
+            }
         }
         Ok(Response {
             status,
@@ -62,6 +68,7 @@ impl RawClient {
     }
 
     fn start(&self, req: &Request) -> Result<(u16, Headers, ureq::Body), SendFailure> {
+        crate::http::check_path_is_sent_as_built(req)?;
         let mut builder = ureq::http::Request::builder()
             .method(req.method.as_str())
             .uri(req.url.as_str());
@@ -124,6 +131,14 @@ fn body_error(req: &Request, e: std::io::Error) -> SendFailure {
     failure
 }
 
+fn too_large(req: &Request, max: u64) -> Error {
+    transport_error(
+        ErrorKind::Provider,
+        req,
+        format!("the answer is larger than {max} bytes (TransportConfig::max_response_body)"),
+    )
+}
+
 fn bad_request(req: &Request, e: impl std::fmt::Display) -> SendFailure {
     SendFailure::connect(transport_error(
         ErrorKind::InvalidInput,
@@ -177,22 +192,22 @@ fn describe(e: &ureq::Error) -> String {
     }
 }
 
-/// Gives body read errors a plain kind: a stall becomes `TimedOut`, so callers (and our
-/// `From<io::Error>`) see a timeout rather than an opaque "other".
+/// Gives body read errors a plain kind: a stall becomes `TimedOut` and a reset
+/// `ConnectionReset` even when ureq wraps them, so both modes classify body failures
+/// alike (see `http::body_error`).
 struct BodyErrors<R>(R);
 
 impl<R: Read> Read for BodyErrors<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        self.0.read(buf).map_err(|e| {
-            let timed_out = e
-                .get_ref()
-                .and_then(|inner| inner.downcast_ref::<ureq::Error>())
-                .is_some_and(|u| matches!(u, ureq::Error::Timeout(_)));
-            if timed_out {
-                std::io::Error::new(std::io::ErrorKind::TimedOut, "the transfer stalled")
-            } else {
-                e
-            }
-        })
+        self.0.read(buf).map_err(plain_kind)
     }
+}
+
+fn plain_kind(e: std::io::Error) -> std::io::Error {
+    let kind = match e.get_ref().and_then(|i| i.downcast_ref::<ureq::Error>()) {
+        Some(ureq::Error::Timeout(_)) => std::io::ErrorKind::TimedOut,
+        Some(ureq::Error::Io(io)) => io.kind(),
+        _ => return e,
+    };
+    std::io::Error::new(kind, "reading the body failed")
 }

@@ -55,6 +55,26 @@ pub(crate) fn bytes_reader(b: Bytes) -> ObjectReader {
     Box::new(Cursor::new(b))
 }
 
+/// A body that must hold exactly `check`'s length (see [`crate::http::LengthCheck`]).
+pub(crate) fn exact_length(inner: ObjectReader, check: crate::http::LengthCheck) -> ObjectReader {
+    Box::new(ExactLength { inner, check })
+}
+
+struct ExactLength {
+    inner: ObjectReader,
+    check: crate::http::LengthCheck,
+}
+
+impl std::io::Read for ExactLength {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        let read = self.inner.read(buf);
+        self.check.on_read(read)
+    }
+}
+
 pub(crate) fn file_reader(file: File, len: u64) -> ObjectReader {
     Box::new(std::io::Read::take(file, len))
 }
@@ -252,9 +272,13 @@ where
     Ok(parts.into_iter().map(|(_, e)| e).collect())
 }
 
-/// Sends a clean-up request from a destructor: blocking mode just sends it.
-pub(crate) fn send_detached(client: super::http::HttpClient, req: crate::http::Request) {
-    let _ = client.send(&req);
+/// Sends a clean-up request from a destructor: blocking mode just sends it (built now, so
+/// it is signed at send time).
+pub(crate) fn send_detached(
+    client: super::http::HttpClient,
+    make: impl FnOnce() -> crate::http::Request + Send + 'static,
+) {
+    let _ = client.send(&make());
 }
 
 #[cfg(test)]

@@ -42,7 +42,20 @@ impl HttpClient {
     /// policy decides, honouring `Retry-After`.
     #[maybe_async]
     pub async fn send(&self, req: &Request) -> Result<Response> {
-        self.retrying(req, || self.raw.send_once(req)).await
+        self.send_classified(req, |r| r.status).await
+    }
+
+    /// [`send`](Self::send), retrying by the status `classify` says an answer stands for:
+    /// providers that answer 200 with an error body (S3's CopyObject) pass a function that
+    /// reads the body, so such an answer is retried like the 5xx it means.
+    #[maybe_async]
+    pub async fn send_classified(
+        &self,
+        req: &Request,
+        classify: fn(&Response) -> u16,
+    ) -> Result<Response> {
+        self.retrying(req, || self.raw.send_once(req), classify)
+            .await
     }
 
     /// Sends `req` and returns once the headers are in, the body streaming from
@@ -50,20 +63,29 @@ impl HttpClient {
     /// breaks later fails its reads (a stall with `TimedOut`).
     #[maybe_async]
     pub async fn send_streaming(&self, req: &Request) -> Result<StreamingResponse> {
-        self.retrying(req, || async {
-            let (status, headers, body) = self.raw.send_streaming_once(req).await?;
-            Ok(StreamingResponse {
-                status,
-                headers,
-                body,
-            })
-        })
+        self.retrying(
+            req,
+            || async {
+                let (status, headers, body) = self.raw.send_streaming_once(req).await?;
+                Ok(StreamingResponse {
+                    status,
+                    headers,
+                    body,
+                })
+            },
+            |r: &StreamingResponse| r.status,
+        )
         .await
     }
 
     /// The retry loop both sends share.
     #[maybe_async]
-    async fn retrying<T, F, Fut>(&self, req: &Request, mut once: F) -> Result<T>
+    async fn retrying<T, F, Fut>(
+        &self,
+        req: &Request,
+        mut once: F,
+        classify: fn(&T) -> u16,
+    ) -> Result<T>
     where
         T: Answer,
         F: FnMut() -> Fut,
@@ -89,8 +111,8 @@ impl HttpClient {
             let result = rt::in_span(span.clone(), &mut once).await;
             let outcome = match &result {
                 Ok(answer) => {
-                    let status = answer.status();
-                    span.record("status", status);
+                    span.record("status", answer.status());
+                    let status = classify(answer);
                     if !is_retryable_status(status) {
                         return result.map_err(|f| f.error);
                     }
@@ -101,6 +123,7 @@ impl HttpClient {
                             .and_then(|v| parse_retry_after(v, SystemTime::now())),
                     }
                 }
+                Err(failure) if failure.fatal => return result.map_err(|f| f.error),
                 Err(failure) => failure.outcome(),
             };
             let decision = self.config.retry.decide(
@@ -138,11 +161,12 @@ impl StreamingResponse {
         crate::http::header_str(&self.headers, name)
     }
 
-    /// Reads the whole (small) body into a [`Response`], for error parsing.
+    /// Reads the whole (small) body into a [`Response`], for error parsing; at most
+    /// `limit` bytes are kept (an error body is small; a huge one is cut, not buffered).
     #[maybe_async]
-    pub async fn into_response(mut self) -> Result<Response> {
+    pub async fn into_response(self, limit: usize) -> Result<Response> {
         let mut body = Vec::new();
-        self.body.read_to_end(&mut body).await?;
+        self.body.take(limit as u64).read_to_end(&mut body).await?;
         Ok(Response {
             status: self.status,
             headers: self.headers,

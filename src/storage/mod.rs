@@ -5,9 +5,11 @@ pub mod local_fs;
 pub mod memory_store;
 pub mod names;
 mod pager;
+mod range_answer;
 pub mod s3;
 
 pub use pager::Pager;
+pub use range_answer::{RangeAnswer, check_range_answer};
 
 use std::collections::BTreeMap;
 use std::time::SystemTime;
@@ -257,6 +259,20 @@ pub fn verify_download(object: &Object, size: u64, md5: &str) -> Result<()> {
                 format!("object {:?}: MD5 {md5} does not match {h}", object.name),
             ));
         }
+    }
+    Ok(())
+}
+
+/// Checks that a ranged download received exactly the `expected` bytes.
+pub fn verify_length(object: &Object, expected: u64, received: u64) -> Result<()> {
+    if received != expected {
+        return Err(Error::new(
+            crate::ErrorKind::Integrity,
+            format!(
+                "object {:?} in {:?}: received {received} bytes of a range of {expected}",
+                object.name, object.container
+            ),
+        ));
     }
     Ok(())
 }

@@ -9,7 +9,9 @@ use super::rt::{self, ReadExt, WriteExt, maybe_async};
 use super::{ByteRange, Container, Listing, Object, ObjectReader, Page, UploadOptions};
 use super::{DownloadWriter, UploadReader, UploadSource};
 use crate::error::Result;
-use crate::storage::{DEFAULT_PAGE_SIZE, local_fs::download_target, md5_hex, verify_download};
+use crate::storage::{
+    DEFAULT_PAGE_SIZE, Pager, local_fs::download_target, md5_hex, verify_download, verify_length,
+};
 
 /// The object-storage operations every provider offers (Libcloud's `StorageDriver`, in
 /// Rust names). Identical in both modes but for `async`/`.await`, `Iterator`/`Stream` and
@@ -96,7 +98,8 @@ pub trait StorageDriver: Clone + Send + Sync + 'static {
         })
     }
 
-    /// All objects whose names start with `prefix`, collected.
+    /// All objects whose names start with `prefix`, collected. Never a partial list: a
+    /// listing that fails part way (or whose provider repeats a token) is an `Err`.
     fn list_objects(
         &self,
         container: &str,
@@ -104,17 +107,14 @@ pub trait StorageDriver: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<Vec<Object>>> + Send {
         async move {
             let mut out = Vec::new();
-            let mut token: Option<String> = None;
-            loop {
+            let mut pager = Pager::new();
+            while let Some(token) = pager.next_token().map(|t| t.map(str::to_owned)) {
                 let page = self
                     .list_objects_page(container, prefix, token.as_deref(), DEFAULT_PAGE_SIZE)
-                    .await?;
-                out.extend(page.items);
-                match page.next_token {
-                    Some(t) if Some(&t) != token.as_ref() => token = Some(t),
-                    _ => return Ok(out),
-                }
+                    .await;
+                pager.accept_all(page, &mut out)?;
             }
+            Ok(out)
         }
     }
 
@@ -145,7 +145,9 @@ pub trait StorageDriver: Clone + Send + Sync + 'static {
         }
     }
 
-    /// Downloads a byte range of an object into memory (`2..10`, `100..`, `..`).
+    /// Downloads a byte range of an object into memory (`2..10`, `100..`, `..`). The bytes
+    /// received are checked against the range resolved on the object's size: a driver (or
+    /// server) that answers more or fewer bytes is an `Integrity` error.
     fn download_range(
         &self,
         container: &str,
@@ -153,11 +155,12 @@ pub trait StorageDriver: Clone + Send + Sync + 'static {
         range: impl Into<ByteRange> + Send,
     ) -> impl Future<Output = Result<Bytes>> + Send {
         async move {
-            let (_, mut reader) = self
-                .open_object_range(container, name, range.into())
-                .await?;
-            let mut buf = Vec::new();
+            let range = range.into();
+            let (object, mut reader) = self.open_object_range(container, name, range).await?;
+            let (_, len) = range.resolve(object.size)?;
+            let mut buf = Vec::with_capacity(len.min(64 << 20) as usize);
             reader.read_to_end(&mut buf).await?;
+            verify_length(&object, len, buf.len() as u64)?;
             Ok(Bytes::from(buf))
         }
     }

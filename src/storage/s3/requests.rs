@@ -291,11 +291,24 @@ impl S3Requests {
         self.finish(d, now, false)
     }
 
-    /// ListMultipartUploads (first 1000, optionally under a prefix).
-    pub fn list_multipart_uploads(&self, bucket: &str, prefix: &str, now: SystemTime) -> Request {
+    /// ListMultipartUploads: one page under `prefix`, after the continuation `token` of
+    /// the previous page (see [`responses::upload_markers_token`](super::responses::upload_markers_token)).
+    pub fn list_multipart_uploads(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        token: Option<&str>,
+        now: SystemTime,
+    ) -> Request {
         let mut d = Draft::new(Method::Get, Some(bucket), None).query("uploads", "");
         if !prefix.is_empty() {
             d = d.query("prefix", prefix);
+        }
+        if let Some((key, id)) = token.map(super::responses::upload_markers) {
+            d = d.query("key-marker", key);
+            if !id.is_empty() {
+                d = d.query("upload-id-marker", id);
+            }
         }
         self.finish(d, now, false)
     }

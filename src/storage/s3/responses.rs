@@ -6,6 +6,7 @@ use std::time::SystemTime;
 
 use serde::Deserialize;
 
+use super::MultipartUpload;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{HeaderMap, Response, header_str};
 use crate::storage::{Container, Object, Page};
@@ -38,14 +39,24 @@ struct ErrorXml {
 }
 
 /// Turns a non-2xx answer (or a 2xx whose body is an `<Error>`) into an [`Error`].
+/// A 409 without an error code is a [`ErrorKind::Provider`] error; see [`error_for`].
 pub fn error_from(resp: &Response, context: &str) -> Error {
+    error_for(resp, context, ErrorKind::Provider)
+}
+
+/// [`error_from`], naming the kind a bare 409 (no body, so no code) stands for in this
+/// operation: `AlreadyExists` when creating a bucket, `NotEmpty` when deleting one.
+pub fn error_for(resp: &Response, context: &str, conflict: ErrorKind) -> Error {
     let parsed: Option<ErrorXml> = if resp.body.is_empty() {
         None
     } else {
         parse_xml(&resp.body, "error").ok()
     };
     let code = parsed.as_ref().map(|e| e.code.as_str());
-    let kind = kind_of(resp.status, code);
+    let kind = match (resp.status, code) {
+        (409, None) => conflict,
+        _ => kind_of(resp.status, code),
+    };
     let message = match parsed.as_ref().and_then(|e| e.message.as_deref()) {
         Some(m) => format!("{context}: {m}"),
         None => context.to_owned(),
@@ -102,7 +113,6 @@ pub fn kind_of(status: u16, code: Option<&str>) -> ErrorKind {
             404 => ErrorKind::NotFound,
             401 => ErrorKind::Unauthorized,
             403 => ErrorKind::PermissionDenied,
-            409 => ErrorKind::AlreadyExists,
             416 => ErrorKind::InvalidInput,
             429 | 503 => ErrorKind::RateLimited,
             _ => ErrorKind::Provider,
@@ -111,26 +121,76 @@ pub fn kind_of(status: u16, code: Option<&str>) -> ErrorKind {
 }
 
 /// Checks a response: 2xx with no `<Error>` body passes, anything else is an error.
-/// S3 can answer 200 with an error body (CopyObject, CompleteMultipartUpload).
+/// S3 can answer 200 with an error body (CopyObject, CompleteMultipartUpload), padded with
+/// whitespace for as long as the operation ran: the root element is found wherever it starts.
 pub fn check(resp: &Response, context: &str) -> Result<()> {
-    if !resp.is_success() || body_is_error(&resp.body) {
-        return Err(error_from(resp, context));
+    check_for(resp, context, ErrorKind::Provider)
+}
+
+/// [`check`], with the kind a bare 409 stands for (see [`error_for`]).
+pub fn check_for(resp: &Response, context: &str, conflict: ErrorKind) -> Result<()> {
+    if !resp.is_success() || root_element(&resp.body).as_deref() == Some("Error") {
+        return Err(error_for(resp, context, conflict));
     }
     Ok(())
 }
 
-fn body_is_error(body: &[u8]) -> bool {
-    let head = &body[..body.len().min(256)];
-    let text = String::from_utf8_lossy(head);
-    let trimmed = text.trim_start();
-    let after_decl = match trimmed.strip_prefix("<?xml") {
-        Some(rest) => rest
-            .split_once("?>")
-            .map(|(_, r)| r.trim_start())
-            .unwrap_or(""),
-        None => trimmed,
-    };
-    after_decl.starts_with("<Error>") || after_decl.starts_with("<Error ")
+/// The name (without namespace prefix) of an XML document's root element, skipping the
+/// declaration, whitespace, comments and processing instructions. `None` when the body is
+/// not XML (or is empty).
+pub fn root_element(body: &[u8]) -> Option<String> {
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_reader(body);
+    loop {
+        match reader.read_event().ok()? {
+            Event::Start(e) | Event::Empty(e) => {
+                return Some(String::from_utf8_lossy(e.local_name().as_ref()).into_owned());
+            }
+            Event::Text(t) if !t.iter().all(u8::is_ascii_whitespace) => return None,
+            Event::Eof | Event::End(_) | Event::CData(_) => return None,
+            _ => {}
+        }
+    }
+}
+
+/// The status an answer stands for, for retry decisions: a 2xx whose body is an S3
+/// `<Error>` counts as the 5xx its code means (`InternalError` 500, `SlowDown` 503), so it
+/// is retried like one, as the AWS SDKs do.
+pub fn effective_status(resp: &Response) -> u16 {
+    if !resp.is_success() || root_element(&resp.body).as_deref() != Some("Error") {
+        return resp.status;
+    }
+    match parse_xml::<ErrorXml>(&resp.body, "error").map(|e| e.code) {
+        Ok(code) if code == "InternalError" => 500,
+        Ok(code) if matches!(code.as_str(), "SlowDown" | "ServiceUnavailable") => 503,
+        _ => resp.status,
+    }
+}
+
+/// Parses a successful answer whose root element must be `root`: an `<Error>` is the
+/// error it carries, any other root (an HTML page from a proxy, say) is `Parse`.
+fn parse_doc<'a, T: Deserialize<'a>>(resp: &'a Response, root: &str, context: &str) -> Result<T> {
+    if !resp.is_success() {
+        return Err(error_from(resp, context));
+    }
+    match root_element(&resp.body).as_deref() {
+        Some(r) if r == root => parse_xml(&resp.body, root),
+        Some("Error") => Err(error_from(resp, context)),
+        Some(other) => Err(unexpected(
+            resp,
+            format!("{context}: S3 answered <{other:.64}> where <{root}> was expected"),
+        )),
+        None => Err(unexpected(
+            resp,
+            format!("{context}: S3 answered without an XML <{root}> document"),
+        )),
+    }
+}
+
+fn unexpected(resp: &Response, message: String) -> Error {
+    Error::new(ErrorKind::Parse, message)
+        .with_provider(PROVIDER)
+        .with_status(resp.status)
 }
 
 #[derive(Deserialize)]
@@ -155,8 +215,8 @@ struct BucketXml {
 
 /// ListBuckets.
 pub fn containers(resp: &Response) -> Result<Vec<Container>> {
-    check(resp, "listing buckets")?;
-    let parsed: ListAllMyBucketsResult = parse_xml(&resp.body, "bucket list")?;
+    let parsed: ListAllMyBucketsResult =
+        parse_doc(resp, "ListAllMyBucketsResult", "listing buckets")?;
     let mut buckets: Vec<Container> = parsed
         .buckets
         .bucket
@@ -193,8 +253,8 @@ struct ContentsXml {
 
 /// One ListObjectsV2 page.
 pub fn object_page(resp: &Response, bucket: &str) -> Result<Page<Object>> {
-    check(resp, &format!("listing bucket {bucket:?}"))?;
-    let parsed: ListBucketResult = parse_xml(&resp.body, "object list")?;
+    let context = format!("listing bucket {bucket:?}");
+    let parsed: ListBucketResult = parse_doc(resp, "ListBucketResult", &context)?;
     let items = parsed
         .contents
         .into_iter()
@@ -258,8 +318,8 @@ struct InitiateXml {
 
 /// CreateMultipartUpload: the upload id.
 pub fn upload_id(resp: &Response, key: &str) -> Result<String> {
-    check(resp, &format!("starting a multipart upload of {key:?}"))?;
-    let parsed: InitiateXml = parse_xml(&resp.body, "multipart upload id")?;
+    let context = format!("starting a multipart upload of {key:?}");
+    let parsed: InitiateXml = parse_doc(resp, "InitiateMultipartUploadResult", &context)?;
     if parsed.upload_id.is_empty() {
         return Err(
             Error::new(ErrorKind::Parse, "S3 sent an empty upload id").with_provider(PROVIDER)
@@ -275,10 +335,15 @@ struct EtagXml {
     etag: Option<String>,
 }
 
-/// CompleteMultipartUpload / CopyObject: the new ETag (an `<Error>` in a 200 is detected).
-pub fn result_etag(resp: &Response, context: &str) -> Result<Option<String>> {
-    check(resp, context)?;
-    let parsed: EtagXml = parse_xml(&resp.body, "result")?;
+/// Root element of a CompleteMultipartUpload answer.
+pub const COMPLETE_RESULT: &str = "CompleteMultipartUploadResult";
+/// Root element of a CopyObject answer.
+pub const COPY_RESULT: &str = "CopyObjectResult";
+
+/// CompleteMultipartUpload / CopyObject (root [`COMPLETE_RESULT`] / [`COPY_RESULT`]): the
+/// new ETag (an `<Error>` in a 200 is detected wherever it starts).
+pub fn result_etag(resp: &Response, root: &str, context: &str) -> Result<Option<String>> {
+    let parsed: EtagXml = parse_doc(resp, root, context)?;
     Ok(parsed.etag.map(|e| unquote(&e)))
 }
 
@@ -297,12 +362,11 @@ struct DeleteErrorXml {
     message: Option<String>,
 }
 
-/// DeleteObjects (quiet): the keys that failed, with their errors.
+/// DeleteObjects (quiet): the keys that failed, with their errors. A whole-batch failure
+/// (an error status, or a 200 carrying `<Error>`) is an `Err`.
 pub fn delete_failures(resp: &Response, bucket: &str) -> Result<Vec<(String, Error)>> {
-    if !resp.is_success() {
-        return Err(error_from(resp, &format!("deleting objects in {bucket:?}")));
-    }
-    let parsed: DeleteResultXml = parse_xml(&resp.body, "delete result")?;
+    let context = format!("deleting objects in {bucket:?}");
+    let parsed: DeleteResultXml = parse_doc(resp, "DeleteResult", &context)?;
     Ok(parsed
         .errors
         .into_iter()
@@ -323,6 +387,9 @@ pub fn delete_failures(resp: &Response, bucket: &str) -> Result<Vec<(String, Err
 struct ListUploadsXml {
     #[serde(rename = "Upload", default)]
     uploads: Vec<UploadXml>,
+    is_truncated: Option<bool>,
+    next_key_marker: Option<String>,
+    next_upload_id_marker: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -330,17 +397,48 @@ struct ListUploadsXml {
 struct UploadXml {
     key: String,
     upload_id: String,
+    initiated: Option<String>,
 }
 
-/// ListMultipartUploads: `(key, upload id)` pairs.
-pub fn multipart_uploads(resp: &Response, bucket: &str) -> Result<Vec<(String, String)>> {
-    check(resp, &format!("listing multipart uploads in {bucket:?}"))?;
-    let parsed: ListUploadsXml = parse_xml(&resp.body, "multipart upload list")?;
-    Ok(parsed
+/// ListMultipartUploads: one page of uploads in progress, and the `(key, upload id)`
+/// markers of the next page when the listing is truncated.
+pub fn multipart_uploads(resp: &Response, bucket: &str) -> Result<Page<MultipartUpload>> {
+    let context = format!("listing multipart uploads in {bucket:?}");
+    let parsed: ListUploadsXml = parse_doc(resp, "ListMultipartUploadsResult", &context)?;
+    let items = parsed
         .uploads
         .into_iter()
-        .map(|u| (u.key, u.upload_id))
-        .collect())
+        .map(|u| MultipartUpload {
+            key: u.key,
+            upload_id: u.upload_id,
+            initiated: u.initiated.as_deref().and_then(parse_iso8601),
+        })
+        .collect();
+    let next_token = match (parsed.is_truncated, parsed.next_key_marker) {
+        (Some(true), Some(key)) if !key.is_empty() => Some(upload_markers_token(
+            &key,
+            parsed.next_upload_id_marker.as_deref().unwrap_or(""),
+        )),
+        (Some(true), _) => {
+            return Err(unexpected(
+                resp,
+                format!("{context}: truncated without a next key marker"),
+            ));
+        }
+        _ => None,
+    };
+    Ok(Page { items, next_token })
+}
+
+/// The two markers of a multipart-upload listing as one continuation token (keys and ids
+/// hold no control characters).
+pub fn upload_markers_token(key: &str, upload_id: &str) -> String {
+    format!("{key}\n{upload_id}")
+}
+
+/// The inverse of [`upload_markers_token`].
+pub fn upload_markers(token: &str) -> (&str, &str) {
+    token.split_once('\n').unwrap_or((token, ""))
 }
 
 /// The `ETag` header, unquoted.
@@ -408,21 +506,125 @@ mod tests {
     }
 
     #[test]
-    fn an_error_inside_a_200_is_detected() {
-        let r = resp(
-            200,
-            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<Error><Code>InternalError</Code><Message>We encountered an internal error.</Message></Error>",
+    fn an_error_inside_a_200_is_detected_wherever_it_starts() {
+        let padding = " \n".repeat(5000);
+        let body = format!(
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n{padding}<Error><Code>InternalError</Code><Message>We encountered an internal error.</Message><RequestId>R9</RequestId></Error>"
         );
-        let e = result_etag(&r, "completing").unwrap_err();
-        assert_eq!(e.code(), Some("InternalError"));
-        let ok = resp(
-            200,
-            "<CompleteMultipartUploadResult><ETag>\"abc-2\"</ETag></CompleteMultipartUploadResult>",
+        let r = resp(200, &body);
+        let e = result_etag(&r, COMPLETE_RESULT, "completing").unwrap_err();
+        assert_eq!(
+            (e.code(), e.request_id()),
+            (Some("InternalError"), Some("R9"))
         );
         assert_eq!(
-            result_etag(&ok, "completing").unwrap().as_deref(),
+            effective_status(&r),
+            500,
+            "retried like the 500 it stands for"
+        );
+        let slow = resp(
+            200,
+            &format!("{padding}<Error><Code>SlowDown</Code></Error>"),
+        );
+        assert_eq!(effective_status(&slow), 503);
+        assert!(check(&slow, "copying").is_err());
+        let ok = resp(
+            200,
+            &format!(
+                "{padding}<CompleteMultipartUploadResult><ETag>\"abc-2\"</ETag></CompleteMultipartUploadResult>"
+            ),
+        );
+        assert_eq!(effective_status(&ok), 200);
+        assert_eq!(
+            result_etag(&ok, COMPLETE_RESULT, "completing")
+                .unwrap()
+                .as_deref(),
             Some("abc-2")
         );
+        // The right document for another call is not this call's answer.
+        let e = result_etag(&ok, COPY_RESULT, "copying").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Parse);
+    }
+
+    #[test]
+    fn a_200_with_another_root_is_a_parse_error_never_an_empty_listing() {
+        for body in [
+            "<html><body>Log in to the hotel wifi</body></html>",
+            "<!DOCTYPE html><html></html>",
+            "<ListAllMyBucketsResult></ListAllMyBucketsResult>",
+            "",
+            "plain text",
+        ] {
+            let e = object_page(&resp(200, body), "b").unwrap_err();
+            assert_eq!(
+                (e.kind(), e.status()),
+                (ErrorKind::Parse, Some(200)),
+                "{body:?}: {e}"
+            );
+        }
+        assert!(containers(&resp(200, "<html/>")).is_err());
+        assert!(multipart_uploads(&resp(200, "<html/>"), "b").is_err());
+        assert!(upload_id(&resp(200, "<html/>"), "k").is_err());
+    }
+
+    #[test]
+    fn a_failed_batch_delete_keeps_code_status_and_request_id() {
+        let r = resp(
+            200,
+            "<Error><Code>AccessDenied</Code><Message>no</Message><RequestId>R1</RequestId></Error>",
+        );
+        let e = delete_failures(&r, "b").unwrap_err();
+        assert_eq!(
+            (e.kind(), e.code(), e.status(), e.request_id()),
+            (
+                ErrorKind::PermissionDenied,
+                Some("AccessDenied"),
+                Some(200),
+                Some("R1")
+            )
+        );
+        let e = delete_failures(&resp(503, ""), "b").unwrap_err();
+        assert_eq!(
+            (e.kind(), e.request_id()),
+            (ErrorKind::RateLimited, Some("HDR-ID"))
+        );
+        let ok = resp(
+            200,
+            "<DeleteResult><Error><Key>k</Key><Code>AccessDenied</Code></Error></DeleteResult>",
+        );
+        let failed = delete_failures(&ok, "b").unwrap();
+        assert_eq!(failed[0].0, "k");
+    }
+
+    #[test]
+    fn a_bare_409_means_what_the_operation_implies() {
+        let r = resp(409, "");
+        assert_eq!(error_from(&r, "x").kind(), ErrorKind::Provider);
+        assert_eq!(
+            error_for(&r, "create", ErrorKind::AlreadyExists).kind(),
+            ErrorKind::AlreadyExists
+        );
+        assert_eq!(
+            error_for(&r, "delete", ErrorKind::NotEmpty).kind(),
+            ErrorKind::NotEmpty
+        );
+        let coded = resp(409, "<Error><Code>BucketNotEmpty</Code></Error>");
+        assert_eq!(
+            error_for(&coded, "x", ErrorKind::AlreadyExists).kind(),
+            ErrorKind::NotEmpty
+        );
+    }
+
+    #[test]
+    fn multipart_listings_page_with_markers() {
+        let body = "<ListMultipartUploadsResult><IsTruncated>true</IsTruncated><NextKeyMarker>k2</NextKeyMarker><NextUploadIdMarker>u2</NextUploadIdMarker><Upload><Key>k1</Key><UploadId>u1</UploadId><Initiated>2026-11-23T10:00:00.000Z</Initiated></Upload></ListMultipartUploadsResult>";
+        let page = multipart_uploads(&resp(200, body), "b").unwrap();
+        assert_eq!(page.items[0].upload_id, "u1");
+        assert!(page.items[0].initiated.is_some());
+        let token = page.next_token.unwrap();
+        assert_eq!(upload_markers(&token), ("k2", "u2"));
+        let bad = "<ListMultipartUploadsResult><IsTruncated>true</IsTruncated></ListMultipartUploadsResult>";
+        assert!(multipart_uploads(&resp(200, bad), "b").is_err());
     }
 
     #[test]

@@ -1,0 +1,290 @@
+//! S3 multipart uploads: parts sent in parallel, the final ETag checked, failures and
+//! cancellations aborted, and public clean-up calls for uploads left behind.
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use super::super::super::http::HttpClient;
+use super::super::rt::{self, maybe_async};
+use super::super::{Object, StorageDriver, UploadOptions, UploadReader};
+use super::{S3, check_bucket, check_key};
+use crate::error::{Error, ErrorKind, Result};
+use crate::storage::s3::{MultipartUpload, S3Requests, responses};
+use crate::storage::{DEFAULT_CONCURRENCY, Pager, is_md5_hex};
+
+impl S3 {
+    /// Multipart uploads in progress in `bucket` under `prefix` (every page).
+    #[maybe_async]
+    pub async fn list_multipart_uploads(
+        &self,
+        bucket: &str,
+        prefix: &str,
+    ) -> Result<Vec<MultipartUpload>> {
+        check_bucket(bucket)?;
+        let mut out = Vec::new();
+        let mut pager = Pager::new();
+        while let Some(token) = pager.next_token().map(|t| t.map(str::to_owned)) {
+            let req = self.requests.list_multipart_uploads(
+                bucket,
+                prefix,
+                token.as_deref(),
+                SystemTime::now(),
+            );
+            let page = match self.http.send(&req).await {
+                Ok(resp) => responses::multipart_uploads(&resp, bucket),
+                Err(e) => Err(e),
+            };
+            pager.accept_all(page, &mut out)?;
+        }
+        Ok(out)
+    }
+
+    /// Aborts one multipart upload, freeing its parts. An upload already gone (completed
+    /// or aborted) is not an error, so clean-up can be repeated.
+    #[maybe_async]
+    pub async fn abort_multipart_upload(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+    ) -> Result<()> {
+        check_bucket(bucket)?;
+        check_key(key)?;
+        let req = self
+            .requests
+            .abort_multipart(bucket, key, upload_id, SystemTime::now());
+        let resp = self.http.send(&req).await?;
+        match responses::check(&resp, &format!("aborting the upload of {key:?}")) {
+            Err(e) if e.code() == Some("NoSuchUpload") => Ok(()),
+            other => other,
+        }
+    }
+
+    /// Aborts every multipart upload under `prefix` started more than `older_than` ago
+    /// (uploads whose start the store does not say are left alone); returns how many were
+    /// aborted. The clean-up for uploads a crashed process left behind.
+    #[maybe_async]
+    pub async fn abort_incomplete_uploads(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        older_than: Duration,
+    ) -> Result<usize> {
+        let cutoff = SystemTime::now()
+            .checked_sub(older_than)
+            .unwrap_or(SystemTime::UNIX_EPOCH);
+        let stale: Vec<MultipartUpload> = self
+            .list_multipart_uploads(bucket, prefix)
+            .await?
+            .into_iter()
+            .filter(|u| u.initiated.is_some_and(|t| t <= cutoff))
+            .collect();
+        let aborted = rt::run_bounded(stale, DEFAULT_CONCURRENCY, |u| async move {
+            self.abort_multipart_upload(bucket, &u.key, &u.upload_id)
+                .await
+        })
+        .await;
+        aborted.into_iter().try_fold(0, |n, r| r.map(|()| n + 1))
+    }
+
+    /// Uploads `head` (already read) followed by the rest of `reader` in parts.
+    #[maybe_async]
+    pub(super) async fn upload_multipart<R: UploadReader>(
+        &self,
+        bucket: &str,
+        key: &str,
+        head: Vec<u8>,
+        reader: R,
+        opts: &UploadOptions,
+    ) -> Result<Object> {
+        let req = self
+            .requests
+            .create_multipart(bucket, key, opts, SystemTime::now());
+        let resp = self.http.send(&req).await?;
+        let upload_id = responses::upload_id(&resp, key)?;
+        let guard = AbortOnDrop(Some(Abort {
+            http: self.http.clone(),
+            requests: self.requests.clone(),
+            target: (bucket.to_owned(), key.to_owned(), upload_id.clone()),
+        }));
+        let outcome = self.send_parts(bucket, key, &upload_id, head, reader).await;
+        guard.disarm();
+        if outcome.is_err() {
+            // Abort now (and wait for it) so no parts are left behind.
+            let _ = self.abort_multipart_upload(bucket, key, &upload_id).await;
+        }
+        outcome
+    }
+
+    #[maybe_async]
+    async fn send_parts<R: UploadReader>(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        head: Vec<u8>,
+        reader: R,
+    ) -> Result<Object> {
+        use super::super::rt::ReadExt;
+        let cfg = self.requests.config();
+        let source = std::io::Cursor::new(head).chain(reader);
+        let part_md5s: std::sync::Mutex<Vec<(u32, [u8; 16])>> = std::sync::Mutex::new(Vec::new());
+        let etags = rt::upload_parts(source, cfg.part_size, cfg.part_concurrency, |n, bytes| {
+            let part_md5s = &part_md5s;
+            async move {
+                let (etag, md5) = self.upload_part(bucket, key, upload_id, n, bytes).await?;
+                part_md5s
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner)
+                    .push((n, md5));
+                Ok(etag)
+            }
+        })
+        .await?;
+        let mut md5s = part_md5s
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        md5s.sort_unstable_by_key(|(n, _)| *n);
+        let expected = multipart_etag(&md5s);
+        self.complete(bucket, key, upload_id, &etags, &expected)
+            .await?;
+        self.get_object(bucket, key).await
+    }
+
+    /// One part; returns its ETag (checked against the MD5 sent) and that MD5.
+    #[maybe_async]
+    async fn upload_part(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        n: u32,
+        bytes: bytes::Bytes,
+    ) -> Result<(String, [u8; 16])> {
+        let (req, md5) =
+            self.requests
+                .upload_part(bucket, key, upload_id, n, bytes, SystemTime::now());
+        let resp = self.http.send(&req).await?;
+        responses::check(&resp, &format!("uploading part {n} of {key:?}"))?;
+        let etag = responses::etag(&resp).ok_or_else(|| {
+            Error::new(
+                ErrorKind::Parse,
+                format!("S3 sent no ETag for part {n} of {key:?}"),
+            )
+            .with_provider("s3")
+        })?;
+        if self.requests.config().verify_etags && is_md5_hex(&etag) && etag != hex::encode(md5) {
+            return Err(integrity(format!(
+                "part {n} of {key:?}: the store's ETag {etag} is not the MD5 we sent"
+            )));
+        }
+        Ok((etag, md5))
+    }
+
+    /// CompleteMultipartUpload, checking the final ETag against `expected`. A retried
+    /// completion that hears `NoSuchUpload` (the first attempt completed it, its answer was
+    /// lost) is a success when the object now has exactly the expected ETag.
+    #[maybe_async]
+    async fn complete(
+        &self,
+        bucket: &str,
+        key: &str,
+        upload_id: &str,
+        etags: &[String],
+        expected: &str,
+    ) -> Result<()> {
+        let req =
+            self.requests
+                .complete_multipart(bucket, key, upload_id, etags, SystemTime::now());
+        let resp = self
+            .http
+            .send_classified(&req, responses::effective_status)
+            .await?;
+        let context = format!("completing the upload of {key:?}");
+        match responses::result_etag(&resp, responses::COMPLETE_RESULT, &context) {
+            Ok(etag) => self.check_final_etag(key, etag.as_deref(), expected),
+            Err(e) if e.code() == Some("NoSuchUpload") => {
+                self.completed_earlier(bucket, key, expected, e).await
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    fn check_final_etag(&self, key: &str, etag: Option<&str>, expected: &str) -> Result<()> {
+        match etag {
+            Some(etag)
+                if self.requests.config().verify_etags
+                    && etag.contains('-')
+                    && etag != expected =>
+            {
+                Err(integrity(format!(
+                    "{key:?}: final ETag {etag} does not match the parts sent ({expected})"
+                )))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// Whether the object already is the upload being completed (same multipart ETag);
+    /// `error` otherwise.
+    #[maybe_async]
+    async fn completed_earlier(
+        &self,
+        bucket: &str,
+        key: &str,
+        expected: &str,
+        error: Error,
+    ) -> Result<()> {
+        match self.get_object(bucket, key).await {
+            Ok(o) if o.hash.as_deref() == Some(expected) => Ok(()),
+            _ => Err(error),
+        }
+    }
+}
+
+/// What aborting one upload needs; the request is built (and signed) when it is sent, so
+/// an abort long after the upload started is not refused as skewed.
+struct Abort {
+    http: HttpClient,
+    requests: Arc<S3Requests>,
+    target: (String, String, String),
+}
+
+/// Aborts a multipart upload when dropped armed: on a panic, or when an async upload is
+/// cancelled (its future dropped).
+struct AbortOnDrop(Option<Abort>);
+
+impl AbortOnDrop {
+    fn disarm(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        if let Some(Abort {
+            http,
+            requests,
+            target: (bucket, key, id),
+        }) = self.0.take()
+        {
+            rt::send_detached(http, move || {
+                requests.abort_multipart(&bucket, &key, &id, SystemTime::now())
+            });
+        }
+    }
+}
+
+/// S3's multipart ETag: the MD5 of the parts' MD5s, a dash, the part count.
+fn multipart_etag(md5s: &[(u32, [u8; 16])]) -> String {
+    use md5::Digest;
+    let mut h = md5::Md5::new();
+    for (_, m) in md5s {
+        h.update(m);
+    }
+    format!("{}-{}", hex::encode(h.finalize()), md5s.len())
+}
+
+fn integrity(message: String) -> Error {
+    Error::new(ErrorKind::Integrity, message).with_provider("s3")
+}
