@@ -322,23 +322,20 @@ pub fn is_dot_segment(segment: &str) -> bool {
     s == "." || s == ".."
 }
 
-/// The error for a body read that failed after `received` of `expected` bytes: a stall is
-/// `Timeout`, a reset `Transport`, a body that ended early (or ran long) `Integrity`. The
-/// same table holds in both modes (see the design notes).
+/// The error for a body read that failed after `received` of `expected` bytes. One table
+/// for both modes (ureq reports a reset as an early end, hyper as a reset, so the two are
+/// one kind): a stall is `Timeout`; a body cut short, by a close or a reset, is
+/// `Transport` (transient: worth retrying); a body longer than announced is `Integrity`.
 pub fn body_error(io: std::io::ErrorKind, received: u64, expected: u64, what: &str) -> Error {
-    use std::io::ErrorKind as Io;
     let (kind, why) = match io {
-        Io::TimedOut => (ErrorKind::Timeout, "the transfer stalled".to_owned()),
-        Io::ConnectionReset | Io::ConnectionAborted | Io::BrokenPipe | Io::NotConnected => {
-            (ErrorKind::Transport, "the connection was reset".to_owned())
-        }
+        std::io::ErrorKind::TimedOut => (ErrorKind::Timeout, "the transfer stalled".to_owned()),
         _ if received > expected => (
             ErrorKind::Integrity,
             format!("the body is longer than the {expected} bytes announced"),
         ),
         _ => (
-            ErrorKind::Integrity,
-            format!("the body ended after {received} of {expected} bytes"),
+            ErrorKind::Transport,
+            format!("the connection ended after {received} of {expected} bytes ({io})"),
         ),
     };
     Error::new(kind, format!("{what}: {why}"))
@@ -400,7 +397,7 @@ mod tests {
         let kind = |r: std::io::Result<usize>| crate::Error::from(r.unwrap_err()).kind();
         let mut c = LengthCheck::new(10, "s3", "reading".into());
         assert_eq!(c.on_read(Ok(4)).unwrap(), 4);
-        assert_eq!(kind(c.on_read(Ok(0))), ErrorKind::Integrity);
+        assert_eq!(kind(c.on_read(Ok(0))), ErrorKind::Transport);
         assert_eq!(kind(c.on_read(Ok(7))), ErrorKind::Integrity);
         let mut c = LengthCheck::new(10, "s3", "reading".into());
         assert_eq!(

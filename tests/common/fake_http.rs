@@ -21,6 +21,13 @@ impl FakeServer {
     pub fn start_with_request(
         handler: impl Fn(usize, &str, &mut TcpStream) + Send + Sync + 'static,
     ) -> Self {
+        Self::start_with_head(move |n, head, s| handler(n, head.lines().next().unwrap_or(""), s))
+    }
+
+    /// Like [`start`](Self::start), with the whole request head (request line and headers).
+    pub fn start_with_head(
+        handler: impl Fn(usize, &str, &mut TcpStream) + Send + Sync + 'static,
+    ) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let hits = Arc::new(AtomicUsize::new(0));
@@ -50,7 +57,7 @@ impl FakeServer {
     }
 }
 
-/// Reads one request (head and Content-Length body); returns its request line.
+/// Reads one request (head and Content-Length body); returns its head.
 fn read_request(stream: &mut TcpStream) -> Option<String> {
     let mut reader = BufReader::new(stream.try_clone().ok()?);
     let mut first = String::new();
@@ -61,6 +68,7 @@ fn read_request(stream: &mut TcpStream) -> Option<String> {
         if reader.read_line(&mut line).ok()? == 0 {
             return None;
         }
+        first.push_str(&line);
         let l = line.trim_end();
         if l.is_empty() {
             break;

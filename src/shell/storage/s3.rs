@@ -143,7 +143,8 @@ impl S3 {
 /// another bucket than the one signed for. Refused in both modes, plain and presigned.
 fn check_key(key: &str) -> Result<()> {
     names::validate_object(key).map_err(|e| e.with_provider("s3"))?;
-    if key.split('/').any(crate::http::is_dot_segment) {
+    // Literal dots only: a `%` in a key is sent encoded (`%252e`), which no parser rewrites.
+    if key.split('/').any(|s| s == "." || s == "..") {
         return Err(Error::invalid(format!(
             "S3 key {key:?} has a '.' or '..' segment, which HTTP clients rewrite: it cannot \
              be addressed safely"

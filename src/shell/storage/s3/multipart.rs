@@ -70,14 +70,12 @@ impl S3 {
         prefix: &str,
         older_than: Duration,
     ) -> Result<usize> {
-        let cutoff = SystemTime::now()
-            .checked_sub(older_than)
-            .unwrap_or(SystemTime::UNIX_EPOCH);
+        let now = SystemTime::now();
         let stale: Vec<MultipartUpload> = self
             .list_multipart_uploads(bucket, prefix)
             .await?
             .into_iter()
-            .filter(|u| u.initiated.is_some_and(|t| t <= cutoff))
+            .filter(|u| u.is_stale(now, older_than))
             .collect();
         let aborted = rt::run_bounded(stale, DEFAULT_CONCURRENCY, |u| async move {
             self.abort_multipart_upload(bucket, &u.key, &u.upload_id)
