@@ -410,7 +410,7 @@ mod tests {
         );
         assert_eq!(
             kind(c.on_read(Err(E::from(Io::UnexpectedEof)))),
-            ErrorKind::Integrity
+            ErrorKind::Transport
         );
         let e = crate::Error::from(c.on_read(Err(E::from(Io::Other))).unwrap_err());
         assert_eq!(e.provider(), Some("s3"));
