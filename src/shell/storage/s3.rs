@@ -314,20 +314,25 @@ impl StorageDriver for S3 {
             .requests
             .get_object(container, name, range, SystemTime::now());
         let resp = self.http.send_streaming(&req).await?;
-        let context = format!("reading {name:?} in bucket {container:?}");
         if !(200..300).contains(&resp.status) {
             let limit = self.http.config().max_response_body;
             let full = resp.into_response(limit).await?;
+            let context = format!("reading {name:?} in bucket {container:?}");
             return Err(responses::error_from(&full, &context));
         }
         let length = resp
             .header("content-length")
             .and_then(|l| l.trim().parse().ok());
         let answer = check_range_answer(range, resp.status, resp.header("content-range"), length)
-            .map_err(|e| e.with_provider("s3").with_status(resp.status))?;
+            .map_err(|e| {
+            let what = format!("reading {name:?} in bucket {container:?}: {}", e.message());
+            Error::new(e.kind(), what)
+                .with_provider("s3")
+                .with_status(resp.status)
+        })?;
         let mut object = responses::object_from_header_list(&resp.headers, container, name)?;
         object.size = answer.total;
-        let check = LengthCheck::new(answer.len, "s3", context);
+        let check = LengthCheck::new(answer.len, "s3", container, name);
         Ok((object, rt::exact_length(resp.body, check)))
     }
 
