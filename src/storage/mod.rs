@@ -8,7 +8,7 @@ mod pager;
 mod range_answer;
 pub mod s3;
 
-pub use pager::Pager;
+pub use pager::{MAX_EMPTY_PAGES, Pager};
 pub use range_answer::{RangeAnswer, check_range_answer};
 
 use std::collections::BTreeMap;
