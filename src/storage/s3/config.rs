@@ -2,9 +2,8 @@
 //! shared files with profiles), multipart tuning.
 
 use std::ffi::OsString;
-use std::path::PathBuf;
 
-use super::profile::{self, SharedFile};
+use super::profile::{self, SharedFiles};
 use crate::credentials::Credentials;
 use crate::error::{Error, Result};
 
@@ -216,6 +215,12 @@ impl S3ConfigBuilder {
         };
         let mut endpoint = url::Url::parse(&endpoint)
             .map_err(|e| Error::invalid(format!("S3 endpoint {endpoint:?}: {e}")))?;
+        // A password in the endpoint would show in every Debug of the configuration.
+        if !endpoint.username().is_empty() || endpoint.password().is_some() {
+            return Err(Error::invalid(
+                "S3 endpoint must not hold a user name or password (give credentials instead)",
+            ));
+        }
         if !matches!(endpoint.scheme(), "http" | "https") || endpoint.host_str().is_none() {
             return Err(Error::invalid(format!(
                 "S3 endpoint {endpoint} must be http(s)://host[:port]"
@@ -294,11 +299,6 @@ fn text_var(var: &impl Fn(&str) -> Option<OsString>, name: &str) -> Result<Optio
     }
 }
 
-/// A variable's value as a path (any bytes): `None` when unset or empty.
-fn path_var(var: &impl Fn(&str) -> Option<OsString>, name: &str) -> Option<PathBuf> {
-    var(name).filter(|v| !v.is_empty()).map(PathBuf::from)
-}
-
 fn first_of(
     first: Option<String>,
     second: impl FnOnce() -> Result<Option<String>>,
@@ -332,75 +332,6 @@ fn env_credentials(text: &impl Fn(&str) -> Result<Option<String>>) -> Result<Opt
                 "AWS_ACCESS_KEY_ID"
             }
         ))),
-    }
-}
-
-/// The shared credentials and config files and the profile, as `from_env` found them.
-struct SharedFiles {
-    profile: String,
-    paths: [Option<PathBuf>; 2],
-    credentials_file: Option<SharedFile>,
-    config_file: Option<SharedFile>,
-}
-
-impl SharedFiles {
-    /// Finds and reads both files. A profile named by `AWS_PROFILE` must be in one of them.
-    fn locate(var: &impl Fn(&str) -> Option<OsString>, named: Option<String>) -> Result<Self> {
-        let home = path_var(var, "HOME");
-        let in_home = |rel: &str| home.as_ref().map(|h| h.join(rel));
-        let paths = [
-            path_var(var, "AWS_SHARED_CREDENTIALS_FILE").or_else(|| in_home(".aws/credentials")),
-            path_var(var, "AWS_CONFIG_FILE").or_else(|| in_home(".aws/config")),
-        ];
-        let load = |p: &Option<PathBuf>| p.as_deref().map(SharedFile::load).transpose();
-        let files = SharedFiles {
-            credentials_file: load(&paths[0])?.flatten(),
-            config_file: load(&paths[1])?.flatten(),
-            profile: named.clone().unwrap_or_else(|| "default".to_owned()),
-            paths,
-        };
-        if named.is_some() && files.credentials().is_none() && files.config().is_none() {
-            let [creds, config] = files.shown();
-            return Err(Error::invalid(format!(
-                "AWS_PROFILE names profile {:?}, which is in neither {creds} nor {config}",
-                files.profile
-            )));
-        }
-        Ok(files)
-    }
-
-    /// The profile's section in the credentials file.
-    fn credentials(&self) -> Option<(&SharedFile, &profile::Section)> {
-        let f = self.credentials_file.as_ref()?;
-        Some((f, f.section(&self.profile)?))
-    }
-
-    /// The profile's section in the config file.
-    fn config(&self) -> Option<(&SharedFile, &profile::Section)> {
-        let f = self.config_file.as_ref()?;
-        Some((f, f.section(&profile::config_section_name(&self.profile))?))
-    }
-
-    /// Both paths, each marked when missing.
-    fn shown(&self) -> [String; 2] {
-        let show = |p: &Option<PathBuf>, f: &Option<SharedFile>| match (p, f) {
-            (None, _) => "no file (HOME unset)".to_owned(),
-            (Some(p), None) => format!("{} (missing)", p.display()),
-            (Some(p), Some(_)) => p.display().to_string(),
-        };
-        [
-            show(&self.paths[0], &self.credentials_file),
-            show(&self.paths[1], &self.config_file),
-        ]
-    }
-
-    /// Where credentials were looked for, for the error when none were found.
-    fn describe(&self) -> String {
-        let [creds, config] = self.shown();
-        format!(
-            "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, and profile {:?} of {creds} and {config}",
-            self.profile
-        )
     }
 }
 
@@ -486,10 +417,41 @@ mod tests {
 
     #[test]
     fn bad_settings_are_invalid_input() {
-        assert!(S3Config::builder().region("eu west").build().is_err());
-        assert!(S3Config::builder().endpoint("ftp://x").build().is_err());
-        assert!(S3Config::builder().endpoint("not a url").build().is_err());
-        assert!(S3Config::builder().part_size(1024).build().is_err());
+        assert!(
+            S3Config::builder()
+                .anonymous()
+                .region("eu west")
+                .build()
+                .is_err()
+        );
+        assert!(
+            S3Config::builder()
+                .anonymous()
+                .endpoint("ftp://x")
+                .build()
+                .is_err()
+        );
+        assert!(
+            S3Config::builder()
+                .anonymous()
+                .endpoint("not a url")
+                .build()
+                .is_err()
+        );
+        assert!(
+            S3Config::builder()
+                .anonymous()
+                .part_size(1024)
+                .build()
+                .is_err()
+        );
+        assert!(S3Config::builder().anonymous().build().is_ok());
+        let e = S3Config::builder()
+            .anonymous()
+            .endpoint("http://user:hunter2@127.0.0.1:9000")
+            .build()
+            .unwrap_err();
+        assert!(!format!("{e} {e:?}").contains("hunter2"), "{e}");
     }
 
     /// Writes `credentials` and `config` files into a temporary directory; returns the

@@ -4,6 +4,7 @@
 //! unsigned requests. Error messages never quote a line or a value (they may hold a secret).
 
 use std::collections::HashMap;
+use std::ffi::OsString;
 use std::path::{Path, PathBuf};
 
 use crate::credentials::Credentials;
@@ -54,6 +55,80 @@ impl SharedFile {
     pub fn section(&self, name: &str) -> Option<&Section> {
         self.sections.get(name)
     }
+}
+
+/// The shared credentials and config files and the profile, as `from_env` found them.
+pub(crate) struct SharedFiles {
+    pub profile: String,
+    paths: [Option<PathBuf>; 2],
+    credentials_file: Option<SharedFile>,
+    config_file: Option<SharedFile>,
+}
+
+impl SharedFiles {
+    /// Finds and reads both files. A profile named by `AWS_PROFILE` must be in one of them.
+    pub fn locate(var: &impl Fn(&str) -> Option<OsString>, named: Option<String>) -> Result<Self> {
+        let home = path_var(var, "HOME");
+        let in_home = |rel: &str| home.as_ref().map(|h| h.join(rel));
+        let paths = [
+            path_var(var, "AWS_SHARED_CREDENTIALS_FILE").or_else(|| in_home(".aws/credentials")),
+            path_var(var, "AWS_CONFIG_FILE").or_else(|| in_home(".aws/config")),
+        ];
+        let load = |p: &Option<PathBuf>| p.as_deref().map(SharedFile::load).transpose();
+        let files = SharedFiles {
+            credentials_file: load(&paths[0])?.flatten(),
+            config_file: load(&paths[1])?.flatten(),
+            profile: named.clone().unwrap_or_else(|| "default".to_owned()),
+            paths,
+        };
+        if named.is_some() && files.credentials().is_none() && files.config().is_none() {
+            let [creds, config] = files.shown();
+            return Err(Error::invalid(format!(
+                "AWS_PROFILE names profile {:?}, which is in neither {creds} nor {config}",
+                files.profile
+            )));
+        }
+        Ok(files)
+    }
+
+    /// The profile's section in the credentials file.
+    pub fn credentials(&self) -> Option<(&SharedFile, &Section)> {
+        let f = self.credentials_file.as_ref()?;
+        Some((f, f.section(&self.profile)?))
+    }
+
+    /// The profile's section in the config file.
+    pub fn config(&self) -> Option<(&SharedFile, &Section)> {
+        let f = self.config_file.as_ref()?;
+        Some((f, f.section(&config_section_name(&self.profile))?))
+    }
+
+    /// Both paths, each marked when missing.
+    fn shown(&self) -> [String; 2] {
+        let show = |p: &Option<PathBuf>, f: &Option<SharedFile>| match (p, f) {
+            (None, _) => "no file (HOME unset)".to_owned(),
+            (Some(p), None) => format!("{} (missing)", p.display()),
+            (Some(p), Some(_)) => p.display().to_string(),
+        };
+        [
+            show(&self.paths[0], &self.credentials_file),
+            show(&self.paths[1], &self.config_file),
+        ]
+    }
+
+    /// Where credentials were looked for, for the error when none were found.
+    pub fn describe(&self) -> String {
+        let [creds, config] = self.shown();
+        format!(
+            "AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, and profile {:?} of {creds} and {config}",
+            self.profile
+        )
+    }
+}
+
+/// A variable's value as a path (any bytes): `None` when unset or empty.
+fn path_var(var: &impl Fn(&str) -> Option<OsString>, name: &str) -> Option<PathBuf> {
+    var(name).filter(|v| !v.is_empty()).map(PathBuf::from)
 }
 
 /// The section holding `profile` in the config file (`[profile NAME]`, but `[default]`).
