@@ -71,6 +71,9 @@ impl fmt::Display for Provider {
 /// | `memory://` | Memory | - | - |
 /// | `memory://bucket/some/prefix` | Memory | `bucket` | `some/prefix` |
 /// | `s3://bucket/prefix`, `gs://...`, `az://...` | S3, Gcs, Azure | `bucket` | `prefix` |
+/// | `s3://bucket?anonymous=true` | S3, unsigned requests | `bucket` | - |
+///
+/// Query parameters other than these are `InvalidInput`, so a typo never goes unnoticed.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Location {
@@ -82,6 +85,9 @@ pub struct Location {
     pub container: Option<String>,
     /// The prefix within the container (`""` when none).
     pub prefix: String,
+    /// `?anonymous=true` (`s3://` only): send unsigned requests instead of looking for
+    /// credentials. Anonymous access is never a fall-back, only this explicit choice.
+    pub anonymous: bool,
 }
 
 impl Location {
@@ -112,7 +118,30 @@ impl Location {
             root: None,
             container,
             prefix,
+            anonymous: Self::parse_anonymous(url, &parsed, provider)?,
         })
+    }
+
+    /// The only query parameter of remote URLs: `anonymous=true|false`, on `s3://`.
+    fn parse_anonymous(url: &str, parsed: &url::Url, provider: Provider) -> Result<bool> {
+        let mut anonymous = false;
+        for (k, v) in parsed.query_pairs() {
+            anonymous = match (&*k, &*v, provider) {
+                ("anonymous", "true", Provider::S3) => true,
+                ("anonymous", "false", Provider::S3) => false,
+                ("anonymous", _, Provider::S3) => {
+                    return Err(Error::invalid(format!(
+                        "{url:?}: anonymous must be true or false"
+                    )));
+                }
+                (other, _, _) => {
+                    return Err(Error::invalid(format!(
+                        "{url:?}: unknown query parameter {other:?}"
+                    )));
+                }
+            };
+        }
+        Ok(anonymous)
     }
 
     fn parse_file(url: &str, parsed: &url::Url) -> Result<Self> {
@@ -145,6 +174,7 @@ impl Location {
             root: Some(root),
             container,
             prefix,
+            anonymous: false,
         })
     }
 }
@@ -171,6 +201,13 @@ mod tests {
         assert_eq!(s.provider, Provider::S3);
         assert_eq!(s.container.as_deref(), Some("bucket"));
         assert_eq!(s.prefix, "a/b c");
+        assert!(!s.anonymous);
+        assert!(
+            Location::parse("s3://public?anonymous=true")
+                .unwrap()
+                .anonymous
+        );
+        assert!(!Location::parse("s3://b?anonymous=false").unwrap().anonymous);
     }
 
     #[test]
@@ -181,6 +218,9 @@ mod tests {
             "file://remote/x",
             "file:///x?evil=1",
             "/plain/path",
+            "s3://b?anonymous=yes",
+            "s3://b?anonymus=true",
+            "memory://b?anonymous=true",
         ] {
             let e = Location::parse(bad).unwrap_err();
             assert_eq!(e.kind(), ErrorKind::InvalidInput, "{bad}: {e}");

@@ -12,6 +12,7 @@ mod blocking {
 
     include!("cases/s3.rs");
     include!("cases/s3_trust.rs");
+    include!("cases/s3_config.rs");
 }
 
 #[cfg(feature = "async")]
@@ -22,6 +23,7 @@ mod asynchronous {
 
     include!("cases/s3.rs");
     include!("cases/s3_trust.rs");
+    include!("cases/s3_config.rs");
 
     /// Async only: dropping an upload's future (cancellation) must still abort the
     /// multipart upload. Blocking calls cannot be cancelled from outside.

@@ -131,8 +131,12 @@ pub struct Unsigned<'a> {
     pub payload_hash: &'a str,
 }
 
-/// The steps of one signature, kept for tests and debugging (no secret in them).
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The steps of one signature, kept for tests and debugging.
+///
+/// The fields hold what the request needs to be accepted — the signature, and the session
+/// token inside the canonical request, the headers and the query — so its `Debug` shows
+/// only the string to sign and the names of the headers and query parameters.
+#[derive(Clone, PartialEq, Eq)]
 pub struct Signed {
     /// The canonical request.
     pub canonical_request: String,
@@ -144,6 +148,21 @@ pub struct Signed {
     pub headers: Vec<(String, String)>,
     /// Query parameters to add to the request (query signing), in order, decoded.
     pub query: Vec<(String, String)>,
+}
+
+impl std::fmt::Debug for Signed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let names = |pairs: &[(String, String)]| -> Vec<String> {
+            pairs.iter().map(|(k, _)| k.clone()).collect()
+        };
+        f.debug_struct("Signed")
+            .field("canonical_request", &"***")
+            .field("string_to_sign", &self.string_to_sign)
+            .field("signature", &"***")
+            .field("headers", &names(&self.headers))
+            .field("query", &names(&self.query))
+            .finish()
+    }
 }
 
 impl Signed {
@@ -499,5 +518,39 @@ mod tests {
     fn dates_format_as_amz() {
         let t = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_440_938_160);
         assert_eq!(amz_date(t), "20150830T123600Z");
+    }
+
+    #[test]
+    fn signed_requests_never_print_their_token_or_signature() {
+        let creds = Credentials::new("AKIDEXAMPLE", "secret-key-value")
+            .with_session_token("session-token-value");
+        let headers = vec![("host".to_owned(), "example.amazonaws.com".to_owned())];
+        let req = Unsigned {
+            method: "GET",
+            path: "/b/k",
+            query: &[],
+            headers: &headers,
+            payload_hash: EMPTY_SHA256,
+        };
+        let scope = Scope {
+            credentials: &creds,
+            region: "us-east-1",
+            service: "s3",
+            key_cache: None,
+        };
+        let t = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_440_938_160);
+        for signed in [
+            sign_headers(scope, &req, t, Options::S3),
+            sign_query(scope, &req, t, 60, Options::S3),
+        ] {
+            let shown = format!("{signed:?} {scope:?}");
+            assert!(
+                shown.contains("x-amz-date") || shown.contains("X-Amz-Date"),
+                "{shown}"
+            );
+            for secret in ["session-token-value", "secret-key-value", &signed.signature] {
+                assert!(!shown.contains(secret), "{secret} in {shown}");
+            }
+        }
     }
 }

@@ -672,7 +672,7 @@ async fn any_storage_from_url_delegates() {
     let got_571 = m.list_containers().await;
     assert_eq!(got_571.unwrap().len(), 1);
 
-    let (s3, loc) = AnyStorage::from_url("s3://bucket/some/prefix").unwrap();
+    let (s3, loc) = AnyStorage::from_url("s3://bucket/some/prefix?anonymous=true").unwrap();
     assert_eq!(s3.provider(), multicloud::Provider::S3);
     assert_eq!((loc.container.as_deref(), loc.prefix.as_str()), (Some("bucket"), "some/prefix"));
     let e = AnyStorage::from_url("gs://bucket").unwrap_err();

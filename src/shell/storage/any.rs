@@ -7,6 +7,7 @@ use super::{ByteRange, Container, Local, Memory, Object, ObjectReader, Page, S3,
 use super::{UploadOptions, UploadReader};
 use crate::error::Result;
 use crate::registry::{Location, Provider};
+use crate::storage::s3::S3Config;
 
 /// Any storage driver, chosen at run time (Libcloud's `get_driver`): an enum over the
 /// drivers that implements [`StorageDriver`] by delegation, identically in both modes.
@@ -34,17 +35,28 @@ pub enum AnyStorage {
 impl AnyStorage {
     /// Builds the driver a URL names, and returns it with the container and prefix the URL
     /// points at: `file:///path/to/root[?container=c&prefix=p]`, `memory://[container[/prefix]]`,
-    /// `s3://bucket[/prefix]` (configured from the environment and the shared AWS files,
-    /// see [`S3Config`](crate::storage::s3::S3ConfigBuilder::from_env)).
-    /// Schemes of drivers not built yet (`gs://`, `az://`) are `Unsupported`.
+    /// `s3://bucket[/prefix][?anonymous=true]` (configured from the environment and the
+    /// shared AWS files, see [`S3Config`](crate::storage::s3::S3ConfigBuilder::from_env);
+    /// finding no credentials is `InvalidInput` unless `anonymous=true` asks for unsigned
+    /// requests). Schemes of drivers not built yet (`gs://`, `az://`) are `Unsupported`.
     pub fn from_url(url: &str) -> Result<(Self, Location)> {
         let location = Location::parse(url)?;
-        let driver = Self::new(location.provider, location.root.clone())?;
+        let driver = match (location.provider, location.anonymous) {
+            (Provider::S3, true) => Self::anonymous_s3()?,
+            (provider, _) => Self::new(provider, location.root.clone())?,
+        };
         Ok((driver, location))
     }
 
+    /// S3 sending unsigned requests, the rest configured from the environment.
+    fn anonymous_s3() -> Result<Self> {
+        let config = S3Config::builder().anonymous().from_env()?.build()?;
+        Ok(AnyStorage::S3(S3::new(config)?))
+    }
+
     /// Builds a driver of `provider`; `root` is the directory of [`Provider::Local`]
-    /// and ignored by the others; S3 is configured from the environment.
+    /// and ignored by the others; S3 is configured from the environment and needs
+    /// credentials (see [`S3::from_env`]).
     pub fn new(provider: Provider, root: Option<PathBuf>) -> Result<Self> {
         match provider {
             Provider::Memory => Ok(AnyStorage::Memory(Memory::new())),

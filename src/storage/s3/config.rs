@@ -1,9 +1,9 @@
 //! S3 configuration: region, endpoint, addressing, credentials (explicit, environment,
 //! shared files with profiles), multipart tuning.
 
-use std::collections::HashMap;
-use std::path::{Path, PathBuf};
+use std::ffi::OsString;
 
+use super::profile::{self, SharedFiles};
 use crate::credentials::Credentials;
 use crate::error::{Error, Result};
 
@@ -18,7 +18,8 @@ pub struct S3Config {
     /// Path-style addressing (`endpoint/bucket/key`) rather than virtual-host
     /// (`bucket.endpoint/key`).
     pub path_style: bool,
-    /// Credentials; `None` sends unsigned (anonymous) requests.
+    /// Credentials; `None` only when [`S3ConfigBuilder::anonymous`] asked for unsigned
+    /// (anonymous) requests.
     pub credentials: Option<Credentials>,
     /// Uploads from readers switch to multipart above this many bytes.
     pub multipart_threshold: usize,
@@ -55,6 +56,8 @@ pub struct S3ConfigBuilder {
     part_concurrency: Option<usize>,
     sign_payload: Option<bool>,
     verify_etags: Option<bool>,
+    /// Where `from_env` looked for credentials (for the error when it found none).
+    looked_in: Option<String>,
 }
 
 /// Default multipart part size: 8 MiB.
@@ -89,7 +92,9 @@ impl S3ConfigBuilder {
         self
     }
 
-    /// No credentials: requests go unsigned (public buckets).
+    /// No credentials: requests go unsigned (public buckets). Anonymous access is only ever
+    /// this explicit choice (or the URL option `anonymous=true`): finding no credentials
+    /// otherwise makes [`build`](Self::build) fail.
     pub fn anonymous(mut self) -> Self {
         self.anonymous = true;
         self
@@ -130,60 +135,71 @@ impl S3ConfigBuilder {
     /// `AWS_ENDPOINT_URL` (`AWS_ENDPOINT_URL_S3` first), then the shared files
     /// (`~/.aws/credentials`, `~/.aws/config`, or `AWS_SHARED_CREDENTIALS_FILE` /
     /// `AWS_CONFIG_FILE`) for the profile `AWS_PROFILE` (default `default`).
+    ///
+    /// Only these variables are read. Configuration mistakes are `InvalidInput` errors
+    /// naming the variable, file and profile (never a secret): an `AWS_PROFILE` found in
+    /// neither file, a key id without its secret, a malformed or non-UTF-8 file, a variable
+    /// that is not UTF-8. Finding no credentials at all is not an error here but in
+    /// [`build`](Self::build), unless [`anonymous`](Self::anonymous) was asked for.
     pub fn from_env(self) -> Result<Self> {
-        let env: HashMap<String, String> = std::env::vars().collect();
-        self.from_env_map(&env)
+        self.from_env_with(|name| std::env::var_os(name))
     }
 
-    /// [`from_env`](Self::from_env) over a given map (for tests and sandboxes).
-    pub fn from_env_map(mut self, env: &HashMap<String, String>) -> Result<Self> {
-        let get = |k: &str| env.get(k).filter(|v| !v.is_empty()).cloned();
+    /// [`from_env`](Self::from_env) reading variables through `var` instead of the process
+    /// environment (for tests and sandboxes): `|name| map.get(name).map(Into::into)`.
+    pub fn from_env_with(mut self, var: impl Fn(&str) -> Option<OsString>) -> Result<Self> {
+        let text = |name: &str| text_var(&var, name);
         if self.region.is_none() {
-            self.region = get("AWS_REGION").or_else(|| get("AWS_DEFAULT_REGION"));
+            self.region = first_of(text("AWS_REGION")?, || text("AWS_DEFAULT_REGION"))?;
         }
         if self.endpoint.is_none() {
-            self.endpoint = get("AWS_ENDPOINT_URL_S3").or_else(|| get("AWS_ENDPOINT_URL"));
+            self.endpoint = first_of(text("AWS_ENDPOINT_URL_S3")?, || text("AWS_ENDPOINT_URL"))?;
         }
-        if self.credentials.is_none() && !self.anonymous {
-            if let (Some(id), Some(secret)) =
-                (get("AWS_ACCESS_KEY_ID"), get("AWS_SECRET_ACCESS_KEY"))
-            {
-                let mut c = Credentials::new(id, secret);
-                if let Some(t) = get("AWS_SESSION_TOKEN") {
-                    c = c.with_session_token(t);
-                }
-                self.credentials = Some(c);
-            }
+        if self.wants_credentials() {
+            self.credentials = env_credentials(&text)?;
         }
-        let profile = get("AWS_PROFILE").unwrap_or_else(|| "default".to_owned());
-        let home = get("HOME").map(PathBuf::from);
-        let creds_file = get("AWS_SHARED_CREDENTIALS_FILE")
-            .map(PathBuf::from)
-            .or_else(|| home.as_ref().map(|h| h.join(".aws/credentials")));
-        let config_file = get("AWS_CONFIG_FILE")
-            .map(PathBuf::from)
-            .or_else(|| home.as_ref().map(|h| h.join(".aws/config")));
-        if self.credentials.is_none() && !self.anonymous {
-            if let Some(section) = read_profile(creds_file.as_deref(), &profile, false)? {
-                self.credentials = credentials_from_section(&section);
-            }
+        let files = SharedFiles::locate(&var, text("AWS_PROFILE")?)?;
+        self.looked_in = Some(files.describe());
+        self.apply_shared_files(&files)
+    }
+
+    fn wants_credentials(&self) -> bool {
+        self.credentials.is_none() && !self.anonymous
+    }
+
+    /// Takes credentials (credentials file first), region and endpoint from the profile.
+    fn apply_shared_files(mut self, files: &SharedFiles) -> Result<Self> {
+        let profile = files.profile.as_str();
+        if let (true, Some((file, section))) = (self.wants_credentials(), files.credentials()) {
+            self.credentials = profile::credentials_in(section, &file.path, profile)?;
         }
-        if let Some(section) = read_profile(config_file.as_deref(), &profile, true)? {
-            if self.region.is_none() {
-                self.region = section.get("region").cloned();
-            }
-            if self.endpoint.is_none() {
-                self.endpoint = section.get("endpoint_url").cloned();
-            }
-            if self.credentials.is_none() && !self.anonymous {
-                self.credentials = credentials_from_section(&section);
-            }
+        let Some((file, section)) = files.config() else {
+            return Ok(self);
+        };
+        if self.region.is_none() {
+            self.region = section.get("region").cloned();
+        }
+        if self.endpoint.is_none() {
+            self.endpoint = section.get("endpoint_url").cloned();
+        }
+        if self.wants_credentials() {
+            self.credentials = profile::credentials_in(section, &file.path, profile)?;
         }
         Ok(self)
     }
 
-    /// Checks and resolves the configuration.
+    /// Checks and resolves the configuration. `InvalidInput` when a setting is invalid, or
+    /// when there are no credentials and [`anonymous`](Self::anonymous) was not asked for.
     pub fn build(self) -> Result<S3Config> {
+        if self.wants_credentials() {
+            return Err(Error::invalid(format!(
+                "no S3 credentials found (looked in {}); give credentials, or call \
+                 anonymous() (URL option `anonymous=true`) for unsigned requests",
+                self.looked_in
+                    .as_deref()
+                    .unwrap_or("explicit settings only")
+            )));
+        }
         let region = self.region.unwrap_or_else(|| "us-east-1".to_owned());
         if region.is_empty()
             || !region
@@ -199,6 +215,12 @@ impl S3ConfigBuilder {
         };
         let mut endpoint = url::Url::parse(&endpoint)
             .map_err(|e| Error::invalid(format!("S3 endpoint {endpoint:?}: {e}")))?;
+        // A password in the endpoint would show in every Debug of the configuration.
+        if !endpoint.username().is_empty() || endpoint.password().is_some() {
+            return Err(Error::invalid(
+                "S3 endpoint must not hold a user name or password (give credentials instead)",
+            ));
+        }
         if !matches!(endpoint.scheme(), "http" | "https") || endpoint.host_str().is_none() {
             return Err(Error::invalid(format!(
                 "S3 endpoint {endpoint} must be http(s)://host[:port]"
@@ -265,77 +287,74 @@ impl S3ConfigBuilder {
     }
 }
 
-fn credentials_from_section(section: &HashMap<String, String>) -> Option<Credentials> {
-    let id = section.get("aws_access_key_id")?;
-    let secret = section.get("aws_secret_access_key")?;
-    let mut c = Credentials::new(id.clone(), secret.clone());
-    if let Some(t) = section.get("aws_session_token") {
-        c = c.with_session_token(t.clone());
-    }
-    Some(c)
-}
-
-/// Reads one profile's keys from an AWS INI file. In the config file, profiles other than
-/// `default` are named `[profile NAME]`. A missing file is `None`.
-fn read_profile(
-    path: Option<&Path>,
-    profile: &str,
-    config_style: bool,
-) -> Result<Option<HashMap<String, String>>> {
-    let Some(path) = path else { return Ok(None) };
-    let text = match std::fs::read_to_string(path) {
-        Ok(t) => t,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-        Err(e) => return Err(e.into()),
-    };
-    Ok(parse_ini(&text).remove(&section_name(profile, config_style)))
-}
-
-fn section_name(profile: &str, config_style: bool) -> String {
-    if config_style && profile != "default" {
-        format!("profile {profile}")
-    } else {
-        profile.to_owned()
+/// A variable's value as text: `None` when unset or empty, an error naming it when it is
+/// not UTF-8.
+fn text_var(var: &impl Fn(&str) -> Option<OsString>, name: &str) -> Result<Option<String>> {
+    match var(name).filter(|v| !v.is_empty()) {
+        None => Ok(None),
+        Some(v) => v
+            .into_string()
+            .map(Some)
+            .map_err(|_| Error::invalid(format!("environment variable {name} is not valid UTF-8"))),
     }
 }
 
-/// A minimal INI reader: `[section]`, `key = value`, `#`/`;` comments.
-fn parse_ini(text: &str) -> HashMap<String, HashMap<String, String>> {
-    let mut out: HashMap<String, HashMap<String, String>> = HashMap::new();
-    let mut current: Option<String> = None;
-    for line in text.lines() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
-            continue;
+fn first_of(
+    first: Option<String>,
+    second: impl FnOnce() -> Result<Option<String>>,
+) -> Result<Option<String>> {
+    match first {
+        Some(v) => Ok(Some(v)),
+        None => second(),
+    }
+}
+
+/// Credentials from `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN`:
+/// both or neither (a key id alone is a mistake, not a request for anonymity).
+fn env_credentials(text: &impl Fn(&str) -> Result<Option<String>>) -> Result<Option<Credentials>> {
+    let id = text("AWS_ACCESS_KEY_ID")?;
+    let secret = text("AWS_SECRET_ACCESS_KEY")?;
+    let token = text("AWS_SESSION_TOKEN")?;
+    match (id, secret) {
+        (Some(id), Some(secret)) => {
+            let c = Credentials::new(id, secret);
+            Ok(Some(match token {
+                Some(t) => c.with_session_token(t),
+                None => c,
+            }))
         }
-        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
-            current = Some(name.clone());
-            out.entry(name).or_default();
-        } else if let (Some(section), Some((k, v))) = (&current, line.split_once('=')) {
-            out.get_mut(section)
-                .expect("section inserted above")
-                .insert(k.trim().to_ascii_lowercase(), v.trim().to_owned());
-        }
+        (None, None) if token.is_none() => Ok(None),
+        (id, _) => Err(Error::invalid(format!(
+            "incomplete credentials in the environment: {} is unset or empty",
+            if id.is_some() {
+                "AWS_SECRET_ACCESS_KEY"
+            } else {
+                "AWS_ACCESS_KEY_ID"
+            }
+        ))),
     }
-    out
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn env(pairs: &[(&str, &str)]) -> HashMap<String, String> {
-        pairs
+    use crate::error::ErrorKind;
+    use std::collections::HashMap;
+
+    /// A fake environment holding `pairs` and nothing else.
+    fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<OsString> + use<> {
+        let map: HashMap<String, OsString> = pairs
             .iter()
-            .map(|(k, v)| (k.to_string(), v.to_string()))
-            .collect()
+            .map(|(k, v)| (k.to_string(), OsString::from(v)))
+            .collect();
+        move |name| map.get(name).cloned()
     }
 
     #[test]
     fn environment_variables_win() {
         let c = S3Config::builder()
-            .from_env_map(&env(&[
+            .from_env_with(env(&[
                 ("AWS_ACCESS_KEY_ID", "AK"),
                 ("AWS_SECRET_ACCESS_KEY", "SK"),
                 ("AWS_SESSION_TOKEN", "TOK"),
@@ -373,7 +392,7 @@ mod tests {
             ("AWS_CONFIG_FILE", config.to_str().unwrap()),
         ];
         let d = S3Config::builder()
-            .from_env_map(&env(&files))
+            .from_env_with(env(&files))
             .unwrap()
             .build()
             .unwrap();
@@ -384,7 +403,7 @@ mod tests {
         let mut with_profile = files.to_vec();
         with_profile.push(("AWS_PROFILE", "work"));
         let w = S3Config::builder()
-            .from_env_map(&env(&with_profile))
+            .from_env_with(env(&with_profile))
             .unwrap()
             .build()
             .unwrap();
@@ -398,9 +417,164 @@ mod tests {
 
     #[test]
     fn bad_settings_are_invalid_input() {
-        assert!(S3Config::builder().region("eu west").build().is_err());
-        assert!(S3Config::builder().endpoint("ftp://x").build().is_err());
-        assert!(S3Config::builder().endpoint("not a url").build().is_err());
-        assert!(S3Config::builder().part_size(1024).build().is_err());
+        assert!(
+            S3Config::builder()
+                .anonymous()
+                .region("eu west")
+                .build()
+                .is_err()
+        );
+        assert!(
+            S3Config::builder()
+                .anonymous()
+                .endpoint("ftp://x")
+                .build()
+                .is_err()
+        );
+        assert!(
+            S3Config::builder()
+                .anonymous()
+                .endpoint("not a url")
+                .build()
+                .is_err()
+        );
+        assert!(
+            S3Config::builder()
+                .anonymous()
+                .part_size(1024)
+                .build()
+                .is_err()
+        );
+        assert!(S3Config::builder().anonymous().build().is_ok());
+        let e = S3Config::builder()
+            .anonymous()
+            .endpoint("http://user:hunter2@127.0.0.1:9000")
+            .build()
+            .unwrap_err();
+        assert!(!format!("{e} {e:?}").contains("hunter2"), "{e}");
+    }
+
+    /// Writes `credentials` and `config` files into a temporary directory; returns the
+    /// directory and the variables that point at them.
+    fn shared_files(
+        credentials: &[u8],
+        config: &[u8],
+    ) -> (tempfile::TempDir, [(String, String); 2]) {
+        let dir = tempfile::tempdir().unwrap();
+        let (c, k) = (dir.path().join("credentials"), dir.path().join("config"));
+        std::fs::write(&c, credentials).unwrap();
+        std::fs::write(&k, config).unwrap();
+        let vars = [
+            (
+                "AWS_SHARED_CREDENTIALS_FILE".to_owned(),
+                c.display().to_string(),
+            ),
+            ("AWS_CONFIG_FILE".to_owned(), k.display().to_string()),
+        ];
+        (dir, vars)
+    }
+
+    /// `from_env_with(..)` then `build()`, over the shared files plus `extra` variables.
+    fn resolve(files: &[(String, String); 2], extra: &[(&str, &str)]) -> Result<S3Config> {
+        let mut pairs: Vec<(&str, &str)> = files.iter().map(|(k, v)| (&**k, &**v)).collect();
+        pairs.extend_from_slice(extra);
+        S3Config::builder().from_env_with(env(&pairs))?.build()
+    }
+
+    /// An `InvalidInput` whose message holds every one of `needles` and no secret.
+    fn assert_config_error(r: Result<S3Config>, needles: &[&str]) {
+        let e = r.expect_err("a configuration error");
+        let shown = format!("{e} | {e:?}");
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{shown}");
+        for n in needles {
+            assert!(shown.contains(n), "{n:?} missing from {shown}");
+        }
+        assert!(!shown.contains("SECRET-VALUE"), "{shown}");
+    }
+
+    const GOOD: &[u8] = b"[default]\naws_access_key_id = D\naws_secret_access_key = SECRET-VALUE\n";
+
+    #[test]
+    fn a_missing_profile_is_an_error_naming_it_and_both_files() {
+        let (_dir, files) = shared_files(GOOD, b"[default]\nregion = eu-west-1\n");
+        let r = resolve(&files, &[("AWS_PROFILE", "typo")]);
+        assert_config_error(r, &["\"typo\"", &files[0].1, &files[1].1]);
+        // Even when the environment holds credentials: the profile was asked for.
+        let with_env = [
+            ("AWS_PROFILE", "typo"),
+            ("AWS_ACCESS_KEY_ID", "E"),
+            ("AWS_SECRET_ACCESS_KEY", "SECRET-VALUE"),
+        ];
+        assert_config_error(resolve(&files, &with_env), &["\"typo\""]);
+    }
+
+    #[test]
+    fn a_key_without_secret_is_an_error_naming_file_and_profile() {
+        let (_dir, files) = shared_files(b"[work]\naws_access_key_id = W\n", b"");
+        let r = resolve(&files, &[("AWS_PROFILE", "work")]);
+        assert_config_error(r, &["\"work\"", &files[0].1, "aws_secret_access_key"]);
+        let (_dir, files) = shared_files(b"", b"[default]\naws_secret_access_key = SECRET-VALUE\n");
+        assert_config_error(resolve(&files, &[]), &["\"default\"", &files[1].1]);
+    }
+
+    #[test]
+    fn a_broken_section_header_is_an_error_naming_the_file_and_line() {
+        let (_dir, files) = shared_files(
+            b"[default\naws_access_key_id = D\naws_secret_access_key = SECRET-VALUE\n",
+            b"",
+        );
+        assert_config_error(resolve(&files, &[]), &[&files[0].1, "line 1"]);
+    }
+
+    #[test]
+    fn no_credentials_anywhere_is_an_error_unless_anonymous() {
+        let (_dir, files) = shared_files(b"", b"[default]\nregion = eu-west-1\n");
+        let r = resolve(&files, &[]);
+        assert_config_error(
+            r,
+            &["no S3 credentials", "\"default\"", &files[0].1, "anonymous"],
+        );
+        let nothing = S3Config::builder().from_env_with(env(&[])).unwrap().build();
+        assert_config_error(nothing, &["no S3 credentials", "HOME unset"]);
+        assert_config_error(S3Config::builder().build(), &["no S3 credentials"]);
+        let anon = S3Config::builder()
+            .anonymous()
+            .from_env_with(env(&[]))
+            .unwrap()
+            .build()
+            .unwrap();
+        assert!(anon.credentials.is_none());
+    }
+
+    #[test]
+    fn half_credentials_in_the_environment_are_an_error() {
+        let (_dir, files) = shared_files(GOOD, b"");
+        assert_config_error(
+            resolve(&files, &[("AWS_ACCESS_KEY_ID", "E")]),
+            &["AWS_SECRET_ACCESS_KEY"],
+        );
+        let token_only = [("AWS_SESSION_TOKEN", "SECRET-VALUE")];
+        assert_config_error(resolve(&files, &token_only), &["AWS_ACCESS_KEY_ID"]);
+    }
+
+    #[test]
+    fn non_utf8_files_and_variables_are_errors_naming_them() {
+        let (_dir, files) = shared_files(b"[default]\naws_access_key_id = \xff\xfe\n", b"");
+        assert_config_error(resolve(&files, &[]), &[&files[0].1, "UTF-8"]);
+        let bad = |name: &'static str| {
+            move |n: &str| {
+                use std::os::unix::ffi::OsStringExt;
+                (n == name).then(|| OsString::from_vec(vec![b'a', 0xff]))
+            }
+        };
+        for name in ["AWS_REGION", "AWS_PROFILE", "AWS_ACCESS_KEY_ID"] {
+            let r = S3Config::builder().from_env_with(bad(name));
+            let e = r.expect_err(name);
+            assert_eq!(e.kind(), ErrorKind::InvalidInput);
+            assert!(e.to_string().contains(name), "{e}");
+        }
+        // Paths may be any bytes: a non-UTF-8 HOME just points at files that do not exist.
+        let home = S3Config::builder().anonymous().from_env_with(bad("HOME"));
+        assert!(home.unwrap().build().is_ok());
     }
 }
