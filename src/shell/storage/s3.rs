@@ -54,7 +54,9 @@ impl S3 {
         })
     }
 
-    /// A driver configured from the environment and the shared AWS files.
+    /// A driver configured from the environment and the shared AWS files. Finding no
+    /// credentials is an `InvalidInput` error naming where it looked; anonymous access is
+    /// only ever asked for explicitly (`S3ConfigBuilder::anonymous`, `?anonymous=true`).
     pub fn from_env() -> Result<Self> {
         Self::new(S3Config::builder().from_env()?.build()?)
     }
