@@ -484,3 +484,35 @@ async fn uploads_left_behind_can_be_listed_and_aborted() {
     let left = s3.list_multipart_uploads(&b, "").await.unwrap();
     assert!(left.is_empty(), "{left:?}");
 }
+
+/// CreateMultipartUpload is not idempotent: when its answer is lost, the driver asks the
+/// store which uploads of that key exist and adopts the one it created (or, if none,
+/// creates once more) instead of leaving an orphan behind.
+#[maybe_async]
+#[mode_test]
+async fn a_lost_create_multipart_answer_adopts_the_upload_it_created() {
+    let parts_to = Arc::new(Mutex::new(Vec::<String>::new()));
+    let seen = parts_to.clone();
+    let server = FakeServer::start_with_request(move |_, line, s| {
+        if line.starts_with("POST /b/big?uploads") {
+            reset(s); // created on the server, the answer lost
+        } else if line.starts_with("GET /b?uploads") {
+            respond(s, 200, "", b"<ListMultipartUploadsResult><IsTruncated>false</IsTruncated><Upload><Key>big</Key><UploadId>U7</UploadId></Upload><Upload><Key>bigger</Key><UploadId>X</UploadId></Upload></ListMultipartUploadsResult>");
+        } else if line.starts_with("PUT /b/big?partNumber") {
+            seen.lock().unwrap().push(line.to_owned());
+            respond(s, 200, "ETag: \"e\"\r\n", b"");
+        } else if line.starts_with("POST /b/big?uploadId=U7") {
+            respond(s, 200, "", b"<CompleteMultipartUploadResult><ETag>\"x-2\"</ETag></CompleteMultipartUploadResult>");
+        } else if line.starts_with("HEAD /b/big") {
+            respond(s, 200, "ETag: \"x-2\"\r\n", b"");
+        } else {
+            respond(s, 400, "", b"");
+        }
+    });
+    let s3 = on_fake(&server, Duration::from_secs(5));
+    let data = std::io::Cursor::new(content(8, 6 << 20));
+    s3.upload_reader("b", "big", data, &UploadOptions::new()).await.unwrap();
+    let parts = parts_to.lock().unwrap().clone();
+    assert_eq!(parts.len(), 2, "{parts:?}");
+    assert!(parts.iter().all(|l| l.contains("uploadId=U7")), "{parts:?}");
+}

@@ -95,11 +95,7 @@ impl S3 {
         reader: R,
         opts: &UploadOptions,
     ) -> Result<Object> {
-        let req = self
-            .requests
-            .create_multipart(bucket, key, opts, SystemTime::now());
-        let resp = self.http.send(&req).await?;
-        let upload_id = responses::upload_id(&resp, key)?;
+        let upload_id = self.create_upload(bucket, key, opts).await?;
         let guard = AbortOnDrop(Some(Abort {
             http: self.http.clone(),
             requests: self.requests.clone(),
@@ -112,6 +108,52 @@ impl S3 {
             let _ = self.abort_multipart_upload(bucket, key, &upload_id).await;
         }
         outcome
+    }
+
+    /// CreateMultipartUpload. It is not idempotent, so a failure after the request may
+    /// have reached the store (its answer lost) is not simply retried: the store is asked
+    /// which uploads of exactly this key are in progress. None: the request never arrived,
+    /// so it is sent once more. One: it is the upload just created, adopted (if it was
+    /// another writer's, completion fails on its parts' ETags rather than mixing data).
+    /// More: the original error, the uploads left for `abort_incomplete_uploads`.
+    #[maybe_async]
+    async fn create_upload(&self, bucket: &str, key: &str, opts: &UploadOptions) -> Result<String> {
+        match self.create_upload_once(bucket, key, opts).await {
+            Err(e) if may_have_arrived(&e) => {
+                let mut ids = self
+                    .upload_ids(bucket, key)
+                    .await
+                    .map_err(|_| e.replicate())?;
+                match ids.len() {
+                    0 => self.create_upload_once(bucket, key, opts).await,
+                    1 => Ok(ids.remove(0)),
+                    _ => Err(e),
+                }
+            }
+            other => other,
+        }
+    }
+
+    #[maybe_async]
+    async fn create_upload_once(
+        &self,
+        bucket: &str,
+        key: &str,
+        opts: &UploadOptions,
+    ) -> Result<String> {
+        let req = self
+            .requests
+            .create_multipart(bucket, key, opts, SystemTime::now());
+        let resp = self.http.send(&req).await?;
+        responses::upload_id(&resp, key)
+    }
+
+    /// The ids of the uploads in progress for exactly `key`.
+    #[maybe_async]
+    async fn upload_ids(&self, bucket: &str, key: &str) -> Result<Vec<String>> {
+        let uploads = self.list_multipart_uploads(bucket, key).await?;
+        let ours = uploads.into_iter().filter(|u| u.key == key);
+        Ok(ours.map(|u| u.upload_id).collect())
     }
 
     #[maybe_async]
@@ -238,6 +280,15 @@ impl S3 {
             _ => Err(error),
         }
     }
+}
+
+/// Whether a failed call may have been carried out by the store (its answer lost or
+/// garbled) rather than refused.
+fn may_have_arrived(e: &Error) -> bool {
+    matches!(
+        e.kind(),
+        ErrorKind::Transport | ErrorKind::Timeout | ErrorKind::Parse
+    )
 }
 
 /// What aborting one upload needs; the request is built (and signed) when it is sent, so
