@@ -75,7 +75,9 @@ all_cases!(local, local_fixture());
 all_cases!(memory, (Memory::new(), ()));
 all_cases!(s3_moto, (s3_fixture(&s3env::moto()), ()));
 // s3s-fs creates a missing bucket when an object is put into it, so the missing-bucket
-// case cannot hold there (moto runs it); everything else does.
+// case cannot hold there (moto runs it). It also keeps objects as files, so it cannot hold
+// what Local cannot (`/abs`, `a//b`, folder markers: a 500 or a marker not listed); moto
+// runs the name cases. Everything else runs on both.
 conformance!(s3_s3s, (s3_fixture(&s3env::s3s()), ());
     container_lifecycle,
     non_empty_container_is_not_empty,

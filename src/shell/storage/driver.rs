@@ -23,6 +23,11 @@ use crate::storage::{DownloadOptions, local_fs::io_at};
 ///
 /// Required methods are the provider's primitives; the provided ones (listing all objects,
 /// files, ranges, the `*_many` helpers) are built on them once for every driver.
+///
+/// Object names follow one portable rule in every driver (1-1024 bytes of UTF-8, no
+/// control characters, not `.` or `..`; see [`names`](crate::storage::names)); a driver
+/// refuses more only what its medium cannot hold (Local: `a//b`, `..` segments, ...) with
+/// an `InvalidInput` saying so.
 #[maybe_async(AFIT)]
 pub trait StorageDriver: Clone + Send + Sync + 'static {
     /// The provider's short name (`"local"`, `"memory"`, ...), as errors report it.

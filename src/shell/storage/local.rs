@@ -79,12 +79,18 @@ impl Local {
     ) -> Result<(TempUpload, u64, String)> {
         let (file, temp) = self.with_root(|r| r.create_temp()).await?;
         let guard = TempFile(temp.path.clone());
-        let mut file = rt::File::from(file);
+        let mut file = mode_file(file);
         let (size, md5) = copy_hashing(&mut reader, &mut file).await?;
         file.sync_all().await?;
         guard.disarm();
         Ok((temp, size, md5))
     }
+}
+
+/// The mode's file type from a std file: tokio's in async mode, the same file in blocking.
+#[allow(clippy::useless_conversion)] // a conversion in async mode only
+fn mode_file(file: std::fs::File) -> rt::File {
+    rt::File::from(file)
 }
 
 fn owned(s: &str) -> String {
@@ -183,7 +189,7 @@ impl StorageDriver for Local {
         let (c, n) = (owned(container), owned(name));
         let (file, object, (offset, len)) =
             self.with_root(move |r| r.open_range(&c, &n, range)).await?;
-        let mut file = rt::File::from(file);
+        let mut file = mode_file(file);
         if offset > 0 {
             rt::seek_to(&mut file, offset).await?;
         }
