@@ -4,22 +4,29 @@
 //! (`a/b.txt` is `<root>/<container>/a/b.txt`), and a reserved `.multicloud/` directory with
 //! `meta/<container>/<md5 of name>.json` (content type, user metadata, hash) and `tmp/`
 //! (uploads in progress, renamed into place when complete). Container names cannot start
-//! with `.`, so the reserved directory never collides with a container.
+//! with `.`, so the reserved directory never collides with a container. The reserved
+//! directories are created by the first write, never by opening a root.
 //!
-//! Safety: object names go through [`names::object_relative_path`], and every path
-//! component below the root is checked with `symlink_metadata` before use, so a symbolic
-//! link inside the root (pointing anywhere) is refused rather than followed. The async mode
-//! runs these functions on tokio's blocking pool.
+//! Safety: object names go through [`names::local_relative_path`], and every path
+//! component below the root is opened relative to its parent's handle with `cap-std`,
+//! refusing symbolic links (`open_dir_nofollow`, `O_NOFOLLOW`): there is no window between
+//! a check and an open in which a swapped-in link could be followed. The async mode runs
+//! these functions on tokio's blocking pool.
+
+pub mod download_target;
 
 use std::collections::BTreeMap;
-use std::fs;
-use std::io;
+use std::ffi::{OsStr, OsString};
+use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::SystemTime;
 
+use cap_fs_ext::{DirExt, FollowSymlinks, OpenOptionsFollowExt};
+use cap_std::fs::{Dir, Metadata, OpenOptions};
 use serde::{Deserialize, Serialize};
 
-use super::{Container, Object, Page, UploadOptions, md5_hex, names};
+use super::{ByteRange, Container, Object, Page, UploadOptions, md5_hex, names};
 use crate::error::{Error, ErrorKind, Result};
 
 const RESERVED: &str = ".multicloud";
@@ -27,7 +34,8 @@ const RESERVED: &str = ".multicloud";
 /// A storage root on the local file system. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct LocalRoot {
-    root: Arc<PathBuf>,
+    path: Arc<PathBuf>,
+    dir: Arc<Dir>,
 }
 
 /// What is stored beside each object.
@@ -40,35 +48,44 @@ struct Sidecar {
     metadata: BTreeMap<String, String>,
 }
 
+/// A temporary file being written, inside the root's `.multicloud/tmp/`.
+#[derive(Debug)]
+pub struct TempUpload {
+    /// Its path, for removal after a failure.
+    pub path: PathBuf,
+    name: OsString,
+}
+
 impl LocalRoot {
-    /// Opens (and with `create`, creates) a root directory.
+    /// Opens (and with `create`, creates) a root directory. Writes nothing else.
     pub fn open(root: &Path, create: bool) -> Result<Self> {
         if create {
-            fs::create_dir_all(root).map_err(|e| io_context(e, "create root", root))?;
+            std::fs::create_dir_all(root).map_err(|e| io_at(e, "create", root))?;
         }
-        let root = fs::canonicalize(root).map_err(|e| io_context(e, "open root", root))?;
-        if !root.is_dir() {
+        let path = std::fs::canonicalize(root).map_err(|e| io_at(e, "open", root))?;
+        if !path.is_dir() {
             return Err(Error::invalid(format!(
                 "{} is not a directory",
-                root.display()
+                path.display()
             )));
         }
-        fs::create_dir_all(root.join(RESERVED).join("tmp"))?;
-        fs::create_dir_all(root.join(RESERVED).join("meta"))?;
+        let dir = Dir::open_ambient_dir(&path, cap_std::ambient_authority())
+            .map_err(|e| io_at(e, "open", &path))?;
         Ok(LocalRoot {
-            root: Arc::new(root),
+            path: Arc::new(path),
+            dir: Arc::new(dir),
         })
     }
 
     /// The root directory (canonical).
     pub fn path(&self) -> &Path {
-        &self.root
+        &self.path
     }
 
     /// All containers: the real directories directly under the root, symlinks excluded.
     pub fn list_containers(&self) -> Result<Vec<Container>> {
         let mut out = Vec::new();
-        for entry in fs::read_dir(&*self.root)? {
+        for entry in self.dir.entries()? {
             let entry = entry?;
             let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
                 continue;
@@ -85,14 +102,13 @@ impl LocalRoot {
     /// One container.
     pub fn container(&self, name: &str) -> Result<Container> {
         let dir = self.container_dir(name)?;
-        Ok(container_from(name, &fs::symlink_metadata(dir)?))
+        Ok(container_from(name, &dir.dir_metadata()?))
     }
 
     /// Creates a container directory; `AlreadyExists` if it is there.
     pub fn create_container(&self, name: &str) -> Result<Container> {
         names::validate_container(name)?;
-        let dir = self.root.join(name);
-        match fs::create_dir(&dir) {
+        match self.dir.create_dir(name) {
             Ok(()) => self.container(name),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(Error::new(
                 ErrorKind::AlreadyExists,
@@ -113,12 +129,16 @@ impl LocalRoot {
         }
         // Only empty directories remain (objects were checked above): remove them bottom-up.
         remove_empty_tree(&dir)?;
-        let _ = fs::remove_dir_all(self.meta_dir(name));
+        remove_dir_or_not_empty(&self.dir, OsStr::new(name))?;
+        if let Some(meta) = self.internal(&["meta"], false)? {
+            let _ = meta.remove_dir_all(name);
+        }
         Ok(())
     }
 
     /// Up to `max` objects whose names start with `prefix`, after the name `token`, in
-    /// bytewise name order. Names that are not UTF-8 or not valid object names are skipped.
+    /// bytewise name order. Names that are not UTF-8 or that the file system could not
+    /// have been given by this driver are skipped.
     pub fn list_page(
         &self,
         container: &str,
@@ -128,27 +148,21 @@ impl LocalRoot {
     ) -> Result<Page<Object>> {
         let dir = self.container_dir(container)?;
         // Only walk the deepest directory the prefix names.
-        let start = match prefix.rfind('/') {
-            Some(i) => &prefix[..=i],
-            None => "",
+        let start = prefix.rfind('/').map_or("", |i| &prefix[..=i]);
+        let start_dir = match start.strip_suffix('/') {
+            None => Some(dir),
+            Some(rel) => match names::local_relative_path(rel) {
+                Ok(rel) => chain(dir, rel.iter(), false, prefix)?.and_then(|mut c| c.pop()),
+                Err(_) => None,
+            },
         };
-        let start_dir = match names::object_relative_path(start.trim_end_matches('/')) {
-            Ok(rel) if !start.is_empty() => dir.join(rel),
-            _ if start.is_empty() => dir.clone(),
-            _ => {
-                return Ok(Page {
-                    items: vec![],
-                    next_token: None,
-                });
-            }
-        };
-        if !start.is_empty() && !is_real_dir(&dir, start.trim_end_matches('/'))? {
+        let Some(start_dir) = start_dir else {
             return Ok(Page {
                 items: vec![],
                 next_token: None,
             });
-        }
-        let mut found: Vec<(String, fs::Metadata)> = walk(&start_dir, start)?
+        };
+        let mut found: Vec<(String, Metadata)> = walk(&start_dir, start)?
             .into_iter()
             .filter(|(n, _)| n.starts_with(prefix) && token.is_none_or(|t| n.as_str() > t))
             .collect();
@@ -158,69 +172,104 @@ impl LocalRoot {
         found.truncate(max);
         let items = found
             .into_iter()
-            .map(|(n, md)| self.object_from(container, &n, &md, false))
+            .map(|(n, md)| {
+                Ok(object_with(
+                    container,
+                    &n,
+                    &md,
+                    self.sidecar(container, &n, &md)?,
+                ))
+            })
             .collect::<Result<Vec<_>>>()?;
-        let next_token = if more {
-            items.last().map(|o| o.name.clone())
-        } else {
-            None
-        };
+        let next_token = more
+            .then(|| items.last().map(|o: &Object| o.name.clone()))
+            .flatten();
         Ok(Page { items, next_token })
     }
 
     /// An object's metadata (computes the MD5 when no fresh sidecar has it).
     pub fn head(&self, container: &str, name: &str) -> Result<Object> {
-        let (_, md) = self.existing_file(container, name)?;
-        self.object_from(container, name, &md, true)
+        let (file, object) = self.open_object(container, name)?;
+        match object.hash {
+            Some(_) => Ok(object),
+            None => Ok(Object {
+                hash: Some(md5_reader(file)?),
+                ..object
+            }),
+        }
     }
 
-    /// The path of an existing object, checked to be a regular file reached without
-    /// following any symlink, with its metadata.
-    pub fn existing_object(&self, container: &str, name: &str) -> Result<(PathBuf, Object)> {
-        let (path, md) = self.existing_file(container, name)?;
-        let object = self.object_from(container, name, &md, false)?;
-        Ok((path, object))
+    /// Opens an existing object for reading, every component reached without following a
+    /// link; returns the file, the object and `range` resolved on its size (offset, length).
+    pub fn open_range(
+        &self,
+        container: &str,
+        name: &str,
+        range: ByteRange,
+    ) -> Result<(std::fs::File, Object, (u64, u64))> {
+        let (file, object) = self.open_object(container, name)?;
+        let span = range.resolve(object.size)?;
+        Ok((file, object, span))
     }
 
-    fn existing_file(&self, container: &str, name: &str) -> Result<(PathBuf, fs::Metadata)> {
-        let dir = self.container_dir(container)?;
-        let rel = names::object_relative_path(name)?;
-        let md = check_components(&dir, &rel)?
-            .filter(fs::Metadata::is_file)
+    fn open_object(&self, container: &str, name: &str) -> Result<(std::fs::File, Object)> {
+        let (mut dirs, file_name) = self
+            .parent_of(container, name, false)?
             .ok_or_else(|| not_found_object(container, name))?;
-        Ok((dir.join(rel), md))
+        let parent = dirs.pop().expect("a chain holds the container at least");
+        // Looked at first so a FIFO or device is never opened (a read could block).
+        match parent.symlink_metadata(&file_name) {
+            Ok(md) if md.is_symlink() => return Err(symlink_refused(name)),
+            Ok(md) if md.is_file() => {}
+            _ => return Err(not_found_object(container, name)),
+        }
+        // Opened without following a link, so a file swapped for one since is refused.
+        let file = match open_nofollow(&parent, &file_name, OpenOptions::new().read(true)) {
+            Ok(Some(f)) => f,
+            Ok(None) => return Err(not_found_object(container, name)),
+            Err(e) => {
+                explain(&parent, &file_name, e, name, false)?;
+                return Err(not_found_object(container, name));
+            }
+        };
+        let md = file.metadata()?;
+        let sidecar = self.sidecar(container, name, &md)?;
+        Ok((file.into_std(), object_with(container, name, &md, sidecar)))
     }
 
     /// Checks, before any data is read, that an upload of `name` can succeed: valid name
     /// and options, existing container.
     pub fn check_upload(&self, container: &str, name: &str, opts: &UploadOptions) -> Result<()> {
-        names::object_relative_path(name)?;
+        names::local_relative_path(name)?;
         opts.validated()?;
         self.container_dir(container).map(drop)
     }
 
-    /// A fresh temporary file path for an upload, on the same file system as the objects.
-    pub fn temp_path(&self) -> PathBuf {
-        self.root
-            .join(RESERVED)
-            .join("tmp")
-            .join(format!("{:016x}.part", fastrand::u64(..)))
+    /// A new, empty temporary file for an upload, on the same file system as the objects
+    /// (creating `.multicloud/tmp/` on first use).
+    pub fn create_temp(&self) -> Result<(std::fs::File, TempUpload)> {
+        let tmp = self.tmp_dir()?;
+        let name = OsString::from(format!("{:016x}.part", fastrand::u64(..)));
+        let file = tmp.open_with(&name, OpenOptions::new().write(true).create_new(true))?;
+        let path = self.path.join(RESERVED).join("tmp").join(&name);
+        Ok((file.into_std(), TempUpload { path, name }))
     }
 
     /// Moves a completely written temporary file into place as `name`, recording its
     /// metadata. The rename is atomic: readers see the old object or the new, never half.
+    /// The temporary file is removed on failure.
     pub fn commit(
         &self,
         container: &str,
         name: &str,
-        temp: &Path,
+        temp: &TempUpload,
         size: u64,
         md5: String,
         opts: &UploadOptions,
     ) -> Result<Object> {
         let result = self.commit_inner(container, name, temp, size, md5, opts);
         if result.is_err() {
-            let _ = fs::remove_file(temp);
+            let _ = self.tmp_dir().map(|t| t.remove_file(&temp.name));
         }
         result
     }
@@ -229,24 +278,17 @@ impl LocalRoot {
         &self,
         container: &str,
         name: &str,
-        temp: &Path,
+        temp: &TempUpload,
         size: u64,
         md5: String,
         opts: &UploadOptions,
     ) -> Result<Object> {
         let opts = opts.validated()?;
-        let dir = self.container_dir(container)?;
-        let rel = names::object_relative_path(name)?;
-        self.prepare_parents(&dir, &rel, name)?;
-        let target = dir.join(&rel);
-        if let Ok(md) = fs::symlink_metadata(&target) {
-            if md.is_dir() {
-                return Err(Error::new(
-                    ErrorKind::AlreadyExists,
-                    format!("object {name:?} would replace a directory of other objects"),
-                ));
-            }
-        }
+        let (mut dirs, file_name) = self
+            .parent_of(container, name, true)?
+            .ok_or_else(|| not_found_object(container, name))?;
+        let parent = dirs.pop().expect("a chain holds the container at least");
+        refuse_link_or_dir(&parent, &file_name, name)?;
         let sidecar = Sidecar {
             name: name.to_owned(),
             size,
@@ -254,186 +296,241 @@ impl LocalRoot {
             content_type: opts.content_type,
             metadata: opts.metadata,
         };
-        let meta_dir = self.meta_dir(container);
-        fs::create_dir_all(&meta_dir)?;
-        let meta_tmp = self.temp_path();
-        fs::write(
-            &meta_tmp,
-            serde_json::to_vec(&sidecar).expect("sidecar serialises"),
-        )?;
-        fs::rename(&meta_tmp, meta_dir.join(meta_file_name(name)))?;
-        fs::rename(temp, &target)?;
-        let md = fs::symlink_metadata(&target)?;
+        self.write_sidecar(container, &sidecar)?;
+        // A link planted between the check above and this rename is replaced, never
+        // followed: rename acts on the directory entry itself.
+        self.tmp_dir()?.rename(&temp.name, &parent, &file_name)?;
+        let md = parent.symlink_metadata(&file_name)?;
         Ok(object_with(container, name, &md, Some(sidecar)))
     }
 
     /// Deletes an object (a missing one is fine) and the directories it leaves empty.
+    /// A folder marker (`name/`), which the file system cannot hold, is always missing.
     pub fn delete(&self, container: &str, name: &str) -> Result<()> {
-        let dir = self.container_dir(container)?;
-        let rel = names::object_relative_path(name)?;
-        match check_components(&dir, &rel)? {
-            None => return Ok(()),
-            Some(md) if !md.is_file() => return Ok(()),
-            Some(_) => {}
+        if names::is_folder_marker(name) {
+            return self.container_dir(container).map(drop);
         }
-        match fs::remove_file(dir.join(&rel)) {
+        let Some((mut dirs, file_name)) = self.parent_of(container, name, false)? else {
+            return Ok(());
+        };
+        let parent = dirs.last().expect("a chain holds the container at least");
+        match parent.symlink_metadata(&file_name) {
+            Ok(md) if md.is_symlink() => return Err(symlink_refused(name)),
+            Ok(md) if !md.is_file() => return Ok(()),
+            Ok(_) => {}
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e.into()),
+        }
+        match parent.remove_file(&file_name) {
             Ok(()) => {}
             Err(e) if e.kind() == io::ErrorKind::NotFound => {}
             Err(e) => return Err(e.into()),
         }
-        let _ = fs::remove_file(self.meta_dir(container).join(meta_file_name(name)));
+        if let Some(meta) = self.internal(&["meta", container], false)? {
+            let _ = meta.remove_file(meta_file_name(name));
+        }
         // Prune now-empty parents, stopping at the container (remove_dir fails on non-empty).
-        let mut parent = rel.parent();
-        while let Some(p) = parent.filter(|p| !p.as_os_str().is_empty()) {
-            if fs::remove_dir(dir.join(p)).is_err() {
+        // `dirs[i]` holds `parents[i]`; the deepest goes first.
+        let rel = names::local_relative_path(name)?;
+        let parents: Vec<&OsStr> = rel.parent().into_iter().flat_map(Path::iter).collect();
+        for i in (0..parents.len()).rev() {
+            dirs.pop();
+            if dirs[i].remove_dir(parents[i]).is_err() {
                 break;
             }
-            parent = p.parent();
         }
         Ok(())
     }
 
-    fn container_dir(&self, name: &str) -> Result<PathBuf> {
+    fn container_dir(&self, name: &str) -> Result<Dir> {
         names::validate_container(name)?;
-        let dir = self.root.join(name);
-        match fs::symlink_metadata(&dir) {
-            Ok(md) if md.is_dir() => Ok(dir),
-            Ok(_) => Err(Error::invalid(format!(
-                "container {name:?} is not a plain directory (a symlink?)"
-            ))),
+        let part = OsStr::new(name);
+        match self.dir.open_dir_nofollow(part) {
+            Ok(d) => Ok(d),
             Err(e) if e.kind() == io::ErrorKind::NotFound => Err(Error::not_found(format!(
                 "container {name:?} does not exist"
+            ))),
+            Err(_) if self.dir.symlink_metadata(part).is_ok() => Err(Error::invalid(format!(
+                "container {name:?} is not a plain directory (a symlink?)"
             ))),
             Err(e) => Err(e.into()),
         }
     }
 
-    fn meta_dir(&self, container: &str) -> PathBuf {
-        self.root.join(RESERVED).join("meta").join(container)
-    }
-
-    /// Creates the parent directories of `rel` one by one, refusing symlinks and files.
-    fn prepare_parents(&self, dir: &Path, rel: &Path, name: &str) -> Result<()> {
-        let mut current = dir.to_path_buf();
-        let parents: Vec<_> = rel
-            .parent()
-            .map(|p| p.components().collect())
-            .unwrap_or_default();
-        for c in parents {
-            current.push(c);
-            match fs::symlink_metadata(&current) {
-                Ok(md) if md.is_dir() => {}
-                Ok(md) if md.file_type().is_symlink() => {
-                    return Err(symlink_refused(name));
-                }
-                Ok(_) => {
-                    return Err(Error::new(
-                        ErrorKind::AlreadyExists,
-                        format!("object {name:?} is below another object's name"),
-                    ));
-                }
-                Err(e) if e.kind() == io::ErrorKind::NotFound => match fs::create_dir(&current) {
-                    Ok(()) => {}
-                    Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
-                    Err(e) => return Err(e.into()),
-                },
-                Err(e) => return Err(e.into()),
-            }
-        }
-        Ok(())
-    }
-
-    fn object_from(
+    /// The directories from the container down to the parent of `name` (each opened
+    /// without following links, created when `create`), and the file name; `None` if a
+    /// directory is missing. A folder marker is always missing (the file system cannot
+    /// hold one).
+    fn parent_of(
         &self,
         container: &str,
         name: &str,
-        md: &fs::Metadata,
-        compute_hash: bool,
-    ) -> Result<Object> {
-        let sidecar = fs::read(self.meta_dir(container).join(meta_file_name(name)))
-            .ok()
-            .and_then(|b| serde_json::from_slice::<Sidecar>(&b).ok())
-            // A sidecar for another name (hash collision) or another size (file replaced
-            // by hand) is stale: ignore it.
-            .filter(|s| s.name == name && s.size == md.len());
-        let mut object = object_with(container, name, md, sidecar);
-        if object.hash.is_none() && compute_hash {
-            let path = self
-                .container_dir(container)?
-                .join(names::object_relative_path(name)?);
-            object.hash = Some(md5_file(&path)?);
+        create: bool,
+    ) -> Result<Option<(Vec<Dir>, OsString)>> {
+        let cdir = self.container_dir(container)?;
+        if names::is_folder_marker(name) && !create {
+            return Ok(None);
         }
-        Ok(object)
+        let rel = names::local_relative_path(name)?;
+        let file = rel.file_name().expect("a checked name has a file name");
+        let parents = rel.parent().into_iter().flat_map(Path::iter);
+        Ok(chain(cdir, parents, create, name)?.map(|c| (c, file.to_owned())))
+    }
+
+    /// `.multicloud/<parts>`, created when `create` (so opening a root writes nothing).
+    fn internal(&self, parts: &[&str], create: bool) -> Result<Option<Dir>> {
+        let parts = std::iter::once(RESERVED).chain(parts.iter().copied());
+        let root = self.dir.try_clone()?;
+        Ok(chain(root, parts.map(OsStr::new), create, RESERVED)?.and_then(|mut c| c.pop()))
+    }
+
+    fn tmp_dir(&self) -> Result<Dir> {
+        Ok(self.internal(&["tmp"], true)?.expect("created"))
+    }
+
+    fn write_sidecar(&self, container: &str, sidecar: &Sidecar) -> Result<()> {
+        let meta = self.internal(&["meta", container], true)?.expect("created");
+        let (mut file, temp) = self.create_temp()?;
+        let written = file.write_all(&serde_json::to_vec(sidecar).expect("sidecar serialises"));
+        let moved = written.and_then(|()| {
+            self.tmp_dir().map_err(io::Error::from)?.rename(
+                &temp.name,
+                &meta,
+                meta_file_name(&sidecar.name),
+            )
+        });
+        if moved.is_err() {
+            let _ = self.tmp_dir().map(|t| t.remove_file(&temp.name));
+        }
+        Ok(moved?)
+    }
+
+    /// The sidecar of `name`, if there is a fresh one: a sidecar for another name (hash
+    /// collision) or another size (file replaced by hand) is stale and ignored.
+    fn sidecar(&self, container: &str, name: &str, md: &Metadata) -> Result<Option<Sidecar>> {
+        let Some(meta) = self.internal(&["meta", container], false)? else {
+            return Ok(None);
+        };
+        let Ok(Some(mut file)) = open_nofollow(
+            &meta,
+            OsStr::new(&meta_file_name(name)),
+            OpenOptions::new().read(true),
+        ) else {
+            return Ok(None);
+        };
+        let mut bytes = Vec::new();
+        file.read_to_end(&mut bytes)?;
+        Ok(serde_json::from_slice::<Sidecar>(&bytes)
+            .ok()
+            .filter(|s| s.name == name && s.size == md.len()))
     }
 }
 
-fn object_with(container: &str, name: &str, md: &fs::Metadata, sidecar: Option<Sidecar>) -> Object {
-    let mut o = Object::new(container, name, md.len());
-    o.last_modified = md.modified().ok();
-    match sidecar {
-        Some(s) => {
-            o.hash = Some(s.md5);
-            o.content_type = Some(
-                s.content_type
-                    .unwrap_or_else(|| "application/octet-stream".to_owned()),
-            );
-            o.metadata = s.metadata;
+/// Opens `parts` one below the other from `start`, never following a link: the chain of
+/// directories, `start` first. `None` if one is missing (or is a file) and `create` is off.
+fn chain<'a>(
+    start: Dir,
+    parts: impl IntoIterator<Item = &'a OsStr>,
+    create: bool,
+    name: &str,
+) -> Result<Option<Vec<Dir>>> {
+    let mut dirs = vec![start];
+    for part in parts {
+        let parent = dirs.last().expect("never empty");
+        match subdir(parent, part, create, name)? {
+            Some(d) => dirs.push(d),
+            None => return Ok(None),
         }
-        None => o.content_type = Some("application/octet-stream".to_owned()),
+    }
+    Ok(Some(dirs))
+}
+
+/// One directory below `parent`, opened without following a link (created if `create`).
+fn subdir(parent: &Dir, part: &OsStr, create: bool, name: &str) -> Result<Option<Dir>> {
+    match parent.open_dir_nofollow(part) {
+        Ok(d) => return Ok(Some(d)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound && create => match parent.create_dir(part) {
+            Ok(()) => {}
+            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
+            Err(e) => return Err(e.into()),
+        },
+        Err(e) => return explain(parent, part, e, name, create).map(|()| None),
+    }
+    Ok(Some(parent.open_dir_nofollow(part)?))
+}
+
+/// Why opening `part` failed: a link is refused; a file where a directory should be is
+/// "no such object" when reading, `AlreadyExists` when writing; a missing entry is `Ok`.
+fn explain(parent: &Dir, part: &OsStr, e: io::Error, name: &str, create: bool) -> Result<()> {
+    match parent.symlink_metadata(part) {
+        Ok(md) if md.is_symlink() => Err(symlink_refused(name)),
+        Ok(md) if md.is_dir() => Err(e.into()),
+        Ok(_) if create => Err(Error::new(
+            ErrorKind::AlreadyExists,
+            format!("object {name:?} is below another object's name"),
+        )),
+        Ok(_) => Ok(()),
+        Err(m) if m.kind() == io::ErrorKind::NotFound => Ok(()),
+        Err(_) => Err(e.into()),
+    }
+}
+
+/// Opens a file without following a link; `Ok(None)` if it is missing.
+fn open_nofollow(
+    dir: &Dir,
+    file: &OsStr,
+    opts: &mut OpenOptions,
+) -> io::Result<Option<cap_std::fs::File>> {
+    match dir.open_with(file, opts.follow(FollowSymlinks::No)) {
+        Ok(f) => Ok(Some(f)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// Refuses to write over a link or a directory (an upload replaces files only).
+fn refuse_link_or_dir(parent: &Dir, file: &OsStr, name: &str) -> Result<()> {
+    match parent.symlink_metadata(file) {
+        Ok(md) if md.is_symlink() => Err(symlink_refused(name)),
+        Ok(md) if md.is_dir() => Err(Error::new(
+            ErrorKind::AlreadyExists,
+            format!("object {name:?} would replace a directory of other objects"),
+        )),
+        _ => Ok(()),
+    }
+}
+
+fn object_with(container: &str, name: &str, md: &Metadata, sidecar: Option<Sidecar>) -> Object {
+    let mut o = Object::new(container, name, md.len());
+    o.last_modified = modified(md);
+    o.content_type = Some("application/octet-stream".to_owned());
+    if let Some(s) = sidecar {
+        o.hash = Some(s.md5);
+        o.content_type = s.content_type.or(o.content_type);
+        o.metadata = s.metadata;
     }
     o
 }
 
-fn container_from(name: &str, md: &fs::Metadata) -> Container {
+fn modified(md: &Metadata) -> Option<SystemTime> {
+    md.modified().ok().map(|t| t.into_std())
+}
+
+fn container_from(name: &str, md: &Metadata) -> Container {
+    let created = md.created().ok().map(|t| t.into_std());
     Container {
         name: name.to_owned(),
-        created: md.created().or_else(|_| md.modified()).ok(),
+        created: created.or_else(|| modified(md)),
     }
-}
-
-/// Checks each component of `rel` below `dir` without following symlinks. `Ok(None)` if
-/// some component is missing; `InvalidInput` if one is a symlink.
-fn check_components(dir: &Path, rel: &Path) -> Result<Option<fs::Metadata>> {
-    let mut current = dir.to_path_buf();
-    let mut last = None;
-    for c in rel.components() {
-        current.push(c);
-        match fs::symlink_metadata(&current) {
-            Ok(md) if md.file_type().is_symlink() => {
-                return Err(symlink_refused(&rel.to_string_lossy()));
-            }
-            Ok(md) => last = Some(md),
-            Err(e)
-                if matches!(
-                    e.kind(),
-                    io::ErrorKind::NotFound | io::ErrorKind::NotADirectory
-                ) =>
-            {
-                return Ok(None);
-            }
-            Err(e) => return Err(e.into()),
-        }
-    }
-    Ok(last)
-}
-
-fn is_real_dir(dir: &Path, rel: &str) -> Result<bool> {
-    let rel = names::object_relative_path(rel)?;
-    Ok(check_components(dir, &rel)?.is_some_and(|md| md.is_dir()))
 }
 
 /// All regular files below `dir`, as object names prefixed by `prefix`, never following
 /// symlinks.
-fn walk(dir: &Path, prefix: &str) -> Result<Vec<(String, fs::Metadata)>> {
+fn walk(dir: &Dir, prefix: &str) -> Result<Vec<(String, Metadata)>> {
     let mut out = Vec::new();
-    let mut stack = vec![(dir.to_path_buf(), prefix.to_owned())];
+    let mut stack = vec![(dir.try_clone()?, prefix.to_owned())];
     while let Some((d, p)) = stack.pop() {
-        let entries = match fs::read_dir(&d) {
-            Ok(e) => e,
-            Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(e.into()),
-        };
-        for entry in entries {
+        for entry in d.entries()? {
             let entry = entry?;
             let Some(file) = entry.file_name().to_str().map(str::to_owned) else {
                 continue;
@@ -441,8 +538,11 @@ fn walk(dir: &Path, prefix: &str) -> Result<Vec<(String, fs::Metadata)>> {
             let name = format!("{p}{file}");
             let ft = entry.file_type()?;
             if ft.is_dir() {
-                stack.push((entry.path(), format!("{name}/")));
-            } else if ft.is_file() && names::object_relative_path(&name).is_ok() {
+                // Replaced by a link since the listing: skipped, not followed.
+                if let Ok(sub) = d.open_dir_nofollow(&file) {
+                    stack.push((sub, format!("{name}/")));
+                }
+            } else if ft.is_file() && names::local_relative_path(&name).is_ok() {
                 out.push((name, entry.metadata()?));
             }
         }
@@ -450,21 +550,28 @@ fn walk(dir: &Path, prefix: &str) -> Result<Vec<(String, fs::Metadata)>> {
     Ok(out)
 }
 
-fn remove_empty_tree(dir: &Path) -> Result<()> {
-    for entry in fs::read_dir(dir)? {
+fn remove_empty_tree(dir: &Dir) -> Result<()> {
+    for entry in dir.entries()? {
         let entry = entry?;
         if entry.file_type()?.is_dir() {
-            remove_empty_tree(&entry.path())?;
+            let name = entry.file_name();
+            if let Ok(sub) = dir.open_dir_nofollow(&name) {
+                remove_empty_tree(&sub)?;
+            }
+            remove_dir_or_not_empty(dir, &name)?;
         }
     }
-    match fs::remove_dir(dir) {
-        Ok(()) => Ok(()),
-        // Something we do not list (a symlink, a socket, a non-UTF-8 name) keeps it alive.
-        Err(_) => Err(Error::new(
+    Ok(())
+}
+
+fn remove_dir_or_not_empty(parent: &Dir, name: &OsStr) -> Result<()> {
+    // Something we do not list (a symlink, a socket, a non-UTF-8 name) keeps it alive.
+    parent.remove_dir(name).map_err(|_| {
+        Error::new(
             ErrorKind::NotEmpty,
-            format!("{} holds entries that are not objects", dir.display()),
-        )),
-    }
+            format!("{name:?} holds entries that are not objects"),
+        )
+    })
 }
 
 /// The sidecar file name of an object: the MD5 of its name, so any name of up to 1024
@@ -473,20 +580,17 @@ fn meta_file_name(name: &str) -> String {
     format!("{}.json", md5_hex(name.as_bytes()))
 }
 
-fn md5_file(path: &Path) -> Result<String> {
+fn md5_reader(mut file: impl Read) -> Result<String> {
     use md5::Digest;
-    use std::io::Read;
-    let mut file = fs::File::open(path)?;
     let mut hasher = md5::Md5::new();
     let mut buf = vec![0u8; 64 * 1024];
     loop {
         let n = file.read(&mut buf)?;
         if n == 0 {
-            break;
+            return Ok(hex::encode(hasher.finalize()));
         }
         hasher.update(&buf[..n]);
     }
-    Ok(hex::encode(hasher.finalize()))
 }
 
 fn not_found_object(container: &str, name: &str) -> Error {
@@ -499,62 +603,12 @@ fn symlink_refused(name: &str) -> Error {
     ))
 }
 
-fn io_context(e: io::Error, what: &str, path: &Path) -> Error {
-    let kind = Error::from(io::Error::from(e.kind())).kind();
-    Error::new(kind, format!("cannot {what} {}: {e}", path.display())).with_source(e)
-}
-
-/// Writes downloads safely: a temporary sibling of the destination, then a rename.
-pub mod download_target {
-    use super::*;
-
-    /// A temporary path beside `dest` (same directory, so the final rename is atomic).
-    pub fn temp_beside(dest: &Path) -> Result<PathBuf> {
-        let file = dest
-            .file_name()
-            .ok_or_else(|| Error::invalid(format!("{} has no file name", dest.display())))?;
-        let parent = dest.parent().unwrap_or(Path::new("."));
-        Ok(parent.join(format!(
-            ".{}.{:08x}.multicloud-part",
-            file.to_string_lossy(),
-            fastrand::u32(..)
-        )))
-    }
-
-    /// Fails early with `AlreadyExists` when `dest` exists and overwriting is off.
-    pub fn check(dest: &Path, overwrite: bool) -> Result<()> {
-        if !overwrite && fs::symlink_metadata(dest).is_ok() {
-            return Err(Error::new(
-                ErrorKind::AlreadyExists,
-                format!("{} exists and overwrite is off", dest.display()),
-            ));
-        }
-        Ok(())
-    }
-
-    /// Moves the complete temporary file to `dest`. Without `overwrite`, a file that
-    /// appeared at `dest` meanwhile is left alone (`AlreadyExists`). The temporary file is
-    /// removed on any failure.
-    pub fn persist(temp: &Path, dest: &Path, overwrite: bool) -> Result<()> {
-        let result = if overwrite {
-            fs::rename(temp, dest).map_err(Error::from)
-        } else {
-            // hard_link fails if dest exists, which makes "no overwrite" race-free.
-            match fs::hard_link(temp, dest) {
-                Ok(()) => Ok(()),
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(Error::new(
-                    ErrorKind::AlreadyExists,
-                    format!("{} exists and overwrite is off", dest.display()),
-                )),
-                Err(_) => check(dest, false).and_then(|()| Ok(fs::rename(temp, dest)?)),
-            }
-        };
-        let _ = fs::remove_file(temp);
-        result
-    }
-
-    /// Removes a temporary file after a failure (a missing one is fine).
-    pub fn discard(temp: &Path) {
-        let _ = fs::remove_file(temp);
-    }
+/// A local I/O failure, whatever its kind, as `Io` naming the path (`NotFound` and the
+/// like are kept for the objects and containers of a store).
+pub fn io_at(e: io::Error, what: &str, path: &Path) -> Error {
+    Error::new(
+        ErrorKind::Io,
+        format!("cannot {what} {}: {e}", path.display()),
+    )
+    .with_source(e)
 }

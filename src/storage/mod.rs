@@ -133,6 +133,63 @@ impl UploadOptions {
     }
 }
 
+/// How to write a download to a local path.
+///
+/// `download_object` and `download_many` take `impl Into<DownloadOptions>`, and a `bool`
+/// converts into the defaults with that `overwrite`, so `download_object(c, n, dest, true)`
+/// reads as before. Defaults: no overwrite, missing parent directories created.
+///
+/// ```
+/// use multicloud::storage::DownloadOptions;
+/// let strict = DownloadOptions::new().overwrite(true).create_dirs(false);
+/// assert!(strict.overwrite && !strict.create_dirs);
+/// assert_eq!(DownloadOptions::from(true), DownloadOptions::new().overwrite(true));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct DownloadOptions {
+    /// Replace an existing file at the destination (`AlreadyExists` otherwise).
+    pub overwrite: bool,
+    /// Create the destination's missing parent directories (an `Io` error naming the
+    /// missing directory otherwise).
+    pub create_dirs: bool,
+}
+
+impl DownloadOptions {
+    /// The defaults: no overwrite, create missing directories.
+    pub fn new() -> Self {
+        DownloadOptions {
+            overwrite: false,
+            create_dirs: true,
+        }
+    }
+
+    /// Sets whether an existing file is replaced.
+    pub fn overwrite(mut self, overwrite: bool) -> Self {
+        self.overwrite = overwrite;
+        self
+    }
+
+    /// Sets whether missing parent directories are created.
+    pub fn create_dirs(mut self, create_dirs: bool) -> Self {
+        self.create_dirs = create_dirs;
+        self
+    }
+}
+
+impl Default for DownloadOptions {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+/// The defaults with this `overwrite`.
+impl From<bool> for DownloadOptions {
+    fn from(overwrite: bool) -> Self {
+        Self::new().overwrite(overwrite)
+    }
+}
+
 /// A range of bytes of an object: `start..end` (end exclusive) or `start..` (to the end).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct ByteRange {

@@ -83,33 +83,69 @@ pub fn tree(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// Names of the form a Libcloud user could pass by mistake or malice, that must never
-/// reach outside a local driver's container.
-pub const HOSTILE_NAMES: &[&str] = &[
-    "../../etc/passwd",
-    "..",
-    ".",
-    "../outside.txt",
-    "a/../../../outside.txt",
-    "a/./b",
-    "/etc/passwd",
-    "/abs.txt",
-    "//server/share/x",
-    "a//b",
-    "trailing/",
-    "..\\..\\outside.txt",
-    "a\\..\\..\\b",
-    "C:\\Windows\\x",
-    "nul\0byte",
-    "new\nline",
-    "./x",
-    "x/..",
-    "a/b/../../../../x",
-    "...//../x",
-    "\u{7f}",
-    "tab\t",
-    "",
-];
+/// What the documented name rule (`multicloud::storage::names`) says of a name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Rule {
+    /// Portable, and every built-in driver holds it.
+    Portable,
+    /// Not portable: every driver refuses it (`InvalidInput`).
+    NotPortable,
+    /// Portable, but the local file system cannot hold it (Local: `InvalidInput` naming
+    /// the local file system).
+    LocalCannotHold,
+    /// Portable with a `.`/`..` segment: Local cannot hold it, S3 cannot address it.
+    DotSegment,
+    /// A folder marker (`name/`): Local cannot store it and reports it absent.
+    FolderMarker,
+}
+
+/// Names of the form a Libcloud user could pass by mistake or malice, each with what the
+/// documented rule says of it. Built at run time for the long ones.
+pub fn name_corpus() -> Vec<(String, Rule)> {
+    use Rule::*;
+    let long_segment = "s".repeat(256);
+    let longest_holdable = ["a", "b", "c", "d"].map(|c| c.repeat(255)).join("/");
+    let fixed: &[(&str, Rule)] = &[
+        ("", NotPortable),
+        (".", NotPortable),
+        ("..", NotPortable),
+        ("nul\0byte", NotPortable),
+        ("new\nline", NotPortable),
+        ("\u{7f}", NotPortable),
+        ("tab\t", NotPortable),
+        ("next\u{85}line", NotPortable),
+        ("../../etc/passwd", DotSegment),
+        ("../outside.txt", DotSegment),
+        ("a/../../../outside.txt", DotSegment),
+        ("a/./b", DotSegment),
+        ("./x", DotSegment),
+        ("x/..", DotSegment),
+        ("a/b/../../../../x", DotSegment),
+        ("...//../x", DotSegment),
+        ("/etc/passwd", LocalCannotHold),
+        ("/abs.txt", LocalCannotHold),
+        ("//server/share/x", LocalCannotHold),
+        ("a//b", LocalCannotHold),
+        ("trailing/", FolderMarker),
+        ("a/b/", FolderMarker),
+        // Backslashes and drive letters are plain characters outside Windows.
+        ("..\\..\\outside.txt", Portable),
+        ("a\\..\\..\\b", Portable),
+        ("C:\\Windows\\x", Portable),
+        ("..hidden", Portable),
+        ("a/.../b", Portable),
+        ("ünïcødé/名前.txt", Portable),
+        ("with space", Portable),
+        ("percent%2e%2e/%2F", Portable),
+        ("plus+and?query#frag&x=1", Portable),
+        ("emoji 🎉", Portable),
+    ];
+    let mut out: Vec<(String, Rule)> = fixed.iter().map(|(n, r)| (n.to_string(), *r)).collect();
+    out.push(("x".repeat(1025), NotPortable));
+    out.push((format!("dir/{long_segment}"), LocalCannotHold));
+    out.push((longest_holdable, Portable));
+    out
+}
 
 /// A tracing subscriber that keeps every span and event field it sees, as text, so tests
 /// can check what the library logs (and that no secret is among it).

@@ -12,6 +12,7 @@ use crate::error::Result;
 use crate::storage::{
     DEFAULT_PAGE_SIZE, Pager, local_fs::download_target, md5_hex, verify_download, verify_length,
 };
+use crate::storage::{DownloadOptions, local_fs::io_at};
 
 /// The object-storage operations every provider offers (Libcloud's `StorageDriver`, in
 /// Rust names). Identical in both modes but for `async`/`.await`, `Iterator`/`Stream` and
@@ -22,6 +23,11 @@ use crate::storage::{
 ///
 /// Required methods are the provider's primitives; the provided ones (listing all objects,
 /// files, ranges, the `*_many` helpers) are built on them once for every driver.
+///
+/// Object names follow one portable rule in every driver (1-1024 bytes of UTF-8, no
+/// control characters, not `.` or `..`; see [`names`](crate::storage::names)); a driver
+/// refuses more only what its medium cannot hold (Local: `a//b`, `..` segments, ...) with
+/// an `InvalidInput` saying so.
 #[maybe_async(AFIT)]
 pub trait StorageDriver: Clone + Send + Sync + 'static {
     /// The provider's short name (`"local"`, `"memory"`, ...), as errors report it.
@@ -183,22 +189,41 @@ pub trait StorageDriver: Clone + Send + Sync + 'static {
 
     /// Downloads an object to a file. The data goes to a temporary file beside `dest`,
     /// checked, then renamed into place: on any failure the partial file is removed and an
-    /// existing `dest` is left untouched. Without `overwrite`, an existing `dest` is
-    /// `AlreadyExists`.
+    /// existing `dest` is left untouched.
+    ///
+    /// `opts` is a [`DownloadOptions`] or a `bool` (`overwrite`, other settings default).
+    /// Without `overwrite`, an existing `dest` is `AlreadyExists`; missing parent
+    /// directories are created unless `create_dirs` is off. Failures of the local side are
+    /// `Io` naming the path; `NotFound` always means the object or container.
+    ///
+    /// An empty folder marker (a name ending in `/`, as S3 consoles make) becomes the
+    /// directory `dest`.
     fn download_object(
         &self,
         container: &str,
         name: &str,
         dest: &Path,
-        overwrite: bool,
+        opts: impl Into<DownloadOptions> + Send,
     ) -> impl Future<Output = Result<Object>> + Send {
         async move {
-            download_target::check(dest, overwrite)?;
-            let temp = TempFile(download_target::temp_beside(dest)?);
-            let file = rt::File::create(&temp.0).await?;
+            let opts: DownloadOptions = opts.into();
+            if name.ends_with('/') {
+                let object = self.get_object(container, name).await?;
+                if object.size == 0 {
+                    let dest = dest.to_path_buf();
+                    rt::unblock(move || download_target::create_dir(&dest)).await?;
+                    return Ok(object);
+                }
+            }
+            let target = dest.to_path_buf();
+            let temp =
+                TempFile(rt::unblock(move || download_target::prepare(&target, opts)).await?);
+            let file = rt::File::create(&temp.0)
+                .await
+                .map_err(|e| io_at(e, "create", &temp.0))?;
             let object = self.download_to_writer(container, name, file).await?;
             let (from, to) = (temp.disarm(), dest.to_path_buf());
-            rt::unblock(move || download_target::persist(&from, &to, overwrite)).await?;
+            rt::unblock(move || download_target::persist(&from, &to, opts.overwrite)).await?;
             Ok(object)
         }
     }
@@ -237,19 +262,21 @@ pub trait StorageDriver: Clone + Send + Sync + 'static {
         }
     }
 
-    /// Downloads many objects to files (see [`download_object`](Self::download_object))
-    /// with at most `concurrency` transfers at once. Results come back in input order.
+    /// Downloads many objects to files (see [`download_object`](Self::download_object):
+    /// `opts` is a [`DownloadOptions`] or the `overwrite` flag; folder markers become
+    /// directories) with at most `concurrency` transfers at once. Results come back in
+    /// input order.
     fn download_many(
         &self,
         container: &str,
         items: Vec<(String, PathBuf)>,
-        overwrite: bool,
+        opts: impl Into<DownloadOptions> + Send,
         concurrency: usize,
     ) -> impl Future<Output = Vec<Result<Object>>> + Send {
         async move {
+            let opts: DownloadOptions = opts.into();
             rt::run_bounded(items, concurrency, |(name, dest)| async move {
-                self.download_object(container, &name, &dest, overwrite)
-                    .await
+                self.download_object(container, &name, &dest, opts).await
             })
             .await
         }

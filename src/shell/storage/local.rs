@@ -1,4 +1,5 @@
-use std::path::{Path, PathBuf};
+use std::io::Write;
+use std::path::Path;
 
 use bytes::Bytes;
 
@@ -7,17 +8,26 @@ use super::driver::{TempFile, copy_hashing};
 use super::rt::{self, maybe_async};
 use super::{ByteRange, Container, Object, ObjectReader, Page, StorageDriver, UploadOptions};
 use crate::error::Result;
-use crate::storage::local_fs::LocalRoot;
+use crate::storage::local_fs::{LocalRoot, TempUpload};
 use crate::storage::md5_hex;
 
 /// Object storage in a local directory: one sub-directory per container, objects at their
 /// names (`a/b.txt` is the file `<root>/<container>/a/b.txt`), metadata beside them under
-/// `<root>/.multicloud/`.
+/// `<root>/.multicloud/` (created by the first write: opening a root writes nothing).
 ///
 /// Writes go to a temporary file that is renamed into place when complete, so a crash
-/// never leaves a half-written object under its real name. Object names that could
-/// resolve outside the container (`..` segments, absolute paths, backslashes, NUL...) are
-/// `InvalidInput`, and symbolic links inside the root are never followed.
+/// never leaves a half-written object under its real name.
+///
+/// Names: the portable rule of [`names`](crate::storage::names) applies, and on top of it
+/// only what a file system cannot hold is refused, as `InvalidInput` saying "the local
+/// file system cannot hold" the name: a leading `/`, empty, `.` or `..` segments,
+/// segments over 255 bytes (and on Windows `\` and `:`). Folder markers (names ending in
+/// `/`) cannot be stored; reading one is `NotFound` and deleting one succeeds, as for any
+/// missing object.
+///
+/// Symbolic links inside the root are never followed nor replaced: every path component
+/// is opened relative to its parent without following links (`cap-std`), so reading,
+/// writing or deleting through a link is `InvalidInput`, with no check-then-open race.
 ///
 /// In async mode the file-system calls run on tokio's blocking pool (as `tokio::fs` does).
 ///
@@ -61,15 +71,26 @@ impl Local {
             .map_err(|e| e.with_provider("local"))
     }
 
-    /// Streams `reader` into a new temporary file; returns its path, size and MD5.
+    /// Streams `reader` into a new temporary file; returns it, its size and MD5.
     #[maybe_async]
-    async fn write_temp<R: UploadReader>(&self, mut reader: R) -> Result<(TempFile, u64, String)> {
-        let temp = TempFile(self.root.temp_path());
-        let mut file = rt::File::create(&temp.0).await?;
+    async fn write_temp<R: UploadReader>(
+        &self,
+        mut reader: R,
+    ) -> Result<(TempUpload, u64, String)> {
+        let (file, temp) = self.with_root(|r| r.create_temp()).await?;
+        let guard = TempFile(temp.path.clone());
+        let mut file = mode_file(file);
         let (size, md5) = copy_hashing(&mut reader, &mut file).await?;
         file.sync_all().await?;
+        guard.disarm();
         Ok((temp, size, md5))
     }
+}
+
+/// The mode's file type from a std file: tokio's in async mode, the same file in blocking.
+#[allow(clippy::useless_conversion)] // a conversion in async mode only
+fn mode_file(file: std::fs::File) -> rt::File {
+    rt::File::from(file)
 }
 
 fn owned(s: &str) -> String {
@@ -128,10 +149,12 @@ impl StorageDriver for Local {
         let (c, n, o) = (owned(container), owned(name), opts.clone());
         self.with_root(move |r| {
             r.check_upload(&c, &n, &o)?;
-            let temp = TempFile(r.temp_path());
-            std::fs::write(&temp.0, &data)?;
-            let md5 = md5_hex(&data);
-            r.commit(&c, &n, &temp.disarm(), data.len() as u64, md5, &o)
+            let (mut file, temp) = r.create_temp()?;
+            let guard = TempFile(temp.path.clone());
+            file.write_all(&data)?;
+            drop(file);
+            guard.disarm();
+            r.commit(&c, &n, &temp, data.len() as u64, md5_hex(&data), &o)
         })
         .await
     }
@@ -153,7 +176,6 @@ impl StorageDriver for Local {
             .write_temp(reader)
             .await
             .map_err(|e| e.with_provider("local"))?;
-        let temp: PathBuf = temp.disarm();
         self.with_root(move |r| r.commit(&c, &n, &temp, size, md5, &o))
             .await
     }
@@ -165,11 +187,9 @@ impl StorageDriver for Local {
         range: ByteRange,
     ) -> Result<(Object, ObjectReader)> {
         let (c, n) = (owned(container), owned(name));
-        let (path, object) = self.with_root(move |r| r.existing_object(&c, &n)).await?;
-        let (offset, len) = range
-            .resolve(object.size)
-            .map_err(|e| e.with_provider("local"))?;
-        let mut file = rt::File::open(&path).await?;
+        let (file, object, (offset, len)) =
+            self.with_root(move |r| r.open_range(&c, &n, range)).await?;
+        let mut file = mode_file(file);
         if offset > 0 {
             rt::seek_to(&mut file, offset).await?;
         }

@@ -13,7 +13,9 @@ use crate::storage::memory_store::MemoryStore;
 
 /// An in-memory store: thread-safe, shared by all clones, gone when the last clone drops.
 /// Made for tests and examples; it behaves like the other drivers (same errors, same
-/// listing order).
+/// listing order) and accepts exactly the portable names of
+/// [`names`](crate::storage::names): some of them (`a/../b`, `a//b`, `dir/`) a file system,
+/// and so `Local`, cannot hold.
 ///
 /// ```
 /// # #[cfg(feature = "blocking")] {
