@@ -237,7 +237,10 @@ pub trait StorageDriver: Clone + Send + Sync + 'static {
         opts: &UploadOptions,
     ) -> impl Future<Output = Result<Object>> + Send {
         async move {
-            let file = rt::File::open(path).await?;
+            // A missing local file is `Io` naming it: `NotFound` is for remote things.
+            let file = rt::File::open(path)
+                .await
+                .map_err(|e| io_at(e, "open", path))?;
             self.upload_reader(container, name, file, opts).await
         }
     }
