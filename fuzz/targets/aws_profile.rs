@@ -48,7 +48,10 @@ pub fn run(data: &[u8]) {
                 let secret = c.secret.expose();
                 let shown = format!("{c:?}");
                 let hidden = secret.len() < 8 || c.key_id.contains(secret);
-                assert!(hidden || !shown.contains(secret), "a secret in Debug: {shown}");
+                assert!(
+                    hidden || !shown.contains(secret),
+                    "a secret in Debug: {shown}"
+                );
             }
         }
         Err(e) => {

@@ -89,7 +89,11 @@ fn effective_status(resp: &multicloud::http::Response) {
     let status = r::effective_status(resp);
     if status != resp.status {
         assert!(resp.is_success(), "{} became {status}", resp.status);
-        assert!(matches!(status, 500 | 503), "{} became {status}", resp.status);
+        assert!(
+            matches!(status, 500 | 503),
+            "{} became {status}",
+            resp.status
+        );
     }
 }
 

@@ -60,9 +60,14 @@ pub fn run(data: &[u8]) {
 
 fn object(resp: &Response, o: &multicloud::storage::Object, n: usize) {
     assert_eq!((o.container.as_str(), o.name.as_str()), ("b", "k"));
-    let range_total = resp.header("content-range").and_then(|r| r.rsplit_once('/'));
+    let range_total = resp
+        .header("content-range")
+        .and_then(|r| r.rsplit_once('/'));
     let length = resp.header("content-length");
-    assert!(range_total.is_some() || length.is_some(), "a size from nowhere");
+    assert!(
+        range_total.is_some() || length.is_some(),
+        "a size from nowhere"
+    );
     let shown = o.size.to_string();
     let matches = |s: &str| s.trim().trim_start_matches('+').ends_with(shown.as_str());
     assert!(

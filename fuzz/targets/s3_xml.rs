@@ -22,6 +22,17 @@ pub const PARSERS: [&str; 7] = [
     "multipart_uploads",
 ];
 
+/// The root element each parser wants, in the same order.
+pub const ROOTS: [&str; 7] = [
+    "ListAllMyBucketsResult",
+    "ListBucketResult",
+    "InitiateMultipartUploadResult",
+    COMPLETE_RESULT,
+    COPY_RESULT,
+    "DeleteResult",
+    "ListMultipartUploadsResult",
+];
+
 /// The statuses byte 1 picks from (mostly 200: that is where the documents are parsed).
 pub const STATUSES: [u16; 16] = [
     200, 200, 200, 200, 200, 204, 206, 299, 301, 400, 403, 404, 409, 500, 503, 999,
@@ -97,14 +108,25 @@ fn etag(resp: &Response, root: &str) -> Option<()> {
 }
 
 fn containers(list: &[multicloud::storage::Container], n: usize) {
-    assert!(list.len() <= n / 8, "{} buckets out of {n} bytes", list.len());
-    assert!(list.windows(2).all(|w| w[0].name <= w[1].name), "not sorted");
+    assert!(
+        list.len() <= n / 8,
+        "{} buckets out of {n} bytes",
+        list.len()
+    );
+    assert!(
+        list.windows(2).all(|w| w[0].name <= w[1].name),
+        "not sorted"
+    );
     let bytes: usize = list.iter().map(|c| c.name.len()).sum();
     assert_bounded("bucket names", bytes, n);
 }
 
 fn object_page(page: &multicloud::storage::Page<multicloud::storage::Object>, n: usize) {
-    assert!(page.items.len() <= n / 8, "{} objects out of {n}", page.items.len());
+    assert!(
+        page.items.len() <= n / 8,
+        "{} objects out of {n}",
+        page.items.len()
+    );
     assert!(page.next_token.as_ref().is_none_or(|t| !t.is_empty()));
     let mut bytes = page.next_token.as_ref().map_or(0, String::len);
     for o in &page.items {

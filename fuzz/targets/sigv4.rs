@@ -26,7 +26,18 @@ pub fn input(fields: &[&str; 10]) -> Vec<u8> {
 /// The target.
 pub fn run(data: &[u8]) {
     let f = fields::<10>(data, 0).map(text);
-    let [method, path, query, headers, region, service, key_id, secret, token, secs] = &f;
+    let [
+        method,
+        path,
+        query,
+        headers,
+        region,
+        service,
+        key_id,
+        secret,
+        token,
+        secs,
+    ] = &f;
     encoders(path);
     encoders(query);
     let query = pairs(query, '&', '=');
@@ -54,11 +65,18 @@ pub fn run(data: &[u8]) {
     };
     for opts in [Options::S3, options(data.len())] {
         let signed = v4::sign_headers(scope, &req, now, opts);
-        assert_eq!(signed, v4::sign_headers(scope, &req, now, opts), "not deterministic");
+        assert_eq!(
+            signed,
+            v4::sign_headers(scope, &req, now, opts),
+            "not deterministic"
+        );
         assert!(signed.authorization().is_some());
         signature(&signed, &credentials);
         let presigned = v4::sign_query(scope, &req, now, 600, opts);
-        assert_eq!(presigned.query.last().map(|(k, _)| k.as_str()), Some("X-Amz-Signature"));
+        assert_eq!(
+            presigned.query.last().map(|(k, _)| k.as_str()),
+            Some("X-Amz-Signature")
+        );
         signature(&presigned, &credentials);
     }
 }
@@ -102,9 +120,15 @@ fn canonical(query: &[(String, String)], headers: &[(String, String)], n: usize)
     let q = v4::canonical_query(query);
     assert_bounded("canonical query", q.len(), n);
     let (block, signed) = v4::canonical_headers(headers);
-    assert!(!signed.bytes().any(|b| b.is_ascii_uppercase()), "{signed:?}");
+    assert!(
+        !signed.bytes().any(|b| b.is_ascii_uppercase()),
+        "{signed:?}"
+    );
     // One line per distinct name (no name or value holds a newline here).
-    let mut names: Vec<String> = headers.iter().map(|(k, _)| k.to_ascii_lowercase()).collect();
+    let mut names: Vec<String> = headers
+        .iter()
+        .map(|(k, _)| k.to_ascii_lowercase())
+        .collect();
     names.sort();
     names.dedup();
     assert_eq!(block.matches('\n').count(), names.len());
@@ -117,11 +141,21 @@ fn signature(signed: &Signed, credentials: &Credentials) {
     assert!(signed.signature.bytes().all(|b| b.is_ascii_hexdigit()));
     let shown = format!("{signed:?}");
     assert!(!shown.contains(&signed.signature), "signature in Debug");
-    let secrets = [Some(credentials.secret.expose()), credentials.session_token.as_ref().map(|t| t.expose())];
+    let secrets = [
+        Some(credentials.secret.expose()),
+        credentials.session_token.as_ref().map(|t| t.expose()),
+    ];
     for secret in secrets.into_iter().flatten() {
         let elsewhere = signed.string_to_sign.contains(secret)
-            || signed.headers.iter().chain(&signed.query).any(|(k, _)| k.contains(secret))
+            || signed
+                .headers
+                .iter()
+                .chain(&signed.query)
+                .any(|(k, _)| k.contains(secret))
             || secret.len() < 8;
-        assert!(elsewhere || !shown.contains(secret), "a secret in Debug: {shown}");
+        assert!(
+            elsewhere || !shown.contains(secret),
+            "a secret in Debug: {shown}"
+        );
     }
 }

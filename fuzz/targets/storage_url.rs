@@ -36,7 +36,10 @@ pub fn run(data: &[u8], from_url: FromUrl) {
         other => panic!("unknown provider {other:?}"),
     };
     assert!(scheme.eq_ignore_ascii_case(expected), "{url:?}");
-    assert_eq!(location.root.is_some(), location.provider == Provider::Local);
+    assert_eq!(
+        location.root.is_some(),
+        location.provider == Provider::Local
+    );
     assert!(!location.anonymous || location.provider == Provider::S3);
     assert!(location.container.as_ref().is_none_or(|c| !c.is_empty()));
     let container = location.container.as_ref().map_or(0, String::len);
