@@ -582,7 +582,7 @@ fn every_seed_passes() {
     assert!(run_saved("seeds") >= 6, "the seeds are missing");
 }
 
-/// Inputs the fuzzer once crashed a parser with (none yet): each must pass now.
+/// Inputs the fuzzer once failed a target with (named after the cause): each passes now.
 #[test]
 fn every_saved_crash_passes() {
     run_saved("regressions");

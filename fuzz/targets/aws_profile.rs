@@ -40,7 +40,8 @@ pub fn run(data: &[u8]) {
     let built = S3Config::builder()
         .from_env_with(var)
         .and_then(|b| b.build());
-    let checked = marker_only_in_secrets(&[credentials, config, profile]);
+    let checked = marker_only_in_secrets(&[credentials, config])
+        && !String::from_utf8_lossy(profile).contains(SECRET);
     let shows_marker = |s: &str| checked && s.contains(SECRET);
     match built {
         Ok(config) => {
@@ -63,8 +64,8 @@ pub fn run(data: &[u8]) {
     }
 }
 
-/// Whether [`SECRET`] appears only as the value of secret keys (elsewhere — a region, a
-/// profile name — it may rightly be shown).
+/// Whether [`SECRET`] appears in the files only as the value of secret keys (elsewhere — a
+/// region, a profile name — it may rightly be shown).
 fn marker_only_in_secrets(inputs: &[&[u8]]) -> bool {
     let secret_key = |line: &str| {
         let key = line.split_once('=').map_or("", |(k, _)| k.trim());
