@@ -477,7 +477,7 @@ fn config(cases: u32) -> ProptestConfig {
 }
 
 proptest! {
-    #![proptest_config(config(1000))]
+    #![proptest_config(config(2000))]
 
     #[test]
     fn s3_xml_answers((parser, body) in s3_answer(), status in prop_oneof![4 => Just(0u8), 1 => 0u8..16]) {
@@ -504,7 +504,7 @@ proptest! {
 
 proptest! {
     // Each case writes two files, or builds a client: fewer cases.
-    #![proptest_config(config(300))]
+    #![proptest_config(config(500))]
 
     #[test]
     fn aws_shared_files(credentials in ini_file(), config in ini_file(), profile in profile()) {

@@ -28,7 +28,7 @@ pub fn input(credentials: &[u8], config: &[u8], profile: &[u8]) -> Vec<u8> {
 /// The target.
 pub fn run(data: &[u8]) {
     let [credentials, config, profile] = fields::<3>(data, 0);
-    let (creds_path, config_path) = write_files(credentials, config);
+    let (dir, creds_path, config_path) = write_files(credentials, config);
     let var = |name: &str| -> Option<OsString> {
         match name {
             "AWS_SHARED_CREDENTIALS_FILE" => Some(creds_path.clone().into()),
@@ -40,6 +40,7 @@ pub fn run(data: &[u8]) {
     let built = S3Config::builder()
         .from_env_with(var)
         .and_then(|b| b.build());
+    let _ = std::fs::remove_dir_all(dir);
     let checked = marker_only_in_secrets(&[credentials, config])
         && !String::from_utf8_lossy(profile).contains(SECRET);
     let shows_marker = |s: &str| checked && s.contains(SECRET);
@@ -81,16 +82,16 @@ fn marker_only_in_secrets(inputs: &[&[u8]]) -> bool {
     })
 }
 
-/// Writes both files into this thread's own directory (reused across runs).
-fn write_files(credentials: &[u8], config: &[u8]) -> (PathBuf, PathBuf) {
+/// Writes both files into a directory of this thread's own; returns it and both paths.
+fn write_files(credentials: &[u8], config: &[u8]) -> (PathBuf, PathBuf, PathBuf) {
     let dir = std::env::temp_dir().join(format!(
         "multicloud-fuzz-{}-{:?}",
         std::process::id(),
         std::thread::current().id()
     ));
     std::fs::create_dir_all(&dir).expect("a temporary directory");
-    let paths = (dir.join("credentials"), dir.join("config"));
-    std::fs::write(&paths.0, credentials).expect("writing the credentials file");
-    std::fs::write(&paths.1, config).expect("writing the config file");
-    paths
+    let (creds, conf) = (dir.join("credentials"), dir.join("config"));
+    std::fs::write(&creds, credentials).expect("writing the credentials file");
+    std::fs::write(&conf, config).expect("writing the config file");
+    (dir, creds, conf)
 }
