@@ -160,6 +160,9 @@ impl Location {
         let mut prefix = String::new();
         for (k, v) in parsed.query_pairs() {
             match &*k {
+                "container" if v.is_empty() => {
+                    return Err(Error::invalid(format!("{url:?}: the container is empty")));
+                }
                 "container" => container = Some(v.into_owned()),
                 "prefix" => prefix = v.into_owned(),
                 other => {
@@ -217,6 +220,7 @@ mod tests {
             "not a url",
             "file://remote/x",
             "file:///x?evil=1",
+            "file:///x?container=",
             "/plain/path",
             "s3://b?anonymous=yes",
             "s3://b?anonymus=true",
