@@ -430,15 +430,15 @@ pub fn multipart_uploads(resp: &Response, bucket: &str) -> Result<Page<Multipart
     Ok(Page { items, next_token })
 }
 
-/// The two markers of a multipart-upload listing as one continuation token (keys and ids
-/// hold no control characters).
+/// The two markers of a multipart-upload listing as one continuation token, joined by NUL:
+/// the one character an XML 1.0 document (so a key or id S3 lists) cannot hold.
 pub fn upload_markers_token(key: &str, upload_id: &str) -> String {
-    format!("{key}\n{upload_id}")
+    format!("{key}\0{upload_id}")
 }
 
 /// The inverse of [`upload_markers_token`].
 pub fn upload_markers(token: &str) -> (&str, &str) {
-    token.split_once('\n').unwrap_or((token, ""))
+    token.split_once('\0').unwrap_or((token, ""))
 }
 
 /// The `ETag` header, unquoted.
@@ -623,6 +623,9 @@ mod tests {
         assert!(page.items[0].initiated.is_some());
         let token = page.next_token.unwrap();
         assert_eq!(upload_markers(&token), ("k2", "u2"));
+        // Keys may hold newlines (written by other tools): the markers survive them.
+        let token = upload_markers_token("a\nb", "u\n1");
+        assert_eq!(upload_markers(&token), ("a\nb", "u\n1"));
         let bad = "<ListMultipartUploadsResult><IsTruncated>true</IsTruncated></ListMultipartUploadsResult>";
         assert!(multipart_uploads(&resp(200, bad), "b").is_err());
     }
