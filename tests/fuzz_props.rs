@@ -16,7 +16,7 @@ use proptest::prelude::*;
 use proptest::sample::select;
 use proptest::strategy::ValueTree;
 
-use targets::{aws_profile, s3_error, s3_headers, s3_xml, sigv4, storage_url};
+use targets::{aws_profile, range_answer, s3_error, s3_headers, s3_xml, sigv4, storage_url};
 
 // ---- memory: peak bytes live on this thread while a target runs ------------------------
 
@@ -111,6 +111,7 @@ fn target(name: &str) -> fn(&[u8]) {
         "s3_xml" => s3_xml::run,
         "s3_error" => s3_error::run,
         "s3_headers" => s3_headers::run,
+        "range_answer" => range_answer::run,
         "aws_profile" => aws_profile::run,
         "storage_url" => |d| storage_url::run(d, from_url),
         "sigv4" => sigv4::run,
@@ -341,6 +342,61 @@ fn header_lines() -> impl Strategy<Value = Vec<u8>> {
     })
 }
 
+/// A number near a small object's bounds, or anywhere up to `u64::MAX`.
+fn range_number() -> impl Strategy<Value = u64> {
+    prop_oneof![8 => 0u64..40, 1 => any::<u64>(), 1 => Just(u64::MAX)]
+}
+
+/// An answer to a ranged GET: what an honest server sends for some object, then maybe one
+/// field changed (status, offset, end, total, length, header's form), or fields at random.
+fn range_answer() -> impl Strategy<Value = Vec<u8>> {
+    let asked = (0u64..40, prop::option::of(0u64..48), 0u64..40);
+    let honest = (asked, 0u8..8, range_number()).prop_map(|((start, end, size), change, n)| {
+        let end = end.map(|e| e.max(start + 1));
+        let stop = end.unwrap_or(size).min(size).max(start + 1);
+        let (mut first, mut last, mut total) = (start, stop - 1, size);
+        let (mut status, mut form) = (206u16, "bytes {f}-{l}/{t}");
+        let mut length = Some(stop - start);
+        match change {
+            0 => status = [200, 204, 416, 0][n as usize % 4],
+            1 => first = n,
+            2 => last = n,
+            3 => total = n,
+            4 => length = Some(n).filter(|_| n % 5 != 0),
+            5 => {
+                form = [
+                    "bytes {f}-{l}/*",
+                    " bytes {f} - {l} / {t} ",
+                    "bytes={f}-{l}/{t}",
+                ][n as usize % 3]
+            }
+            _ => {}
+        }
+        let range = form
+            .replace("{f}", &first.to_string())
+            .replace("{l}", &last.to_string())
+            .replace("{t}", &total.to_string());
+        range_answer::input(start, end, status, length, &range)
+    });
+    let status = prop_oneof![4 => select(&[200u16, 206][..]), 1 => any::<u16>()];
+    let header = prop_oneof![
+        1 => Just(String::new()),
+        3 => (range_number(), range_number(), range_number())
+            .prop_map(|(f, l, t)| format!("bytes {f}-{l}/{t}")),
+        1 => select(&["bytes */10", "bytes 1-2", "bytes -1-2/3", "bytes 0-0/1/2", "\u{e9}"][..])
+            .prop_map(String::from),
+    ];
+    let random = (
+        range_number(),
+        prop::option::of(range_number()),
+        status,
+        prop::option::of(range_number()),
+        header,
+    )
+        .prop_map(|(s, e, st, l, h)| range_answer::input(s, e, st, l, &h));
+    prop_oneof![4 => honest, 2 => random, 1 => noise()]
+}
+
 fn ini_file() -> impl Strategy<Value = Vec<u8>> {
     let lines = select(
         &[
@@ -497,6 +553,11 @@ proptest! {
     }
 
     #[test]
+    fn range_answers(data in range_answer()) {
+        metered(&data, FIXED, range_answer::run);
+    }
+
+    #[test]
     fn sigv4_canonicalisation_and_signing(data in prop_oneof![8 => sigv4_request(), 1 => noise()]) {
         metered(&data, FIXED, sigv4::run);
     }
@@ -541,6 +602,23 @@ fn generated_answers_reach_every_parser() {
     assert!(
         parsed.iter().all(|&n| n > 0),
         "documents parsed per parser: {parsed:?}"
+    );
+}
+
+/// The generated range answers are both accepted and refused, so both branches of the
+/// property are exercised.
+#[test]
+fn generated_range_answers_are_accepted_and_refused() {
+    let mut runner = proptest::test_runner::TestRunner::deterministic();
+    let mut outcomes = [0usize; 2];
+    for _ in 0..2000 {
+        let data = range_answer().new_tree(&mut runner).unwrap().current();
+        let ok = range_answer::Answer::parse(&data).check().is_ok();
+        outcomes[usize::from(ok)] += 1;
+    }
+    assert!(
+        outcomes.iter().all(|&n| n > 200),
+        "refused, accepted: {outcomes:?}"
     );
 }
 

@@ -5,6 +5,7 @@
 //! an error has the wrong kind, or an output is larger than its input explains.
 
 pub mod aws_profile;
+pub mod range_answer;
 pub mod s3_error;
 pub mod s3_headers;
 pub mod s3_xml;

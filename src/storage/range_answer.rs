@@ -20,7 +20,9 @@ pub struct RangeAnswer {
 /// against the `asked` range. A whole-object GET must be a 200 with a length; a ranged one
 /// a 206 whose `Content-Range` starts where asked and ends where asked (or at the object's
 /// end), unless a 200 carries exactly the bytes asked (a range from 0 covering the object).
-/// Anything else is [`ErrorKind::Integrity`].
+/// A range starting at or past the end of the object the answer describes is
+/// [`ErrorKind::InvalidInput`] (what S3's 416 says too, for servers that send the whole
+/// object instead); anything else is [`ErrorKind::Integrity`].
 pub fn check_range_answer(
     asked: ByteRange,
     status: u16,
