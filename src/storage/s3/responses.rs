@@ -415,6 +415,13 @@ pub fn multipart_uploads(resp: &Response, bucket: &str) -> Result<Page<Multipart
         })
         .collect();
     let next_token = match (parsed.is_truncated, parsed.next_key_marker) {
+        // The parser lets a raw NUL through; in the key it would split the token wrongly.
+        (Some(true), Some(key)) if key.contains('\0') => {
+            return Err(unexpected(
+                resp,
+                format!("{context}: the next key marker holds a NUL character"),
+            ));
+        }
         (Some(true), Some(key)) if !key.is_empty() => Some(upload_markers_token(
             &key,
             parsed.next_upload_id_marker.as_deref().unwrap_or(""),
@@ -431,7 +438,8 @@ pub fn multipart_uploads(resp: &Response, bucket: &str) -> Result<Page<Multipart
 }
 
 /// The two markers of a multipart-upload listing as one continuation token, joined by NUL:
-/// the one character an XML 1.0 document (so a key or id S3 lists) cannot hold.
+/// the one character an XML 1.0 document (so a key or id S3 lists) cannot hold
+/// ([`multipart_uploads`] refuses a key marker holding one anyway).
 pub fn upload_markers_token(key: &str, upload_id: &str) -> String {
     format!("{key}\0{upload_id}")
 }
