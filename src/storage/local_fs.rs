@@ -19,7 +19,7 @@ use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 
 use cap_fs_ext::{DirExt, FollowSymlinks, OpenOptionsFollowExt};
@@ -31,11 +31,13 @@ use crate::error::{Error, ErrorKind, Result};
 
 const RESERVED: &str = ".multicloud";
 
-/// A storage root on the local file system. Cheap to clone.
+/// A storage root on the local file system. Cheap to clone; clones share the handle of a
+/// root created after opening.
 #[derive(Debug, Clone)]
 pub struct LocalRoot {
     path: Arc<PathBuf>,
-    dir: Arc<Dir>,
+    /// Opened when the root exists (at opening, or once a read or write finds it).
+    dir: Arc<OnceLock<Dir>>,
 }
 
 /// What is stored beside each object.
@@ -57,27 +59,53 @@ pub struct TempUpload {
 }
 
 impl LocalRoot {
-    /// Opens (and with `create`, creates) a root directory. Writes nothing else.
-    pub fn open(root: &Path, create: bool) -> Result<Self> {
-        if create {
-            std::fs::create_dir_all(root).map_err(|e| io_at(e, "create", root))?;
-        }
-        let path = std::fs::canonicalize(root).map_err(|e| io_at(e, "open", root))?;
+    /// Opens a root directory. Writes nothing: a missing root is an empty store until the
+    /// first write ([`create_container`](Self::create_container)) creates it.
+    pub fn open(root: &Path) -> Result<Self> {
+        let dir = Arc::new(OnceLock::new());
+        let path = match std::fs::canonicalize(root) {
+            Ok(path) => path,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                let path = std::path::absolute(root).map_err(|e| io_at(e, "open", root))?;
+                return Ok(LocalRoot {
+                    path: Arc::new(path),
+                    dir,
+                });
+            }
+            Err(e) => return Err(io_at(e, "open", root)),
+        };
         if !path.is_dir() {
             return Err(Error::invalid(format!(
                 "{} is not a directory",
                 path.display()
             )));
         }
-        let dir = Dir::open_ambient_dir(&path, cap_std::ambient_authority())
-            .map_err(|e| io_at(e, "open", &path))?;
-        Ok(LocalRoot {
+        let root = LocalRoot {
             path: Arc::new(path),
-            dir: Arc::new(dir),
-        })
+            dir,
+        };
+        root.root_dir(false)?;
+        Ok(root)
     }
 
-    /// The root directory (canonical).
+    /// The root's handle; `None` while the root does not exist and `create` is off.
+    fn root_dir(&self, create: bool) -> Result<Option<&Dir>> {
+        if let Some(dir) = self.dir.get() {
+            return Ok(Some(dir));
+        }
+        let path = self.path.as_path();
+        if create {
+            std::fs::create_dir_all(path).map_err(|e| io_at(e, "create", path))?;
+        }
+        match Dir::open_ambient_dir(path, cap_std::ambient_authority()) {
+            // Another clone may have won the race: either handle names the same directory.
+            Ok(dir) => Ok(Some(self.dir.get_or_init(|| dir))),
+            Err(e) if e.kind() == io::ErrorKind::NotFound && !create => Ok(None),
+            Err(e) => Err(io_at(e, "open", path)),
+        }
+    }
+
+    /// The root directory: canonical if it existed when opened, else absolute.
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -85,7 +113,10 @@ impl LocalRoot {
     /// All containers: the real directories directly under the root, symlinks excluded.
     pub fn list_containers(&self) -> Result<Vec<Container>> {
         let mut out = Vec::new();
-        for entry in self.dir.entries()? {
+        let Some(root) = self.root_dir(false)? else {
+            return Ok(out);
+        };
+        for entry in root.entries()? {
             let entry = entry?;
             let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
                 continue;
@@ -108,7 +139,8 @@ impl LocalRoot {
     /// Creates a container directory; `AlreadyExists` if it is there.
     pub fn create_container(&self, name: &str) -> Result<Container> {
         names::validate_container(name)?;
-        match self.dir.create_dir(name) {
+        let root = self.root_dir(true)?.expect("created");
+        match root.create_dir(name) {
             Ok(()) => self.container(name),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(Error::new(
                 ErrorKind::AlreadyExists,
@@ -129,7 +161,8 @@ impl LocalRoot {
         }
         // Only empty directories remain (objects were checked above): remove them bottom-up.
         remove_empty_tree(&dir)?;
-        remove_dir_or_not_empty(&self.dir, OsStr::new(name))?;
+        let root = self.root_dir(false)?.expect("holds the container");
+        remove_dir_or_not_empty(root, OsStr::new(name))?;
         if let Some(meta) = self.internal(&["meta"], false)? {
             let _ = meta.remove_dir_all(name);
         }
@@ -345,12 +378,12 @@ impl LocalRoot {
     fn container_dir(&self, name: &str) -> Result<Dir> {
         names::validate_container(name)?;
         let part = OsStr::new(name);
-        match self.dir.open_dir_nofollow(part) {
+        let missing = || Error::not_found(format!("container {name:?} does not exist"));
+        let root = self.root_dir(false)?.ok_or_else(missing)?;
+        match root.open_dir_nofollow(part) {
             Ok(d) => Ok(d),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Err(Error::not_found(format!(
-                "container {name:?} does not exist"
-            ))),
-            Err(_) if self.dir.symlink_metadata(part).is_ok() => Err(Error::invalid(format!(
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Err(missing()),
+            Err(_) if root.symlink_metadata(part).is_ok() => Err(Error::invalid(format!(
                 "container {name:?} is not a plain directory (a symlink?)"
             ))),
             Err(e) => Err(e.into()),
@@ -380,7 +413,10 @@ impl LocalRoot {
     /// `.multicloud/<parts>`, created when `create` (so opening a root writes nothing).
     fn internal(&self, parts: &[&str], create: bool) -> Result<Option<Dir>> {
         let parts = std::iter::once(RESERVED).chain(parts.iter().copied());
-        let root = self.dir.try_clone()?;
+        let Some(root) = self.root_dir(create)? else {
+            return Ok(None);
+        };
+        let root = root.try_clone()?;
         Ok(chain(root, parts.map(OsStr::new), create, RESERVED)?.and_then(|mut c| c.pop()))
     }
 

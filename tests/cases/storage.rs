@@ -786,6 +786,37 @@ async fn local_opening_a_root_writes_nothing() {
     assert!(dir.path().join(".multicloud/meta").is_dir());
 }
 
+/// A root that does not exist yet is not created by opening it (a mistyped `file://` URL
+/// must not make directories): reads see an empty store, the first write creates it.
+#[maybe_async]
+#[mode_test]
+async fn local_missing_root_is_created_by_the_first_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("not/yet");
+    let d = Local::new(&root).unwrap();
+    let (any, _) = AnyStorage::from_url(&format!("file://{}", root.display())).unwrap();
+    let listed = d.list_containers().await;
+    assert!(listed.unwrap().is_empty());
+    let got = any.get_container("c").await;
+    assert_eq!(got.unwrap_err().kind(), ErrorKind::NotFound);
+    let got = d.get_object("c", "x").await;
+    assert_eq!(got.unwrap_err().kind(), ErrorKind::NotFound);
+    assert!(tree(dir.path()).is_empty(), "{:?}", tree(dir.path()));
+    // A clone made before the root existed sees what the first write created.
+    let clone = d.clone();
+    any.create_container("c").await.unwrap();
+    d.upload_bytes("c", "x", Bytes::from_static(b"1"), &opts())
+        .await
+        .unwrap();
+    let got = clone.download_bytes("c", "x").await;
+    assert_eq!(got.unwrap(), "1");
+    assert!(root.join("c/x").is_file());
+    // A root that is a file is refused when opened.
+    std::fs::write(dir.path().join("file"), b"").unwrap();
+    let e = Local::new(dir.path().join("file")).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+}
+
 #[maybe_async]
 #[mode_test]
 async fn local_never_follows_symlinks() {

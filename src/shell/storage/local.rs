@@ -47,13 +47,15 @@ pub struct Local {
 }
 
 impl Local {
-    /// A store rooted at `root`, creating the directory if needed.
+    /// A store rooted at `root`. Opening writes nothing: a missing `root` is an empty
+    /// store, created (with its parents) by the first `create_container`. A `root` that
+    /// exists but is not a directory is `InvalidInput`.
     pub fn new(root: impl AsRef<Path>) -> Result<Self> {
-        let root = LocalRoot::open(root.as_ref(), true).map_err(|e| e.with_provider("local"))?;
+        let root = LocalRoot::open(root.as_ref()).map_err(|e| e.with_provider("local"))?;
         Ok(Local { root })
     }
 
-    /// The root directory (canonical).
+    /// The root directory: canonical if it existed when opened, else absolute.
     pub fn root(&self) -> &Path {
         self.root.path()
     }
