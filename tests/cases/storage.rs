@@ -657,6 +657,39 @@ async fn folder_markers_list_delete_and_download_as_directories<D: StorageDriver
     assert_eq!(names, ["photos/a.jpg"]);
 }
 
+/// A download whose local write fails part way (here the process's file-size limit) is
+/// `Io` naming the local path, never mistaken for a remote failure; nothing is left behind.
+#[maybe_async]
+#[mode_test]
+async fn download_write_failures_are_io_naming_the_local_path() {
+    use super::common::child;
+    if child::role().as_deref() != Some("small-files") {
+        let name = "download_write_failures_are_io_naming_the_local_path";
+        return child::run(&child::test_path(module_path!(), name), "small-files", &[]);
+    }
+    // Only this test runs in this child process: writes past 64 KiB now fail (EFBIG).
+    let limit = libc::rlimit {
+        rlim_cur: 64 << 10,
+        rlim_max: libc::RLIM_INFINITY,
+    };
+    // SAFETY: plain process-wide settings, made before any file is written.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+        assert_eq!(libc::setrlimit(libc::RLIMIT_FSIZE, &limit), 0);
+    }
+    let d = Memory::new();
+    d.create_container("c").await.unwrap();
+    let data = content(5, 200_000);
+    d.upload_bytes("c", "big", data.into(), &opts()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("out.bin");
+    let e = d.download_object("c", "big", &dest, true).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Io, "{e}");
+    let shown = dir.path().display().to_string();
+    assert!(e.message().contains(&shown), "{e} does not name {shown}");
+    assert!(tree(dir.path()).is_empty(), "{:?}", tree(dir.path()));
+}
+
 // ---- Local-only: the file system must never be escaped. ----
 
 #[maybe_async]
