@@ -9,11 +9,12 @@
 //!
 //! Safety: object names go through [`names::local_relative_path`], and every path
 //! component below the root is opened relative to its parent's handle with `cap-std`,
-//! refusing symbolic links (`open_dir_nofollow`, `O_NOFOLLOW`): there is no window between
-//! a check and an open in which a swapped-in link could be followed. The async mode runs
-//! these functions on tokio's blocking pool.
+//! refusing symbolic links (`open_dir_nofollow`, `O_NOFOLLOW`; the walk is in `nofollow`):
+//! there is no window between a check and an open in which a swapped-in link could be
+//! followed. The async mode runs these functions on tokio's blocking pool.
 
 pub mod download_target;
+mod nofollow;
 
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
@@ -22,12 +23,14 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 
-use cap_fs_ext::{DirExt, FollowSymlinks, OpenOptionsFollowExt};
+use cap_fs_ext::DirExt;
 use cap_std::fs::{Dir, Metadata, OpenOptions};
 use serde::{Deserialize, Serialize};
 
 use super::{ByteRange, Container, Object, Page, UploadOptions, md5_hex, names};
 use crate::error::{Error, ErrorKind, Result};
+use nofollow::{chain, explain, open_nofollow, refuse_link_or_dir, remove_dir_or_not_empty};
+use nofollow::{remove_empty_tree, symlink_refused, walk};
 
 const RESERVED: &str = ".multicloud";
 
@@ -462,80 +465,6 @@ impl LocalRoot {
     }
 }
 
-/// Opens `parts` one below the other from `start`, never following a link: the chain of
-/// directories, `start` first. `None` if one is missing (or is a file) and `create` is off.
-fn chain<'a>(
-    start: Dir,
-    parts: impl IntoIterator<Item = &'a OsStr>,
-    create: bool,
-    name: &str,
-) -> Result<Option<Vec<Dir>>> {
-    let mut dirs = vec![start];
-    for part in parts {
-        let parent = dirs.last().expect("never empty");
-        match subdir(parent, part, create, name)? {
-            Some(d) => dirs.push(d),
-            None => return Ok(None),
-        }
-    }
-    Ok(Some(dirs))
-}
-
-/// One directory below `parent`, opened without following a link (created if `create`).
-fn subdir(parent: &Dir, part: &OsStr, create: bool, name: &str) -> Result<Option<Dir>> {
-    match parent.open_dir_nofollow(part) {
-        Ok(d) => return Ok(Some(d)),
-        Err(e) if e.kind() == io::ErrorKind::NotFound && create => match parent.create_dir(part) {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(e.into()),
-        },
-        Err(e) => return explain(parent, part, e, name, create).map(|()| None),
-    }
-    Ok(Some(parent.open_dir_nofollow(part)?))
-}
-
-/// Why opening `part` failed: a link is refused; a file where a directory should be is
-/// "no such object" when reading, `AlreadyExists` when writing; a missing entry is `Ok`.
-fn explain(parent: &Dir, part: &OsStr, e: io::Error, name: &str, create: bool) -> Result<()> {
-    match parent.symlink_metadata(part) {
-        Ok(md) if md.is_symlink() => Err(symlink_refused(name)),
-        Ok(md) if md.is_dir() => Err(e.into()),
-        Ok(_) if create => Err(Error::new(
-            ErrorKind::AlreadyExists,
-            format!("object {name:?} is below another object's name"),
-        )),
-        Ok(_) => Ok(()),
-        Err(m) if m.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(_) => Err(e.into()),
-    }
-}
-
-/// Opens a file without following a link; `Ok(None)` if it is missing.
-fn open_nofollow(
-    dir: &Dir,
-    file: &OsStr,
-    opts: &mut OpenOptions,
-) -> io::Result<Option<cap_std::fs::File>> {
-    match dir.open_with(file, opts.follow(FollowSymlinks::No)) {
-        Ok(f) => Ok(Some(f)),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e),
-    }
-}
-
-/// Refuses to write over a link or a directory (an upload replaces files only).
-fn refuse_link_or_dir(parent: &Dir, file: &OsStr, name: &str) -> Result<()> {
-    match parent.symlink_metadata(file) {
-        Ok(md) if md.is_symlink() => Err(symlink_refused(name)),
-        Ok(md) if md.is_dir() => Err(Error::new(
-            ErrorKind::AlreadyExists,
-            format!("object {name:?} would replace a directory of other objects"),
-        )),
-        _ => Ok(()),
-    }
-}
-
 fn object_with(container: &str, name: &str, md: &Metadata, sidecar: Option<Sidecar>) -> Object {
     let mut o = Object::new(container, name, md.len());
     o.last_modified = modified(md);
@@ -560,56 +489,6 @@ fn container_from(name: &str, md: &Metadata) -> Container {
     }
 }
 
-/// All regular files below `dir`, as object names prefixed by `prefix`, never following
-/// symlinks.
-fn walk(dir: &Dir, prefix: &str) -> Result<Vec<(String, Metadata)>> {
-    let mut out = Vec::new();
-    let mut stack = vec![(dir.try_clone()?, prefix.to_owned())];
-    while let Some((d, p)) = stack.pop() {
-        for entry in d.entries()? {
-            let entry = entry?;
-            let Some(file) = entry.file_name().to_str().map(str::to_owned) else {
-                continue;
-            };
-            let name = format!("{p}{file}");
-            let ft = entry.file_type()?;
-            if ft.is_dir() {
-                // Replaced by a link since the listing: skipped, not followed.
-                if let Ok(sub) = d.open_dir_nofollow(&file) {
-                    stack.push((sub, format!("{name}/")));
-                }
-            } else if ft.is_file() && names::local_relative_path(&name).is_ok() {
-                out.push((name, entry.metadata()?));
-            }
-        }
-    }
-    Ok(out)
-}
-
-fn remove_empty_tree(dir: &Dir) -> Result<()> {
-    for entry in dir.entries()? {
-        let entry = entry?;
-        if entry.file_type()?.is_dir() {
-            let name = entry.file_name();
-            if let Ok(sub) = dir.open_dir_nofollow(&name) {
-                remove_empty_tree(&sub)?;
-            }
-            remove_dir_or_not_empty(dir, &name)?;
-        }
-    }
-    Ok(())
-}
-
-fn remove_dir_or_not_empty(parent: &Dir, name: &OsStr) -> Result<()> {
-    // Something we do not list (a symlink, a socket, a non-UTF-8 name) keeps it alive.
-    parent.remove_dir(name).map_err(|_| {
-        Error::new(
-            ErrorKind::NotEmpty,
-            format!("{name:?} holds entries that are not objects"),
-        )
-    })
-}
-
 /// The sidecar file name of an object: the MD5 of its name, so any name of up to 1024
 /// bytes maps to one short, flat, collision-checked file.
 fn meta_file_name(name: &str) -> String {
@@ -631,12 +510,6 @@ fn md5_reader(mut file: impl Read) -> Result<String> {
 
 fn not_found_object(container: &str, name: &str) -> Error {
     Error::not_found(format!("object {name:?} in container {container:?}"))
-}
-
-fn symlink_refused(name: &str) -> Error {
-    Error::invalid(format!(
-        "object {name:?} goes through a symbolic link; the local driver never follows links"
-    ))
 }
 
 /// A local I/O failure, whatever its kind, as `Io` naming the path (`NotFound` and the
