@@ -29,7 +29,8 @@ use serde::{Deserialize, Serialize};
 
 use super::{ByteRange, Container, Object, Page, UploadOptions, md5_hex, names};
 use crate::error::{Error, ErrorKind, Result};
-use nofollow::{chain, explain, open_nofollow, refuse_link_or_dir, remove_dir_or_not_empty};
+use nofollow::remove_dir_or_not_empty;
+use nofollow::{chain, explain, install, open_nofollow, refuse_link_or_dir};
 use nofollow::{remove_empty_tree, symlink_refused, walk};
 
 const RESERVED: &str = ".multicloud";
@@ -333,10 +334,16 @@ impl LocalRoot {
             metadata: opts.metadata,
         };
         self.write_sidecar(container, &sidecar)?;
-        // A link planted between the check above and this rename is replaced, never
-        // followed: rename acts on the directory entry itself.
-        self.tmp_dir()?.rename(&temp.name, &parent, &file_name)?;
-        let md = parent.symlink_metadata(&file_name)?;
+        let tmp = self.tmp_dir()?;
+        // The file's own metadata: whatever the name holds a moment after the move.
+        let md = tmp.symlink_metadata(&temp.name)?;
+        if let Err(e) = install(&tmp, &temp.name, &parent, &file_name, name) {
+            // The sidecar describes a file that did not land.
+            if let Some(meta) = self.internal(&["meta", container], false)? {
+                let _ = meta.remove_file(meta_file_name(name));
+            }
+            return Err(e);
+        }
         Ok(object_with(container, name, &md, Some(sidecar)))
     }
 

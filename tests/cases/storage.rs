@@ -799,6 +799,60 @@ async fn local_links_swapped_in_during_uploads_are_never_followed() {
     assert!(tree(&secret).is_empty(), "written through a link ({stored} stored)");
 }
 
+/// A link planted at an object's own name while uploads of that name run is refused like
+/// one that was there before: never replaced, never written through. (Linux: the test
+/// moves the link with renameat2, and only Linux has the atomic exchange the driver uses.)
+#[cfg(target_os = "linux")]
+#[maybe_async]
+#[mode_test]
+async fn local_links_planted_at_the_name_during_uploads_are_never_replaced() {
+    let outer = tempfile::tempdir().unwrap();
+    let target = outer.path().join("target.txt");
+    std::fs::write(&target, b"original").unwrap();
+    let root = outer.path().join("root");
+    let d = Local::new(&root).unwrap();
+    d.create_container("c").await.unwrap();
+    let c = root.join("c");
+    std::os::unix::fs::symlink(&target, c.join("stash")).unwrap();
+    std::fs::write(c.join("obj"), b"old").unwrap();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flipper = {
+        let (c, stop) = (c.clone(), stop.clone());
+        // The link trades places with whatever the object's name holds, atomically
+        // (RENAME_EXCHANGE), so the flipper itself never destroys anything.
+        std::thread::spawn(move || {
+            use std::os::unix::ffi::OsStrExt;
+            let path = |n: &str| std::ffi::CString::new(c.join(n).as_os_str().as_bytes());
+            let (stash, obj) = (path("stash").unwrap(), path("obj").unwrap());
+            while !stop.load(Ordering::SeqCst) {
+                // SAFETY: two valid C strings; the call only renames.
+                unsafe {
+                    libc::renameat2(
+                        libc::AT_FDCWD,
+                        stash.as_ptr(),
+                        libc::AT_FDCWD,
+                        obj.as_ptr(),
+                        libc::RENAME_EXCHANGE,
+                    );
+                }
+            }
+        })
+    };
+    let mut refused = 0;
+    for _ in 0..1500 {
+        let up = d.upload_bytes("c", "obj", Bytes::from_static(b"new"), &opts()).await;
+        refused += usize::from(up.is_err());
+    }
+    stop.store(true, Ordering::SeqCst);
+    flipper.join().unwrap();
+    let links: Vec<_> = ["stash", "obj"]
+        .into_iter()
+        .filter(|n| std::fs::symlink_metadata(c.join(n)).is_ok_and(|m| m.is_symlink()))
+        .collect();
+    assert_eq!(links.len(), 1, "the link was replaced ({refused} uploads refused)");
+    assert_eq!(std::fs::read(&target).unwrap(), b"original");
+}
+
 /// Opening a root, through `Local::new` or `from_url`, writes nothing in it; the first
 /// write creates the driver's own directories.
 #[maybe_async]

@@ -27,7 +27,9 @@ use crate::storage::md5_hex;
 ///
 /// Symbolic links inside the root are never followed nor replaced: every path component
 /// is opened relative to its parent without following links (`cap-std`), so reading,
-/// writing or deleting through a link is `InvalidInput`, with no check-then-open race.
+/// writing or deleting through a link is `InvalidInput`, with no check-then-open race. An
+/// upload never replaces a link at its own name either (on Linux even one planted while
+/// the upload runs: the file is moved in by an atomic exchange, see `docs/design.md`).
 ///
 /// In async mode the file-system calls run on tokio's blocking pool (as `tokio::fs` does).
 ///

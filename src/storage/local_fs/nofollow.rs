@@ -91,6 +91,108 @@ pub(super) fn refuse_link_or_dir(parent: &Dir, file: &OsStr, name: &str) -> Resu
     }
 }
 
+/// Moves the complete file `temp` of `tmp` to `file` in `parent`. A link or a directory
+/// at `file` is refused (as [`refuse_link_or_dir`] says), even one planted after the
+/// caller's check: on Linux the file is swapped in atomically (`RENAME_EXCHANGE`) and
+/// what it displaced is looked at afterwards; a file is dropped, anything else is swapped
+/// back. Elsewhere, or on file systems without the flag, a plain rename, which replaces a
+/// link planted since the check but never writes through it.
+pub(super) fn install(
+    tmp: &Dir,
+    temp: &OsStr,
+    parent: &Dir,
+    file: &OsStr,
+    name: &str,
+) -> Result<()> {
+    #[cfg(target_os = "linux")]
+    if let Some(done) = exchange::install(tmp, temp, parent, file, name) {
+        return done;
+    }
+    refuse_link_or_dir(parent, file, name)?;
+    Ok(tmp.rename(temp, parent, file)?)
+}
+
+#[cfg(target_os = "linux")]
+mod exchange {
+    use std::ffi::OsStr;
+    use std::io;
+
+    use cap_std::fs::Dir;
+    use rustix::fs::{RenameFlags, renameat_with};
+    use rustix::io::Errno;
+
+    use super::refuse_link_or_dir;
+    use crate::error::{Error, ErrorKind, Result};
+
+    /// Rounds before giving up on a name that keeps changing under us.
+    const ROUNDS: usize = 64;
+
+    /// [`super::install`] through renameat2; `None` when the file system lacks the flags.
+    pub(super) fn install(
+        tmp: &Dir,
+        temp: &OsStr,
+        parent: &Dir,
+        file: &OsStr,
+        name: &str,
+    ) -> Option<Result<()>> {
+        for _ in 0..ROUNDS {
+            match renameat_with(tmp, temp, parent, file, RenameFlags::NOREPLACE) {
+                Ok(()) => return Some(Ok(())),
+                Err(Errno::EXIST) => {}
+                Err(Errno::INVAL | Errno::NOSYS) => return None,
+                Err(e) => return Some(Err(io::Error::from(e).into())),
+            }
+            match renameat_with(tmp, temp, parent, file, RenameFlags::EXCHANGE) {
+                Ok(()) => return Some(keep_or_swap_back(tmp, temp, parent, file, name)),
+                // Removed since: place it again.
+                Err(Errno::NOENT) => {}
+                Err(Errno::INVAL | Errno::NOSYS) => return None,
+                Err(e) => return Some(Err(io::Error::from(e).into())),
+            }
+        }
+        Some(Err(changing(name)))
+    }
+
+    /// `temp` now holds what `file` held: a file is dropped (the upload replaced it);
+    /// a link or directory goes back to `file`, and the upload is refused.
+    fn keep_or_swap_back(
+        tmp: &Dir,
+        temp: &OsStr,
+        parent: &Dir,
+        file: &OsStr,
+        name: &str,
+    ) -> Result<()> {
+        let refusal = match refuse_link_or_dir(tmp, temp, name) {
+            Ok(()) => {
+                let _ = tmp.remove_file(temp);
+                return Ok(());
+            }
+            Err(e) => e,
+        };
+        for _ in 0..ROUNDS {
+            match renameat_with(parent, file, tmp, temp, RenameFlags::EXCHANGE) {
+                Ok(()) => return Err(refusal),
+                Err(Errno::NOENT) => {}
+                Err(e) => return Err(io::Error::from(e).into()),
+            }
+            // Our file was moved away meanwhile: put the link back where it was.
+            match renameat_with(tmp, temp, parent, file, RenameFlags::NOREPLACE) {
+                Ok(()) => return Err(refusal),
+                Err(Errno::EXIST) => {}
+                Err(e) => return Err(io::Error::from(e).into()),
+            }
+        }
+        Err(changing(name))
+    }
+
+    fn changing(name: &str) -> Error {
+        Error::new(
+            ErrorKind::Io,
+            format!("object {name:?} kept changing on the local file system while stored"),
+        )
+    }
+}
+
 /// All regular files below `dir`, as object names prefixed by `prefix`, never following
 /// symlinks.
 pub(super) fn walk(dir: &Dir, prefix: &str) -> Result<Vec<(String, Metadata)>> {
