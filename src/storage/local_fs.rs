@@ -9,33 +9,39 @@
 //!
 //! Safety: object names go through [`names::local_relative_path`], and every path
 //! component below the root is opened relative to its parent's handle with `cap-std`,
-//! refusing symbolic links (`open_dir_nofollow`, `O_NOFOLLOW`): there is no window between
-//! a check and an open in which a swapped-in link could be followed. The async mode runs
-//! these functions on tokio's blocking pool.
+//! refusing symbolic links (`open_dir_nofollow`, `O_NOFOLLOW`; the walk is in `nofollow`):
+//! there is no window between a check and an open in which a swapped-in link could be
+//! followed. The async mode runs these functions on tokio's blocking pool.
 
 pub mod download_target;
+mod nofollow;
 
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::SystemTime;
 
-use cap_fs_ext::{DirExt, FollowSymlinks, OpenOptionsFollowExt};
+use cap_fs_ext::DirExt;
 use cap_std::fs::{Dir, Metadata, OpenOptions};
 use serde::{Deserialize, Serialize};
 
 use super::{ByteRange, Container, Object, Page, UploadOptions, md5_hex, names};
 use crate::error::{Error, ErrorKind, Result};
+use nofollow::remove_dir_or_not_empty;
+use nofollow::{chain, explain, install, open_nofollow, refuse_link_or_dir};
+use nofollow::{remove_empty_tree, symlink_refused, walk};
 
 const RESERVED: &str = ".multicloud";
 
-/// A storage root on the local file system. Cheap to clone.
+/// A storage root on the local file system. Cheap to clone; clones share the handle of a
+/// root created after opening.
 #[derive(Debug, Clone)]
 pub struct LocalRoot {
     path: Arc<PathBuf>,
-    dir: Arc<Dir>,
+    /// Opened when the root exists (at opening, or once a read or write finds it).
+    dir: Arc<OnceLock<Dir>>,
 }
 
 /// What is stored beside each object.
@@ -57,27 +63,53 @@ pub struct TempUpload {
 }
 
 impl LocalRoot {
-    /// Opens (and with `create`, creates) a root directory. Writes nothing else.
-    pub fn open(root: &Path, create: bool) -> Result<Self> {
-        if create {
-            std::fs::create_dir_all(root).map_err(|e| io_at(e, "create", root))?;
-        }
-        let path = std::fs::canonicalize(root).map_err(|e| io_at(e, "open", root))?;
+    /// Opens a root directory. Writes nothing: a missing root is an empty store until the
+    /// first write ([`create_container`](Self::create_container)) creates it.
+    pub fn open(root: &Path) -> Result<Self> {
+        let dir = Arc::new(OnceLock::new());
+        let path = match std::fs::canonicalize(root) {
+            Ok(path) => path,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                let path = std::path::absolute(root).map_err(|e| io_at(e, "open", root))?;
+                return Ok(LocalRoot {
+                    path: Arc::new(path),
+                    dir,
+                });
+            }
+            Err(e) => return Err(io_at(e, "open", root)),
+        };
         if !path.is_dir() {
             return Err(Error::invalid(format!(
                 "{} is not a directory",
                 path.display()
             )));
         }
-        let dir = Dir::open_ambient_dir(&path, cap_std::ambient_authority())
-            .map_err(|e| io_at(e, "open", &path))?;
-        Ok(LocalRoot {
+        let root = LocalRoot {
             path: Arc::new(path),
-            dir: Arc::new(dir),
-        })
+            dir,
+        };
+        root.root_dir(false)?;
+        Ok(root)
     }
 
-    /// The root directory (canonical).
+    /// The root's handle; `None` while the root does not exist and `create` is off.
+    fn root_dir(&self, create: bool) -> Result<Option<&Dir>> {
+        if let Some(dir) = self.dir.get() {
+            return Ok(Some(dir));
+        }
+        let path = self.path.as_path();
+        if create {
+            std::fs::create_dir_all(path).map_err(|e| io_at(e, "create", path))?;
+        }
+        match Dir::open_ambient_dir(path, cap_std::ambient_authority()) {
+            // Another clone may have won the race: either handle names the same directory.
+            Ok(dir) => Ok(Some(self.dir.get_or_init(|| dir))),
+            Err(e) if e.kind() == io::ErrorKind::NotFound && !create => Ok(None),
+            Err(e) => Err(io_at(e, "open", path)),
+        }
+    }
+
+    /// The root directory: canonical if it existed when opened, else absolute.
     pub fn path(&self) -> &Path {
         &self.path
     }
@@ -85,7 +117,10 @@ impl LocalRoot {
     /// All containers: the real directories directly under the root, symlinks excluded.
     pub fn list_containers(&self) -> Result<Vec<Container>> {
         let mut out = Vec::new();
-        for entry in self.dir.entries()? {
+        let Some(root) = self.root_dir(false)? else {
+            return Ok(out);
+        };
+        for entry in root.entries()? {
             let entry = entry?;
             let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
                 continue;
@@ -108,7 +143,8 @@ impl LocalRoot {
     /// Creates a container directory; `AlreadyExists` if it is there.
     pub fn create_container(&self, name: &str) -> Result<Container> {
         names::validate_container(name)?;
-        match self.dir.create_dir(name) {
+        let root = self.root_dir(true)?.expect("created");
+        match root.create_dir(name) {
             Ok(()) => self.container(name),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(Error::new(
                 ErrorKind::AlreadyExists,
@@ -129,7 +165,8 @@ impl LocalRoot {
         }
         // Only empty directories remain (objects were checked above): remove them bottom-up.
         remove_empty_tree(&dir)?;
-        remove_dir_or_not_empty(&self.dir, OsStr::new(name))?;
+        let root = self.root_dir(false)?.expect("holds the container");
+        remove_dir_or_not_empty(root, OsStr::new(name))?;
         if let Some(meta) = self.internal(&["meta"], false)? {
             let _ = meta.remove_dir_all(name);
         }
@@ -297,10 +334,16 @@ impl LocalRoot {
             metadata: opts.metadata,
         };
         self.write_sidecar(container, &sidecar)?;
-        // A link planted between the check above and this rename is replaced, never
-        // followed: rename acts on the directory entry itself.
-        self.tmp_dir()?.rename(&temp.name, &parent, &file_name)?;
-        let md = parent.symlink_metadata(&file_name)?;
+        let tmp = self.tmp_dir()?;
+        // The file's own metadata: whatever the name holds a moment after the move.
+        let md = tmp.symlink_metadata(&temp.name)?;
+        if let Err(e) = install(&tmp, &temp.name, &parent, &file_name, name) {
+            // The sidecar describes a file that did not land.
+            if let Some(meta) = self.internal(&["meta", container], false)? {
+                let _ = meta.remove_file(meta_file_name(name));
+            }
+            return Err(e);
+        }
         Ok(object_with(container, name, &md, Some(sidecar)))
     }
 
@@ -345,12 +388,12 @@ impl LocalRoot {
     fn container_dir(&self, name: &str) -> Result<Dir> {
         names::validate_container(name)?;
         let part = OsStr::new(name);
-        match self.dir.open_dir_nofollow(part) {
+        let missing = || Error::not_found(format!("container {name:?} does not exist"));
+        let root = self.root_dir(false)?.ok_or_else(missing)?;
+        match root.open_dir_nofollow(part) {
             Ok(d) => Ok(d),
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Err(Error::not_found(format!(
-                "container {name:?} does not exist"
-            ))),
-            Err(_) if self.dir.symlink_metadata(part).is_ok() => Err(Error::invalid(format!(
+            Err(e) if e.kind() == io::ErrorKind::NotFound => Err(missing()),
+            Err(_) if root.symlink_metadata(part).is_ok() => Err(Error::invalid(format!(
                 "container {name:?} is not a plain directory (a symlink?)"
             ))),
             Err(e) => Err(e.into()),
@@ -380,7 +423,10 @@ impl LocalRoot {
     /// `.multicloud/<parts>`, created when `create` (so opening a root writes nothing).
     fn internal(&self, parts: &[&str], create: bool) -> Result<Option<Dir>> {
         let parts = std::iter::once(RESERVED).chain(parts.iter().copied());
-        let root = self.dir.try_clone()?;
+        let Some(root) = self.root_dir(create)? else {
+            return Ok(None);
+        };
+        let root = root.try_clone()?;
         Ok(chain(root, parts.map(OsStr::new), create, RESERVED)?.and_then(|mut c| c.pop()))
     }
 
@@ -426,80 +472,6 @@ impl LocalRoot {
     }
 }
 
-/// Opens `parts` one below the other from `start`, never following a link: the chain of
-/// directories, `start` first. `None` if one is missing (or is a file) and `create` is off.
-fn chain<'a>(
-    start: Dir,
-    parts: impl IntoIterator<Item = &'a OsStr>,
-    create: bool,
-    name: &str,
-) -> Result<Option<Vec<Dir>>> {
-    let mut dirs = vec![start];
-    for part in parts {
-        let parent = dirs.last().expect("never empty");
-        match subdir(parent, part, create, name)? {
-            Some(d) => dirs.push(d),
-            None => return Ok(None),
-        }
-    }
-    Ok(Some(dirs))
-}
-
-/// One directory below `parent`, opened without following a link (created if `create`).
-fn subdir(parent: &Dir, part: &OsStr, create: bool, name: &str) -> Result<Option<Dir>> {
-    match parent.open_dir_nofollow(part) {
-        Ok(d) => return Ok(Some(d)),
-        Err(e) if e.kind() == io::ErrorKind::NotFound && create => match parent.create_dir(part) {
-            Ok(()) => {}
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {}
-            Err(e) => return Err(e.into()),
-        },
-        Err(e) => return explain(parent, part, e, name, create).map(|()| None),
-    }
-    Ok(Some(parent.open_dir_nofollow(part)?))
-}
-
-/// Why opening `part` failed: a link is refused; a file where a directory should be is
-/// "no such object" when reading, `AlreadyExists` when writing; a missing entry is `Ok`.
-fn explain(parent: &Dir, part: &OsStr, e: io::Error, name: &str, create: bool) -> Result<()> {
-    match parent.symlink_metadata(part) {
-        Ok(md) if md.is_symlink() => Err(symlink_refused(name)),
-        Ok(md) if md.is_dir() => Err(e.into()),
-        Ok(_) if create => Err(Error::new(
-            ErrorKind::AlreadyExists,
-            format!("object {name:?} is below another object's name"),
-        )),
-        Ok(_) => Ok(()),
-        Err(m) if m.kind() == io::ErrorKind::NotFound => Ok(()),
-        Err(_) => Err(e.into()),
-    }
-}
-
-/// Opens a file without following a link; `Ok(None)` if it is missing.
-fn open_nofollow(
-    dir: &Dir,
-    file: &OsStr,
-    opts: &mut OpenOptions,
-) -> io::Result<Option<cap_std::fs::File>> {
-    match dir.open_with(file, opts.follow(FollowSymlinks::No)) {
-        Ok(f) => Ok(Some(f)),
-        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
-        Err(e) => Err(e),
-    }
-}
-
-/// Refuses to write over a link or a directory (an upload replaces files only).
-fn refuse_link_or_dir(parent: &Dir, file: &OsStr, name: &str) -> Result<()> {
-    match parent.symlink_metadata(file) {
-        Ok(md) if md.is_symlink() => Err(symlink_refused(name)),
-        Ok(md) if md.is_dir() => Err(Error::new(
-            ErrorKind::AlreadyExists,
-            format!("object {name:?} would replace a directory of other objects"),
-        )),
-        _ => Ok(()),
-    }
-}
-
 fn object_with(container: &str, name: &str, md: &Metadata, sidecar: Option<Sidecar>) -> Object {
     let mut o = Object::new(container, name, md.len());
     o.last_modified = modified(md);
@@ -524,56 +496,6 @@ fn container_from(name: &str, md: &Metadata) -> Container {
     }
 }
 
-/// All regular files below `dir`, as object names prefixed by `prefix`, never following
-/// symlinks.
-fn walk(dir: &Dir, prefix: &str) -> Result<Vec<(String, Metadata)>> {
-    let mut out = Vec::new();
-    let mut stack = vec![(dir.try_clone()?, prefix.to_owned())];
-    while let Some((d, p)) = stack.pop() {
-        for entry in d.entries()? {
-            let entry = entry?;
-            let Some(file) = entry.file_name().to_str().map(str::to_owned) else {
-                continue;
-            };
-            let name = format!("{p}{file}");
-            let ft = entry.file_type()?;
-            if ft.is_dir() {
-                // Replaced by a link since the listing: skipped, not followed.
-                if let Ok(sub) = d.open_dir_nofollow(&file) {
-                    stack.push((sub, format!("{name}/")));
-                }
-            } else if ft.is_file() && names::local_relative_path(&name).is_ok() {
-                out.push((name, entry.metadata()?));
-            }
-        }
-    }
-    Ok(out)
-}
-
-fn remove_empty_tree(dir: &Dir) -> Result<()> {
-    for entry in dir.entries()? {
-        let entry = entry?;
-        if entry.file_type()?.is_dir() {
-            let name = entry.file_name();
-            if let Ok(sub) = dir.open_dir_nofollow(&name) {
-                remove_empty_tree(&sub)?;
-            }
-            remove_dir_or_not_empty(dir, &name)?;
-        }
-    }
-    Ok(())
-}
-
-fn remove_dir_or_not_empty(parent: &Dir, name: &OsStr) -> Result<()> {
-    // Something we do not list (a symlink, a socket, a non-UTF-8 name) keeps it alive.
-    parent.remove_dir(name).map_err(|_| {
-        Error::new(
-            ErrorKind::NotEmpty,
-            format!("{name:?} holds entries that are not objects"),
-        )
-    })
-}
-
 /// The sidecar file name of an object: the MD5 of its name, so any name of up to 1024
 /// bytes maps to one short, flat, collision-checked file.
 fn meta_file_name(name: &str) -> String {
@@ -595,12 +517,6 @@ fn md5_reader(mut file: impl Read) -> Result<String> {
 
 fn not_found_object(container: &str, name: &str) -> Error {
     Error::not_found(format!("object {name:?} in container {container:?}"))
-}
-
-fn symlink_refused(name: &str) -> Error {
-    Error::invalid(format!(
-        "object {name:?} goes through a symbolic link; the local driver never follows links"
-    ))
 }
 
 /// A local I/O failure, whatever its kind, as `Io` naming the path (`NotFound` and the

@@ -657,6 +657,39 @@ async fn folder_markers_list_delete_and_download_as_directories<D: StorageDriver
     assert_eq!(names, ["photos/a.jpg"]);
 }
 
+/// A download whose local write fails part way (here the process's file-size limit) is
+/// `Io` naming the local path, never mistaken for a remote failure; nothing is left behind.
+#[maybe_async]
+#[mode_test]
+async fn download_write_failures_are_io_naming_the_local_path() {
+    use super::common::child;
+    if child::role().as_deref() != Some("small-files") {
+        let name = "download_write_failures_are_io_naming_the_local_path";
+        return child::run(&child::test_path(module_path!(), name), "small-files", &[]);
+    }
+    // Only this test runs in this child process: writes past 64 KiB now fail (EFBIG).
+    let limit = libc::rlimit {
+        rlim_cur: 64 << 10,
+        rlim_max: libc::RLIM_INFINITY,
+    };
+    // SAFETY: plain process-wide settings, made before any file is written.
+    unsafe {
+        libc::signal(libc::SIGXFSZ, libc::SIG_IGN);
+        assert_eq!(libc::setrlimit(libc::RLIMIT_FSIZE, &limit), 0);
+    }
+    let d = Memory::new();
+    d.create_container("c").await.unwrap();
+    let data = content(5, 200_000);
+    d.upload_bytes("c", "big", data.into(), &opts()).await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("out.bin");
+    let e = d.download_object("c", "big", &dest, true).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Io, "{e}");
+    let shown = dir.path().display().to_string();
+    assert!(e.message().contains(&shown), "{e} does not name {shown}");
+    assert!(tree(dir.path()).is_empty(), "{:?}", tree(dir.path()));
+}
+
 // ---- Local-only: the file system must never be escaped. ----
 
 #[maybe_async]
@@ -766,6 +799,60 @@ async fn local_links_swapped_in_during_uploads_are_never_followed() {
     assert!(tree(&secret).is_empty(), "written through a link ({stored} stored)");
 }
 
+/// A link planted at an object's own name while uploads of that name run is refused like
+/// one that was there before: never replaced, never written through. (Linux: the test
+/// moves the link with renameat2, and only Linux has the atomic exchange the driver uses.)
+#[cfg(target_os = "linux")]
+#[maybe_async]
+#[mode_test]
+async fn local_links_planted_at_the_name_during_uploads_are_never_replaced() {
+    let outer = tempfile::tempdir().unwrap();
+    let target = outer.path().join("target.txt");
+    std::fs::write(&target, b"original").unwrap();
+    let root = outer.path().join("root");
+    let d = Local::new(&root).unwrap();
+    d.create_container("c").await.unwrap();
+    let c = root.join("c");
+    std::os::unix::fs::symlink(&target, c.join("stash")).unwrap();
+    std::fs::write(c.join("obj"), b"old").unwrap();
+    let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let flipper = {
+        let (c, stop) = (c.clone(), stop.clone());
+        // The link trades places with whatever the object's name holds, atomically
+        // (RENAME_EXCHANGE), so the flipper itself never destroys anything.
+        std::thread::spawn(move || {
+            use std::os::unix::ffi::OsStrExt;
+            let path = |n: &str| std::ffi::CString::new(c.join(n).as_os_str().as_bytes());
+            let (stash, obj) = (path("stash").unwrap(), path("obj").unwrap());
+            while !stop.load(Ordering::SeqCst) {
+                // SAFETY: two valid C strings; the call only renames.
+                unsafe {
+                    libc::renameat2(
+                        libc::AT_FDCWD,
+                        stash.as_ptr(),
+                        libc::AT_FDCWD,
+                        obj.as_ptr(),
+                        libc::RENAME_EXCHANGE,
+                    );
+                }
+            }
+        })
+    };
+    let mut refused = 0;
+    for _ in 0..1500 {
+        let up = d.upload_bytes("c", "obj", Bytes::from_static(b"new"), &opts()).await;
+        refused += usize::from(up.is_err());
+    }
+    stop.store(true, Ordering::SeqCst);
+    flipper.join().unwrap();
+    let links: Vec<_> = ["stash", "obj"]
+        .into_iter()
+        .filter(|n| std::fs::symlink_metadata(c.join(n)).is_ok_and(|m| m.is_symlink()))
+        .collect();
+    assert_eq!(links.len(), 1, "the link was replaced ({refused} uploads refused)");
+    assert_eq!(std::fs::read(&target).unwrap(), b"original");
+}
+
 /// Opening a root, through `Local::new` or `from_url`, writes nothing in it; the first
 /// write creates the driver's own directories.
 #[maybe_async]
@@ -784,6 +871,37 @@ async fn local_opening_a_root_writes_nothing() {
         .await
         .unwrap();
     assert!(dir.path().join(".multicloud/meta").is_dir());
+}
+
+/// A root that does not exist yet is not created by opening it (a mistyped `file://` URL
+/// must not make directories): reads see an empty store, the first write creates it.
+#[maybe_async]
+#[mode_test]
+async fn local_missing_root_is_created_by_the_first_write() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("not/yet");
+    let d = Local::new(&root).unwrap();
+    let (any, _) = AnyStorage::from_url(&format!("file://{}", root.display())).unwrap();
+    let listed = d.list_containers().await;
+    assert!(listed.unwrap().is_empty());
+    let got = any.get_container("c").await;
+    assert_eq!(got.unwrap_err().kind(), ErrorKind::NotFound);
+    let got = d.get_object("c", "x").await;
+    assert_eq!(got.unwrap_err().kind(), ErrorKind::NotFound);
+    assert!(tree(dir.path()).is_empty(), "{:?}", tree(dir.path()));
+    // A clone made before the root existed sees what the first write created.
+    let clone = d.clone();
+    any.create_container("c").await.unwrap();
+    d.upload_bytes("c", "x", Bytes::from_static(b"1"), &opts())
+        .await
+        .unwrap();
+    let got = clone.download_bytes("c", "x").await;
+    assert_eq!(got.unwrap(), "1");
+    assert!(root.join("c/x").is_file());
+    // A root that is a file is refused when opened.
+    std::fs::write(dir.path().join("file"), b"").unwrap();
+    let e = Local::new(dir.path().join("file")).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
 }
 
 #[maybe_async]

@@ -218,10 +218,13 @@ pub trait StorageDriver: Clone + Send + Sync + 'static {
             let target = dest.to_path_buf();
             let temp =
                 TempFile(rt::unblock(move || download_target::prepare(&target, opts)).await?);
-            let file = rt::File::create(&temp.0)
-                .await
-                .map_err(|e| io_at(e, "create", &temp.0))?;
-            let object = self.download_to_writer(container, name, file).await?;
+            let local_err = |e| io_at(e, "write", &temp.0);
+            let mut file = rt::File::create(&temp.0).await.map_err(local_err)?;
+            let (object, mut reader) = self.open_object(container, name).await?;
+            // Write failures are about the local file: `Io` naming it, whatever their kind.
+            let (size, md5) = copy_hashing_with(&mut reader, &mut file, local_err).await?;
+            file.flush().await.map_err(local_err)?;
+            verify_download(&object, size, &md5)?;
             let (from, to) = (temp.disarm(), dest.to_path_buf());
             rt::unblock(move || download_target::persist(&from, &to, opts.overwrite)).await?;
             Ok(object)
@@ -309,6 +312,21 @@ where
     R: UploadReader + ?Sized,
     W: DownloadWriter + ?Sized,
 {
+    copy_hashing_with(reader, writer, crate::Error::from).await
+}
+
+/// [`copy_hashing`], with write failures turned into errors by `write_err`.
+#[maybe_async]
+async fn copy_hashing_with<R, W, E>(
+    reader: &mut R,
+    writer: &mut W,
+    write_err: E,
+) -> Result<(u64, String)>
+where
+    R: UploadReader + ?Sized,
+    W: DownloadWriter + ?Sized,
+    E: Fn(std::io::Error) -> crate::Error + Send,
+{
     use md5::Digest;
     let mut hasher = md5::Md5::new();
     let mut buf = vec![0u8; 64 * 1024];
@@ -319,7 +337,7 @@ where
             return Ok((total, hex::encode(hasher.finalize())));
         }
         hasher.update(&buf[..n]);
-        writer.write_all(&buf[..n]).await?;
+        writer.write_all(&buf[..n]).await.map_err(&write_err)?;
         total += n as u64;
     }
 }

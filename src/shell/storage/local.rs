@@ -27,7 +27,9 @@ use crate::storage::md5_hex;
 ///
 /// Symbolic links inside the root are never followed nor replaced: every path component
 /// is opened relative to its parent without following links (`cap-std`), so reading,
-/// writing or deleting through a link is `InvalidInput`, with no check-then-open race.
+/// writing or deleting through a link is `InvalidInput`, with no check-then-open race. An
+/// upload never replaces a link at its own name either (on Linux even one planted while
+/// the upload runs: the file is moved in by an atomic exchange, see `docs/design.md`).
 ///
 /// In async mode the file-system calls run on tokio's blocking pool (as `tokio::fs` does).
 ///
@@ -47,13 +49,15 @@ pub struct Local {
 }
 
 impl Local {
-    /// A store rooted at `root`, creating the directory if needed.
+    /// A store rooted at `root`. Opening writes nothing: a missing `root` is an empty
+    /// store, created (with its parents) by the first `create_container`. A `root` that
+    /// exists but is not a directory is `InvalidInput`.
     pub fn new(root: impl AsRef<Path>) -> Result<Self> {
-        let root = LocalRoot::open(root.as_ref(), true).map_err(|e| e.with_provider("local"))?;
+        let root = LocalRoot::open(root.as_ref()).map_err(|e| e.with_provider("local"))?;
         Ok(Local { root })
     }
 
-    /// The root directory (canonical).
+    /// The root directory: canonical if it existed when opened, else absolute.
     pub fn root(&self) -> &Path {
         self.root.path()
     }
