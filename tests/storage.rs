@@ -26,6 +26,8 @@ mod blocking {
     }
 
     include!("cases/storage.rs");
+    include!("cases/storage_local.rs");
+    include!("cases/storage_runtime.rs");
 }
 
 #[cfg(feature = "async")]
@@ -60,4 +62,6 @@ mod asynchronous {
     }
 
     include!("cases/storage.rs");
+    include!("cases/storage_local.rs");
+    include!("cases/storage_runtime.rs");
 }
