@@ -304,11 +304,13 @@ fn applicable(head: &RequestHead) -> Vec<Fault> {
     if head.method != "HEAD" {
         out.extend([ResetMidBody, Truncated, StallMidBody]);
     }
+    // The faults only some requests can meet weigh more, so a run of 1,000 operations
+    // meets each of them several times.
     if head.is_copy() || head.is_complete() {
-        out.extend([PaddedError, PaddedErrorAfter]);
+        out.extend([PaddedError, PaddedErrorAfter].repeat(3));
     }
     if head.content_length > LARGE {
-        out.push(UploadStall);
+        out.extend([UploadStall].repeat(3));
     }
     out
 }
