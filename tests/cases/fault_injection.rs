@@ -96,7 +96,7 @@ impl Run {
         let not_found = e.kind() == ErrorKind::NotFound;
         if is_unexplained(e.kind()) || (not_found && must_exist) {
             self.violate(Category::WrongError, format!("{:?}: {e}", e.kind()));
-        } else if let Some(why) = kind_problem(e) {
+        } else if let Some(why) = kind_problem(e, &self.bucket) {
             self.violate(Category::WrongKind, format!("{:?} ({why}): {e}", e.kind()));
         }
     }
@@ -514,6 +514,17 @@ fn judge(run: &mut Run, key: &str, stored: Option<Bytes>) {
     }
 }
 
+/// The faults injected into POSTs (create, complete) on `key`, with their operations.
+fn post_faults(proxy: &FaultProxy, key: &str) -> Vec<String> {
+    let path = format!("/{key}?");
+    proxy
+        .injected()
+        .into_iter()
+        .filter(|i| i.request.starts_with("POST ") && i.request.contains(&path))
+        .map(|i| format!("op {}: {:?} on {}", i.op, i.fault, i.request))
+        .collect()
+}
+
 /// Every multipart upload must end completed or aborted. Aborts started in the background
 /// may lag: poll, bounded.
 #[maybe_async]
@@ -524,9 +535,17 @@ async fn check_uploads(run: &mut Run, direct: &S3) {
     while !left.is_empty() && Instant::now() < deadline {
         left = direct.list_multipart_uploads(&b, "").await.expect("listing uploads");
     }
-    (run.op, run.what) = (usize::MAX, "uploads left".to_owned());
     for upload in left {
-        let detail = format!("upload {} of {} neither completed nor aborted", upload.upload_id, upload.key);
+        // Reported against the last operation that wrote the key, with its faults.
+        let last = run.last_write.get(&upload.key).cloned();
+        let (op, what) = last.unwrap_or((usize::MAX, String::new()));
+        (run.op, run.what) = (op, format!("uploads left (last written by {what})"));
+        let detail = format!(
+            "upload {} of {} neither completed nor aborted; faults on its POSTs: {:?}",
+            upload.upload_id,
+            upload.key,
+            post_faults(&run.proxy, &upload.key)
+        );
         run.violate(Category::LeftoverUpload, detail);
         let _ = direct.abort_multipart_upload(&b, &upload.key, &upload.upload_id).await;
     }

@@ -125,8 +125,8 @@ pub enum Category {
     WrongError,
     /// An error of another kind than the documented transport failure → kind table gives
     /// for the faults injected (the proxy never corrupts bytes or sends a body longer than
-    /// announced, so `Integrity`, `Parse` and `Io` have no cause), or one not naming the
-    /// provider.
+    /// announced, so `Integrity`, `Parse` and `Io` have no cause), or one naming neither
+    /// the provider nor the bucket.
     WrongKind,
     /// A multipart upload neither completed nor aborted.
     LeftoverUpload,
@@ -247,14 +247,15 @@ pub fn is_unexplained(kind: ErrorKind) -> bool {
     )
 }
 
-/// Why an error's kind or wording contradicts the documented table, if it does.
-pub fn kind_problem(e: &Error) -> Option<&'static str> {
+/// Why an error's kind or wording contradicts the documented table, if it does. An error
+/// must name its provider, or at least the bucket (a transport error names the URL).
+pub fn kind_problem(e: &Error, bucket: &str) -> Option<&'static str> {
     use ErrorKind::*;
     if matches!(e.kind(), Integrity | Parse | Io) {
         return Some("no injected fault corrupts bytes, lengthens a body or touches local files");
     }
-    if e.provider() != Some("s3") {
-        return Some("the error does not name its provider");
+    if e.provider() != Some("s3") && !e.to_string().contains(bucket) {
+        return Some("the error names neither its provider nor the bucket");
     }
     None
 }

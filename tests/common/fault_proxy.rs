@@ -372,11 +372,15 @@ fn deliver(
     sent
 }
 
-/// Announces more than it sends, then closes cleanly (a FIN, not a reset).
+/// Announces the whole body, sends part of it, then closes cleanly (a FIN, not a reset).
+/// An empty body is announced as a few bytes, so its cut is visible too.
 fn truncate(answer: &Answer, client: &mut TcpStream, rng: &mut fastrand::Rng) -> bool {
-    let extra = rng.usize(1..=64);
-    let mut bytes = answer.head(answer.body.len() + extra);
-    let cut = rng.usize(..=answer.body.len());
+    let len = answer.body.len();
+    let (announce, cut) = match len {
+        0 => (rng.usize(1..=64), 0),
+        _ => (len, rng.usize(..len)),
+    };
+    let mut bytes = answer.head(announce);
     bytes.extend_from_slice(&answer.body[..cut]);
     let _ = client.write_all(&bytes);
     let _ = client.flush();
