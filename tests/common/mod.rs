@@ -4,6 +4,9 @@
 
 pub mod child;
 pub mod fake_http;
+pub mod fault_model;
+pub mod fault_plan;
+pub mod fault_proxy;
 pub mod s3env;
 
 use std::io;
