@@ -22,6 +22,7 @@ use crate::retry::{Decision, Outcome, is_retryable_status, parse_retry_after};
 pub struct HttpClient {
     raw: RawClient,
     config: Arc<TransportConfig>,
+    provider: Option<&'static str>,
 }
 
 impl HttpClient {
@@ -30,7 +31,14 @@ impl HttpClient {
         Ok(HttpClient {
             raw: RawClient::new(&config)?,
             config: Arc::new(config),
+            provider: None,
         })
+    }
+
+    /// The same client, naming `provider` in the errors it reports (a driver's own client).
+    pub fn for_provider(mut self, provider: &'static str) -> Self {
+        self.provider = Some(provider);
+        self
     }
 
     /// The client's settings.
@@ -114,7 +122,7 @@ impl HttpClient {
                     span.record("status", answer.status());
                     let status = classify(answer);
                     if !is_retryable_status(status) {
-                        return result.map_err(|f| f.error);
+                        return result.map_err(|f| self.named(f.error));
                     }
                     Outcome::Status {
                         status,
@@ -123,7 +131,7 @@ impl HttpClient {
                             .and_then(|v| parse_retry_after(v, SystemTime::now())),
                     }
                 }
-                Err(failure) if failure.fatal => return result.map_err(|f| f.error),
+                Err(failure) if failure.fatal => return result.map_err(|f| self.named(f.error)),
                 Err(failure) => failure.outcome(),
             };
             let decision = self.config.retry.decide(
@@ -134,13 +142,22 @@ impl HttpClient {
                 fastrand::f64(),
             );
             match decision {
-                Decision::GiveUp => return result.map_err(|f| f.error),
+                Decision::GiveUp => return result.map_err(|f| self.named(f.error)),
                 Decision::RetryAfter(wait) => {
                     tracing::debug!(parent: &span, ?wait, "retrying");
                     rt::sleep(wait).await;
                     attempt += 1;
                 }
             }
+        }
+    }
+}
+
+impl HttpClient {
+    fn named(&self, e: crate::Error) -> crate::Error {
+        match (self.provider, e.provider()) {
+            (Some(p), None) => e.with_provider(p),
+            _ => e,
         }
     }
 }
@@ -161,17 +178,22 @@ impl StreamingResponse {
         crate::http::header_str(&self.headers, name)
     }
 
-    /// Reads the whole (small) body into a [`Response`], for error parsing; at most
-    /// `limit` bytes are kept (an error body is small; a huge one is cut, not buffered).
+    /// Reads the (small) body of an error answer into a [`Response`], for error parsing:
+    /// at most `limit` bytes, and best effort. The status already says what failed, so a
+    /// body that breaks, stalls or is cut short is dropped rather than turned into an
+    /// error of its own (which would hide the status's meaning).
     #[maybe_async]
-    pub async fn into_response(self, limit: usize) -> Result<Response> {
+    pub async fn into_error_response(self, limit: usize) -> Response {
         let mut body = Vec::new();
-        self.body.take(limit as u64).read_to_end(&mut body).await?;
-        Ok(Response {
+        let read = self.body.take(limit as u64).read_to_end(&mut body).await;
+        if read.is_err() {
+            body.clear();
+        }
+        Response {
             status: self.status,
             headers: self.headers,
             body: body.into(),
-        })
+        }
     }
 }
 

@@ -49,7 +49,7 @@ impl S3 {
     /// A driver with custom transport settings (timeouts, retries).
     pub fn with_transport(config: S3Config, transport: TransportConfig) -> Result<Self> {
         Ok(S3 {
-            http: HttpClient::new(transport)?,
+            http: HttpClient::new(transport)?.for_provider("s3"),
             requests: Arc::new(S3Requests::new(config)),
         })
     }
@@ -318,7 +318,7 @@ impl StorageDriver for S3 {
         let resp = self.http.send_streaming(&req).await?;
         if !(200..300).contains(&resp.status) {
             let limit = self.http.config().max_response_body;
-            let full = resp.into_response(limit).await?;
+            let full = resp.into_error_response(limit).await;
             let context = format!("reading {name:?} in bucket {container:?}");
             return Err(responses::error_from(&full, &context));
         }

@@ -111,26 +111,29 @@ impl S3 {
     }
 
     /// CreateMultipartUpload. It is not idempotent, so a failure after the request may
-    /// have reached the store (its answer lost) is not simply retried: the store is asked
-    /// which uploads of exactly this key are in progress. None: the request never arrived,
-    /// so it is sent once more. One: it is the upload just created, adopted (if it was
-    /// another writer's, completion fails on its parts' ETags rather than mixing data).
-    /// More: the original error, the uploads left for `abort_incomplete_uploads`.
+    /// have reached the store (its answer lost, garbled, or a 5xx) is not simply retried:
+    /// the store is asked which uploads of exactly this key are in progress. None: the
+    /// request never took effect, so it is sent again (up to three times in all). One: it is
+    /// the upload just created, adopted (were it another writer's, completion would fail on
+    /// its parts' ETags rather than mix data). More: the error, the uploads left for
+    /// `abort_incomplete_uploads`.
     #[maybe_async]
     async fn create_upload(&self, bucket: &str, key: &str, opts: &UploadOptions) -> Result<String> {
-        match self.create_upload_once(bucket, key, opts).await {
-            Err(e) if may_have_arrived(&e) => {
-                let mut ids = self
-                    .upload_ids(bucket, key)
-                    .await
-                    .map_err(|_| e.replicate())?;
-                match ids.len() {
-                    0 => self.create_upload_once(bucket, key, opts).await,
-                    1 => Ok(ids.remove(0)),
-                    _ => Err(e),
-                }
+        let mut attempts = 1;
+        loop {
+            let e = match self.create_upload_once(bucket, key, opts).await {
+                Err(e) if may_have_arrived(&e) => e,
+                other => return other,
+            };
+            let mut ids = self
+                .upload_ids(bucket, key)
+                .await
+                .map_err(|_| e.replicate())?;
+            match ids.len() {
+                0 if attempts < 3 => attempts += 1,
+                1 => return Ok(ids.remove(0)),
+                _ => return Err(e),
             }
-            other => other,
         }
     }
 
@@ -283,12 +286,14 @@ impl S3 {
 }
 
 /// Whether a failed call may have been carried out by the store (its answer lost or
-/// garbled) rather than refused.
+/// garbled, or a 5xx, which S3 may send after acting) rather than refused.
 fn may_have_arrived(e: &Error) -> bool {
-    matches!(
-        e.kind(),
-        ErrorKind::Transport | ErrorKind::Timeout | ErrorKind::Parse
-    )
+    let server_error = e.status().is_some_and(|s| s >= 500);
+    server_error
+        || matches!(
+            e.kind(),
+            ErrorKind::Transport | ErrorKind::Timeout | ErrorKind::Parse
+        )
 }
 
 /// What aborting one upload needs; the request is built (and signed) when it is sent, so
