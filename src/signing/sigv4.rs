@@ -326,7 +326,14 @@ fn joined(a: &[(String, String)], b: &[(String, String)]) -> Vec<(String, String
 
 /// `20150830T123600Z`.
 pub fn amz_date(now: SystemTime) -> String {
-    let t = time::OffsetDateTime::from(now);
+    // `OffsetDateTime::from` panics past year 9999; a clock that far off signs as the last
+    // representable second (the server will refuse it as skewed) rather than panicking.
+    let secs = now
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
+        .min(253_402_300_799) as i64;
+    let t =
+        time::OffsetDateTime::from_unix_timestamp(secs).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     format!(
         "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
         t.year(),
@@ -467,6 +474,23 @@ fn collapse_whitespace(v: &str) -> String {
 /// Hex SHA-256 of a payload.
 pub fn payload_sha256(data: &[u8]) -> String {
     hex::encode(Sha256::digest(data))
+}
+
+#[cfg(test)]
+mod clock_tests {
+    use super::*;
+
+    #[test]
+    fn clocks_outside_the_calendar_never_panic() {
+        let far = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(400_000_000_000);
+        assert_eq!(amz_date(far), "99991231T235959Z");
+        let before = SystemTime::UNIX_EPOCH - std::time::Duration::from_secs(10);
+        assert_eq!(amz_date(before), "19700101T000000Z");
+        assert_eq!(
+            amz_date(SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(1_440_938_160)),
+            "20150830T123600Z"
+        );
+    }
 }
 
 #[cfg(test)]
