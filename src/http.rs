@@ -272,6 +272,14 @@ impl SendFailure {
         }
     }
 
+    /// An answer larger than [`TransportConfig::max_response_body`] (`max` bytes): a
+    /// `Provider` error no retry can fix. Both transports report it through this.
+    pub fn over_cap(req: &Request, max: u64) -> Self {
+        let why =
+            format!("the answer is larger than {max} bytes (TransportConfig::max_response_body)");
+        Self::fatal(transport_error(ErrorKind::Provider, req, why))
+    }
+
     /// A failure no retry can fix.
     pub fn fatal(error: Error) -> Self {
         SendFailure {

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use futures_util::Stream;
 
 use super::rt::ObjectReader;
-use crate::error::{Error, ErrorKind};
+use crate::error::ErrorKind;
 use crate::http::{Request, Response, SendFailure, TransportConfig, transport_error};
 
 /// Response headers as pairs.
@@ -90,7 +90,7 @@ impl RawClient {
         while let Some(chunk) = self.within_stall(req, resp.chunk()).await? {
             let len = joined.as_ref().map_or(body.len(), Vec::len) + chunk.len();
             if len > self.max_body {
-                return Err(SendFailure::fatal(too_large(req, self.max_body)));
+                return Err(SendFailure::over_cap(req, self.max_body as u64));
             }
             match (&mut joined, body.is_empty()) {
                 (None, true) => body = chunk,
@@ -213,14 +213,6 @@ fn error_chain(e: &(dyn std::error::Error + 'static)) -> String {
 fn stalled(req: &Request, stall: Duration) -> SendFailure {
     let what = format!("nothing moved for {stall:?} (the stall timeout)");
     SendFailure::interrupted(transport_error(ErrorKind::Timeout, req, what))
-}
-
-fn too_large(req: &Request, max: usize) -> Error {
-    transport_error(
-        ErrorKind::Provider,
-        req,
-        format!("the answer is larger than {max} bytes (TransportConfig::max_response_body)"),
-    )
 }
 
 /// The I/O kind behind a body error (a reset, a timeout), so both modes classify body

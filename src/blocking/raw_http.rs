@@ -50,7 +50,7 @@ impl RawClient {
                 .read_to_end(&mut buf)
                 .map_err(|e| body_error(req, e))?;
             if buf.len() as u64 > self.max_body {
-                return Err(SendFailure::fatal(too_large(req, self.max_body)));
+                return Err(SendFailure::over_cap(req, self.max_body));
             }
         }
         Ok(Response {
@@ -129,14 +129,6 @@ fn body_error(req: &Request, e: std::io::Error) -> SendFailure {
     // The request was sent: whatever broke, it broke after connecting.
     failure.connect_failed = false;
     failure
-}
-
-fn too_large(req: &Request, max: u64) -> Error {
-    transport_error(
-        ErrorKind::Provider,
-        req,
-        format!("the answer is larger than {max} bytes (TransportConfig::max_response_body)"),
-    )
 }
 
 fn bad_request(req: &Request, e: impl std::fmt::Display) -> SendFailure {

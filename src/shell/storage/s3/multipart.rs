@@ -30,10 +30,8 @@ impl S3 {
                 token.as_deref(),
                 SystemTime::now(),
             );
-            let page = match self.http.send(&req).await {
-                Ok(resp) => responses::multipart_uploads(&resp, bucket),
-                Err(e) => Err(e),
-            };
+            let sent = self.http.send(&req).await;
+            let page = sent.and_then(|resp| responses::multipart_uploads(&resp, bucket));
             pager.accept_all(page, &mut out)?;
         }
         Ok(out)
