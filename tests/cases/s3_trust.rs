@@ -4,7 +4,7 @@
 
 use std::sync::{Arc, Mutex};
 
-use super::common::fake_http::{FakeServer, respond};
+use super::common::fake_http::{FakeServer, reset, respond};
 
 fn fast_retries() -> multicloud::retry::RetryPolicy {
     multicloud::retry::RetryPolicy {
@@ -48,9 +48,9 @@ async fn a_padded_error_in_a_200_fails_copy_and_is_retried_like_a_500() {
     assert_eq!(server.hits(), 3, "retried like the 500 it stands for");
 }
 
-#[maybe_async]
-#[mode_test]
-async fn a_padded_error_completing_a_multipart_upload_fails_it_and_aborts() {
+/// A fake multipart upload (id `U1`) whose completion is answered 200 with `completion`;
+/// the flag tells whether the upload was then aborted.
+fn completion_fake(completion: Vec<u8>) -> (FakeServer, Arc<Mutex<bool>>) {
     let aborted = Arc::new(Mutex::new(false));
     let seen = aborted.clone();
     let server = FakeServer::start_with_request(move |_, line, s| {
@@ -59,14 +59,36 @@ async fn a_padded_error_completing_a_multipart_upload_fails_it_and_aborts() {
         } else if line.starts_with("PUT /b/big?partNumber") {
             respond(s, 200, "ETag: \"e\"\r\n", b"");
         } else if line.starts_with("POST /b/big?uploadId=U1") {
-            respond(s, 200, "", &padded("<Error><Code>AccessDenied</Code><Message>no</Message></Error>"));
+            respond(s, 200, "", &completion);
         } else if line.starts_with("DELETE /b/big?uploadId=U1") {
             *seen.lock().unwrap() = true;
             respond(s, 204, "", b"");
         } else {
-            respond(s, 200, "ETag: \"old\"\r\nContent-Length: 3\r\n", b"");
+            respond(s, 400, "", b"");
         }
     });
+    (server, aborted)
+}
+
+#[maybe_async]
+#[mode_test]
+async fn a_complete_multipart_answered_with_an_error_body_fails_and_aborts() {
+    let (server, aborted) =
+        completion_fake(b"<Error><Code>InternalError</Code><Message>boom</Message></Error>".to_vec());
+    let s3 = on_fake(&server, Duration::from_secs(5));
+    let e = s3
+        .upload_reader("b", "big", std::io::Cursor::new(content(1, 6 << 20)), &UploadOptions::new())
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some("InternalError"), "{e}");
+    assert!(*aborted.lock().unwrap(), "the upload was not aborted");
+}
+
+#[maybe_async]
+#[mode_test]
+async fn a_padded_error_completing_a_multipart_upload_fails_it_and_aborts() {
+    let (server, aborted) =
+        completion_fake(padded("<Error><Code>AccessDenied</Code><Message>no</Message></Error>"));
     let s3 = on_fake(&server, Duration::from_secs(5));
     let data = std::io::Cursor::new(content(2, 6 << 20));
     let e = s3.upload_reader("b", "big", data, &UploadOptions::new()).await.unwrap_err();
@@ -128,23 +150,6 @@ enum After {
     Close,
     Reset,
     Stall,
-}
-
-/// Closes with RST instead of FIN (linger 0).
-fn reset(s: &mut std::net::TcpStream) {
-    use std::os::fd::AsRawFd;
-    let linger = libc::linger { l_onoff: 1, l_linger: 0 };
-    // SAFETY: a valid socket and a correctly sized linger struct.
-    unsafe {
-        libc::setsockopt(
-            s.as_raw_fd(),
-            libc::SOL_SOCKET,
-            libc::SO_LINGER,
-            (&linger as *const libc::linger).cast(),
-            std::mem::size_of::<libc::linger>() as libc::socklen_t,
-        );
-    }
-    let _ = s.shutdown(std::net::Shutdown::Read);
 }
 
 #[maybe_async]

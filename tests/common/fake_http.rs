@@ -95,6 +95,30 @@ pub fn respond(stream: &mut TcpStream, status: u16, extra_headers: &str, body: &
     let _ = stream.flush();
 }
 
+/// Closes with a TCP reset (SO_LINGER 0, no FIN first): the peer's next read fails with
+/// a reset instead of seeing a clean end. The RST goes out when the last handle closes.
+pub fn reset(stream: &TcpStream) {
+    #[cfg(unix)]
+    {
+        use std::os::fd::AsRawFd;
+        let linger = libc::linger {
+            l_onoff: 1,
+            l_linger: 0,
+        };
+        // SAFETY: a valid socket and a correctly sized option value.
+        unsafe {
+            libc::setsockopt(
+                stream.as_raw_fd(),
+                libc::SOL_SOCKET,
+                libc::SO_LINGER,
+                (&raw const linger).cast(),
+                std::mem::size_of::<libc::linger>() as libc::socklen_t,
+            );
+        }
+    }
+    let _ = stream.shutdown(std::net::Shutdown::Read);
+}
+
 /// Blocks the calling handler thread forever: a peer that stopped talking.
 pub fn hang() -> ! {
     loop {

@@ -443,29 +443,6 @@ fn hold(client: &mut TcpStream, limit: Duration) {
     reset(client);
 }
 
-/// Closes with a TCP reset (SO_LINGER 0) rather than a clean close.
-fn reset(client: &mut TcpStream) {
-    #[cfg(unix)]
-    {
-        use std::os::fd::AsRawFd;
-        let linger = libc::linger {
-            l_onoff: 1,
-            l_linger: 0,
-        };
-        // SAFETY: a valid socket and a correctly sized option value.
-        unsafe {
-            libc::setsockopt(
-                client.as_raw_fd(),
-                libc::SOL_SOCKET,
-                libc::SO_LINGER,
-                (&raw const linger).cast(),
-                std::mem::size_of::<libc::linger>() as libc::socklen_t,
-            );
-        }
-    }
-    let _ = client.shutdown(std::net::Shutdown::Both);
-}
-
 /// An S3-style error answer.
 fn plain(status: u16, code: &str, extra_headers: &str) -> Vec<u8> {
     let body = format!(
@@ -516,4 +493,5 @@ fn fnv(seed: u64, s: &str) -> u64 {
 }
 
 mod wire;
+use super::fake_http::reset;
 use wire::{Answer, RequestHead, forward, read_request_body, read_request_head};
