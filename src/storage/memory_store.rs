@@ -136,6 +136,29 @@ impl MemoryStore {
         Ok(object)
     }
 
+    /// Copies an object, content type and metadata included; the content is shared.
+    pub fn copy(
+        &mut self,
+        src_container: &str,
+        src_name: &str,
+        dst_container: &str,
+        dst_name: &str,
+    ) -> Result<Object> {
+        names::validate_object(dst_name)?;
+        let (source, data) = self.entry(src_container, src_name)?.clone();
+        let bucket = self.bucket_mut(dst_container)?;
+        let object = Object {
+            container: dst_container.to_owned(),
+            name: dst_name.to_owned(),
+            last_modified: Some(SystemTime::now()),
+            ..source
+        };
+        bucket
+            .objects
+            .insert(dst_name.to_owned(), (object.clone(), data));
+        Ok(object)
+    }
+
     /// Deletes an object. Deleting a missing object succeeds (as on S3), so retries and
     /// `delete_many` are idempotent; a missing container is `NotFound`.
     pub fn delete(&mut self, container: &str, name: &str) -> Result<()> {

@@ -46,8 +46,12 @@ pub struct Object {
     pub name: String,
     /// Its size in bytes.
     pub size: u64,
-    /// The provider's hash or ETag, unquoted. The built-in drivers give the content's MD5
-    /// in lowercase hex.
+    /// The provider's hash or ETag, unquoted, as the provider gave it. Local and Memory
+    /// give the content's MD5 in lowercase hex; S3 gives its ETag, which is the MD5 for
+    /// single-request uploads but not for multipart ones (`<hex>-<parts>`, an MD5 of the
+    /// parts' MD5s) nor for SSE-KMS/SSE-C encrypted objects. To compare contents (to skip
+    /// unchanged files when syncing, say), use [`Object::md5`], which is `None` when the
+    /// hash is not a plain MD5.
     pub hash: Option<String>,
     /// Its content type, where known.
     pub content_type: Option<String>,
@@ -58,6 +62,24 @@ pub struct Object {
 }
 
 impl Object {
+    /// The content's MD5 (lowercase or uppercase hex as the provider gave it) when
+    /// [`hash`](Self::hash) is one: 32 hex digits. A multipart ETag (`…-25`) is `None`.
+    ///
+    /// Caveat: S3 objects encrypted with SSE-KMS or SSE-C have ETags of this shape that
+    /// are not their MD5; stores using those should compare sizes and times instead.
+    ///
+    /// ```
+    /// use multicloud::storage::Object;
+    /// let mut o = Object::new("c", "k", 3);
+    /// o.hash = Some("900150983cd24fb0d6963f7d28e17f72".into());
+    /// assert_eq!(o.md5(), Some("900150983cd24fb0d6963f7d28e17f72"));
+    /// o.hash = Some("3858f62230ac3c915f300c664312c11f-25".into());
+    /// assert_eq!(o.md5(), None);
+    /// ```
+    pub fn md5(&self) -> Option<&str> {
+        self.hash.as_deref().filter(|h| is_md5_hex(h))
+    }
+
     /// An object with a name and size and nothing else known.
     pub fn new(container: impl Into<String>, name: impl Into<String>, size: u64) -> Self {
         Object {

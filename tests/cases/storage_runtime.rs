@@ -256,6 +256,23 @@ impl<D: StorageDriver> StorageDriver for Prefixed<D> {
     async fn delete_object(&self, c: &str, n: &str) -> multicloud::Result<()> {
         self.inner.delete_object(&self.wrap(c)?, n).await
     }
+    fn presign_get(&self, c: &str, n: &str, t: std::time::Duration) -> multicloud::Result<String> {
+        self.inner.presign_get(&self.wrap(c)?, n, t)
+    }
+    fn presign_put(&self, c: &str, n: &str, t: std::time::Duration) -> multicloud::Result<String> {
+        self.inner.presign_put(&self.wrap(c)?, n, t)
+    }
+    async fn copy_object(
+        &self,
+        sc: &str,
+        sn: &str,
+        dc: &str,
+        dn: &str,
+    ) -> multicloud::Result<mc::storage::Object> {
+        let (sc, dc) = (self.wrap(sc)?, self.wrap(dc)?);
+        let obj = self.inner.copy_object(&sc, sn, &dc, dn).await?;
+        Ok(self.unwrap_object(obj))
+    }
     async fn delete_many(
         &self,
         c: &str,

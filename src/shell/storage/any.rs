@@ -1,4 +1,5 @@
 use std::path::PathBuf;
+use std::time::Duration;
 
 use bytes::Bytes;
 
@@ -211,6 +212,37 @@ impl StorageDriver for AnyStorage {
             AnyStorage::Local(d) => d.delete_object(container, name).await,
             AnyStorage::Memory(d) => d.delete_object(container, name).await,
             AnyStorage::S3(d) => d.delete_object(container, name).await,
+        }
+    }
+
+    fn presign_get(&self, container: &str, name: &str, expires: Duration) -> Result<String> {
+        match self {
+            AnyStorage::Local(d) => d.presign_get(container, name, expires),
+            AnyStorage::Memory(d) => d.presign_get(container, name, expires),
+            AnyStorage::S3(d) => d.presign_get(container, name, expires),
+        }
+    }
+
+    fn presign_put(&self, container: &str, name: &str, expires: Duration) -> Result<String> {
+        match self {
+            AnyStorage::Local(d) => d.presign_put(container, name, expires),
+            AnyStorage::Memory(d) => d.presign_put(container, name, expires),
+            AnyStorage::S3(d) => d.presign_put(container, name, expires),
+        }
+    }
+
+    async fn copy_object(
+        &self,
+        src_container: &str,
+        src_name: &str,
+        dst_container: &str,
+        dst_name: &str,
+    ) -> Result<Object> {
+        let (sc, sn, dc, dn) = (src_container, src_name, dst_container, dst_name);
+        match self {
+            AnyStorage::Local(d) => d.copy_object(sc, sn, dc, dn).await,
+            AnyStorage::Memory(d) => d.copy_object(sc, sn, dc, dn).await,
+            AnyStorage::S3(d) => d.copy_object(sc, sn, dc, dn).await,
         }
     }
 

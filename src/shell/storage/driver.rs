@@ -8,11 +8,12 @@ use bytes::Bytes;
 use super::rt::{self, ReadExt, WriteExt, maybe_async};
 use super::{ByteRange, Container, Listing, Object, ObjectReader, Page, UploadOptions};
 use super::{DownloadWriter, UploadReader, UploadSource};
-use crate::error::Result;
+use crate::error::{Error, ErrorKind, Result};
 use crate::storage::{
     DEFAULT_PAGE_SIZE, Pager, local_fs::download_target, md5_hex, verify_download, verify_length,
 };
 use crate::storage::{DownloadOptions, local_fs::io_at};
+use std::time::Duration;
 
 /// The object-storage operations every provider offers (Libcloud's `StorageDriver`, in
 /// Rust names). Identical in both modes but for `async`/`.await`, `Iterator`/`Stream` and
@@ -94,6 +95,46 @@ pub trait StorageDriver: Clone + Send + Sync + 'static {
     /// a missing container is `NotFound`.
     fn delete_object(&self, container: &str, name: &str)
     -> impl Future<Output = Result<()>> + Send;
+
+    /// A URL that lets anyone `GET` the object for `expires`, with any HTTP client.
+    /// Drivers without presigned URLs (Local, Memory) answer `Unsupported`.
+    fn presign_get(&self, container: &str, name: &str, expires: Duration) -> Result<String> {
+        let _ = (container, name, expires);
+        Err(unsupported(self.provider_name(), "presigned URLs"))
+    }
+
+    /// A URL that lets anyone `PUT` the object for `expires`. Drivers without presigned
+    /// URLs (Local, Memory) answer `Unsupported`.
+    fn presign_put(&self, container: &str, name: &str, expires: Duration) -> Result<String> {
+        let _ = (container, name, expires);
+        Err(unsupported(self.provider_name(), "presigned URLs"))
+    }
+
+    /// Copies an object within this store: server side where the provider can (S3,
+    /// Memory), otherwise streamed through this process in bounded memory. The copy keeps
+    /// the source's content type and metadata; a streamed copy whose bytes do not match
+    /// the source's size or MD5 is `Integrity` (and the destination is not replaced).
+    fn copy_object(
+        &self,
+        src_container: &str,
+        src_name: &str,
+        dst_container: &str,
+        dst_name: &str,
+    ) -> impl Future<Output = Result<Object>> + Send {
+        async move { copy_between(self, src_container, src_name, self, dst_container, dst_name).await }
+    }
+
+    /// Creates a container, or returns the existing one: `create_container` that accepts
+    /// `AlreadyExists` when the container is there and reachable with these credentials
+    /// (a name taken by someone else stays an error).
+    fn ensure_container(&self, name: &str) -> impl Future<Output = Result<Container>> + Send {
+        async move {
+            match self.create_container(name).await {
+                Err(e) if e.kind() == ErrorKind::AlreadyExists => self.get_container(name).await,
+                other => other,
+            }
+        }
+    }
 
     /// Lazily lists the objects whose names start with `prefix` (`""` for all), fetching
     /// pages as they are consumed: an `Iterator` in blocking mode, a `Stream` in async mode.
@@ -303,6 +344,57 @@ pub trait StorageDriver: Clone + Send + Sync + 'static {
             .await
         }
     }
+}
+
+fn unsupported(provider: &'static str, what: &str) -> Error {
+    Error::new(
+        ErrorKind::Unsupported,
+        format!("the {provider} driver has no {what}"),
+    )
+    .with_provider(provider)
+}
+
+/// Copies an object from one store to another (or within one), streamed in bounded
+/// memory: the source is read as the destination is written, never held whole. The
+/// copy keeps the content type and metadata; its size and MD5 (where the source has a
+/// plain MD5) are checked against the source's, and a mismatch is `Integrity`.
+///
+/// Drivers may be of different types (S3 to Local, Memory to S3...); within one store,
+/// prefer [`StorageDriver::copy_object`], which copies server side where it can.
+#[maybe_async]
+pub async fn copy_between<S: StorageDriver, D: StorageDriver>(
+    src: &S,
+    src_container: &str,
+    src_name: &str,
+    dst: &D,
+    dst_container: &str,
+    dst_name: &str,
+) -> Result<Object> {
+    let (source, reader) = src.open_object(src_container, src_name).await?;
+    let mut opts = UploadOptions::new();
+    opts.content_type = source.content_type.clone();
+    opts.metadata = source.metadata.clone();
+    let copied = dst
+        .upload_reader(dst_container, dst_name, reader, &opts)
+        .await?;
+    check_copy(&source, &copied)?;
+    Ok(copied)
+}
+
+/// The copy's size and (where both are plain MD5s) hash must be the source's.
+fn check_copy(source: &Object, copied: &Object) -> Result<()> {
+    let md5s = (source.md5(), copied.md5());
+    let hash_differs = matches!(md5s, (Some(a), Some(b)) if !a.eq_ignore_ascii_case(b));
+    if copied.size != source.size || hash_differs {
+        return Err(Error::new(
+            ErrorKind::Integrity,
+            format!(
+                "copy of {:?} to {:?}: stored {} bytes (MD5 {:?}), the source has {} (MD5 {:?})",
+                source.name, copied.name, copied.size, md5s.1, source.size, md5s.0
+            ),
+        ));
+    }
+    Ok(())
 }
 
 /// Copies `reader` to `writer` to the end, returning the byte count and the MD5.

@@ -124,4 +124,15 @@ impl StorageDriver for Memory {
     async fn delete_object(&self, container: &str, name: &str) -> Result<()> {
         self.write(|s| s.delete(container, name))
     }
+
+    /// Shares the source's bytes (no copy of the content).
+    async fn copy_object(
+        &self,
+        src_container: &str,
+        src_name: &str,
+        dst_container: &str,
+        dst_name: &str,
+    ) -> Result<Object> {
+        self.write(|s| s.copy(src_container, src_name, dst_container, dst_name))
+    }
 }

@@ -16,7 +16,7 @@ pub use crate::storage::{
     UploadOptions, UploadSource,
 };
 pub use any::AnyStorage;
-pub use driver::StorageDriver;
+pub use driver::{StorageDriver, copy_between};
 pub use local::Local;
 pub use memory::Memory;
 pub use s3::S3;

@@ -66,18 +66,8 @@ impl S3 {
         self.requests.config()
     }
 
-    /// A presigned URL that lets anyone `GET` the object for `expires` (at most 7 days),
-    /// with any HTTP client. `InvalidInput` for names no request may carry (see
-    /// [`S3`]'s key rules).
-    pub fn presign_get(&self, bucket: &str, key: &str, expires: Duration) -> Result<String> {
-        self.presign(Method::Get, bucket, key, expires)
-    }
-
-    /// A presigned URL that lets anyone `PUT` the object for `expires` (at most 7 days).
-    pub fn presign_put(&self, bucket: &str, key: &str, expires: Duration) -> Result<String> {
-        self.presign(Method::Put, bucket, key, expires)
-    }
-
+    /// Presigned URLs (at most 7 days) for the trait's `presign_get` / `presign_put`.
+    /// `InvalidInput` for names no request may carry (see [`S3`]'s key rules).
     fn presign(
         &self,
         method: Method,
@@ -91,33 +81,6 @@ impl S3 {
         Ok(self
             .requests
             .presign(method, bucket, key, expires.as_secs(), now))
-    }
-
-    /// Copies an object server side.
-    #[maybe_async]
-    pub async fn copy_object(
-        &self,
-        src_bucket: &str,
-        src_key: &str,
-        bucket: &str,
-        key: &str,
-    ) -> Result<Object> {
-        check_bucket(bucket)?;
-        check_bucket(src_bucket)?;
-        check_key(key)?;
-        names::validate_object(src_key).map_err(|e| e.with_provider("s3"))?;
-        let req = self
-            .requests
-            .copy_object(src_bucket, src_key, bucket, key, SystemTime::now());
-        // S3 pads a long copy's 200 with whitespace, then may send an <Error>: retried as
-        // the 5xx it stands for.
-        let resp = self
-            .http
-            .send_classified(&req, responses::effective_status)
-            .await?;
-        let context = format!("copying {src_key:?} to {key:?}");
-        responses::result_etag(&resp, responses::COPY_RESULT, &context)?;
-        self.get_object(bucket, key).await
     }
 
     /// Sends a small request and checks its status.
@@ -164,6 +127,41 @@ fn check_bucket(bucket: &str) -> Result<()> {
 impl StorageDriver for S3 {
     fn provider_name(&self) -> &'static str {
         "s3"
+    }
+
+    fn presign_get(&self, container: &str, name: &str, expires: Duration) -> Result<String> {
+        self.presign(Method::Get, container, name, expires)
+    }
+
+    fn presign_put(&self, container: &str, name: &str, expires: Duration) -> Result<String> {
+        self.presign(Method::Put, container, name, expires)
+    }
+
+    /// Server side (CopyObject), up to S3's 5 GiB limit for one copy.
+    async fn copy_object(
+        &self,
+        src_container: &str,
+        src_name: &str,
+        container: &str,
+        name: &str,
+    ) -> Result<Object> {
+        let (src_bucket, src_key, bucket, key) = (src_container, src_name, container, name);
+        check_bucket(bucket)?;
+        check_bucket(src_bucket)?;
+        check_key(key)?;
+        names::validate_object(src_key).map_err(|e| e.with_provider("s3"))?;
+        let req = self
+            .requests
+            .copy_object(src_bucket, src_key, bucket, key, SystemTime::now());
+        // S3 pads a long copy's 200 with whitespace, then may send an <Error>: retried as
+        // the 5xx it stands for.
+        let resp = self
+            .http
+            .send_classified(&req, responses::effective_status)
+            .await?;
+        let context = format!("copying {src_key:?} to {key:?}");
+        responses::result_etag(&resp, responses::COPY_RESULT, &context)?;
+        self.get_object(bucket, key).await
     }
 
     async fn list_containers(&self) -> Result<Vec<Container>> {
