@@ -1,6 +1,7 @@
 //! The storage model shared by every driver and both modes: containers, objects, upload
 //! options, byte ranges, listing pages; and the pure parts of the built-in drivers.
 
+mod entries;
 pub mod local_fs;
 pub mod memory_store;
 pub mod names;
@@ -8,6 +9,7 @@ mod pager;
 mod range_answer;
 pub mod s3;
 
+pub use entries::EntryGrouper;
 pub use pager::{MAX_EMPTY_PAGES, Pager};
 pub use range_answer::{RangeAnswer, check_range_answer};
 
@@ -276,6 +278,38 @@ impl From<std::ops::RangeFull> for ByteRange {
     }
 }
 
+/// One entry of a listing with a delimiter: an object, or a common prefix standing for
+/// every name that continues past the delimiter (a "directory").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Entry {
+    /// An object directly under the prefix.
+    Object(Object),
+    /// A common prefix, the delimiter included (`photos/2026/`).
+    Prefix(String),
+}
+
+impl Entry {
+    /// The object's name or the prefix: the key listings order entries by.
+    pub fn key(&self) -> &str {
+        match self {
+            Entry::Object(o) => &o.name,
+            Entry::Prefix(p) => p,
+        }
+    }
+}
+
+/// Where a name falls in a delimited listing of `prefix`: the common prefix it rolls up
+/// into (up to and including the first `delimiter` after `prefix`), or `None` for an
+/// object directly under the prefix. An empty delimiter rolls nothing up.
+pub fn common_prefix<'n>(name: &'n str, prefix: &str, delimiter: &str) -> Option<&'n str> {
+    let rest = name.strip_prefix(prefix)?;
+    if delimiter.is_empty() {
+        return None;
+    }
+    rest.find(delimiter)
+        .map(|i| &name[..prefix.len() + i + delimiter.len()])
+}
+
 /// One page of a listing and the token for the next, if any.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Page<T> {
@@ -415,6 +449,17 @@ mod tests {
                 .validated()
                 .is_err()
         );
+    }
+
+    #[test]
+    fn names_roll_up_at_the_first_delimiter_after_the_prefix() {
+        assert_eq!(common_prefix("a/b/c", "", "/"), Some("a/"));
+        assert_eq!(common_prefix("a/b/c", "a/", "/"), Some("a/b/"));
+        assert_eq!(common_prefix("a/b", "a/", "/"), None);
+        assert_eq!(common_prefix("dir/", "", "/"), Some("dir/"));
+        assert_eq!(common_prefix("x--y--z", "x", "--"), Some("x--"));
+        assert_eq!(common_prefix("a/b", "", ""), None);
+        assert_eq!(common_prefix("b/c", "a", "/"), None);
     }
 
     #[test]

@@ -69,6 +69,7 @@ macro_rules! all_cases {
             folder_markers_list_delete_and_download_as_directories,
             copy_presign_and_ensure_container,
             copy_between_drivers_streams_and_checks,
+            delimiter_listings_show_directories_lazily,
         );
     };
 }
@@ -95,6 +96,7 @@ conformance!(s3_s3s, (s3_fixture(&s3env::s3s()), ());
     driver_is_send_and_spawnable,
     copy_presign_and_ensure_container,
     copy_between_drivers_streams_and_checks,
+    delimiter_listings_show_directories_lazily,
 );
 
 /// An S3 driver on an emulator, seen through a unique bucket prefix so tests running in
@@ -768,5 +770,55 @@ async fn copy_between_drivers_streams_and_checks<D: StorageDriver>(d: &D) {
     let got = d.download_bytes("c", "back.bin").await.unwrap();
     assert!(got == data, "content differs after the copy back");
     let e = mc::storage::copy_between(d, "c", "nope", &mem, "m", "x").await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
+}
+
+fn entry_keys(entries: Vec<multicloud::Result<mc::storage::Entry>>) -> Vec<String> {
+    entries
+        .into_iter()
+        .map(|e| match e.unwrap() {
+            mc::storage::Entry::Object(o) => o.name,
+            mc::storage::Entry::Prefix(p) => format!("[{p}]"),
+        })
+        .collect()
+}
+
+#[maybe_async]
+async fn delimiter_listings_show_directories_lazily<D: StorageDriver>(d: &D) {
+    d.create_container("c").await.unwrap();
+    let mut names = vec!["a.txt".to_owned(), "b/1".to_owned(), "b/c/2".to_owned(), "z".to_owned()];
+    names.extend((0..7).map(|i| format!("d{i}/x")));
+    let items: Vec<(String, UploadSource)> =
+        names.iter().map(|n| (n.clone(), UploadSource::from(b"1".to_vec()))).collect();
+    for r in d.upload_many("c", items, &opts(), 4).await {
+        r.unwrap();
+    }
+    let top = drain(d.iterate_entries("c", "", "/")).await;
+    let mut expected = vec!["a.txt".to_owned(), "[b/]".to_owned()];
+    expected.extend((0..7).map(|i| format!("[d{i}/]")));
+    expected.push("z".to_owned());
+    assert_eq!(entry_keys(top), expected);
+    let under_b = d.list_entries("c", "b/", "/").await.unwrap();
+    let keys = entry_keys(under_b.into_iter().map(Ok).collect());
+    assert_eq!(keys, ["b/1", "[b/c/]"]);
+    // Small pages: each directory once, the tokens resume after a prefix.
+    let mut token: Option<String> = None;
+    let mut paged = Vec::new();
+    loop {
+        let page = d.list_entries_page("c", "", "/", token.as_deref(), 3).await.unwrap();
+        assert!(page.items.len() <= 3);
+        paged.extend(page.items.into_iter().map(Ok));
+        match page.next_token {
+            Some(t) => token = Some(t),
+            None => break,
+        }
+    }
+    assert_eq!(entry_keys(paged), expected);
+    let objects = d.list_entries("c", "b/1", "/").await.unwrap();
+    match &objects[..] {
+        [mc::storage::Entry::Object(o)] => assert_eq!((o.name.as_str(), o.size), ("b/1", 1)),
+        other => panic!("expected one object, got {other:?}"),
+    }
+    let e = d.list_entries("missing", "", "/").await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
 }

@@ -220,6 +220,25 @@ impl<D: StorageDriver> StorageDriver for Prefixed<D> {
         page.items = page.items.into_iter().map(|o| self.unwrap_object(o)).collect();
         Ok(page)
     }
+    async fn list_entries_page(
+        &self,
+        c: &str,
+        prefix: &str,
+        delimiter: &str,
+        token: Option<&str>,
+        max: usize,
+    ) -> multicloud::Result<mc::storage::Page<mc::storage::Entry>> {
+        let mut page = self
+            .inner
+            .list_entries_page(&self.wrap(c)?, prefix, delimiter, token, max)
+            .await?;
+        for e in &mut page.items {
+            if let mc::storage::Entry::Object(o) = e {
+                *o = self.unwrap_object(o.clone());
+            }
+        }
+        Ok(page)
+    }
     async fn get_object(&self, c: &str, n: &str) -> multicloud::Result<mc::storage::Object> {
         let o = self.inner.get_object(&self.wrap(c)?, n).await?;
         Ok(self.unwrap_object(o))

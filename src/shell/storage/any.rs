@@ -4,7 +4,9 @@ use std::time::Duration;
 use bytes::Bytes;
 
 use super::rt::maybe_async;
-use super::{ByteRange, Container, Local, Memory, Object, ObjectReader, Page, S3, StorageDriver};
+use super::{
+    ByteRange, Container, Entry, Local, Memory, Object, ObjectReader, Page, S3, StorageDriver,
+};
 use super::{UploadOptions, UploadReader};
 use crate::error::Result;
 use crate::registry::{Location, Provider};
@@ -155,6 +157,22 @@ impl StorageDriver for AnyStorage {
             AnyStorage::Local(d) => d.list_objects_page(container, prefix, token, max).await,
             AnyStorage::Memory(d) => d.list_objects_page(container, prefix, token, max).await,
             AnyStorage::S3(d) => d.list_objects_page(container, prefix, token, max).await,
+        }
+    }
+
+    async fn list_entries_page(
+        &self,
+        container: &str,
+        prefix: &str,
+        delimiter: &str,
+        token: Option<&str>,
+        max: usize,
+    ) -> Result<Page<Entry>> {
+        let (c, p, d) = (container, prefix, delimiter);
+        match self {
+            AnyStorage::Local(x) => x.list_entries_page(c, p, d, token, max).await,
+            AnyStorage::Memory(x) => x.list_entries_page(c, p, d, token, max).await,
+            AnyStorage::S3(x) => x.list_entries_page(c, p, d, token, max).await,
         }
     }
 

@@ -10,7 +10,8 @@ use super::{ByteRange, Container, Listing, Object, ObjectReader, Page, UploadOpt
 use super::{DownloadWriter, UploadReader, UploadSource};
 use crate::error::{Error, ErrorKind, Result};
 use crate::storage::{
-    DEFAULT_PAGE_SIZE, Pager, local_fs::download_target, md5_hex, verify_download, verify_length,
+    DEFAULT_PAGE_SIZE, Entry, EntryGrouper, Pager, local_fs::download_target, md5_hex,
+    verify_download, verify_length,
 };
 use crate::storage::{DownloadOptions, local_fs::io_at};
 use std::time::Duration;
@@ -95,6 +96,85 @@ pub trait StorageDriver: Clone + Send + Sync + 'static {
     /// a missing container is `NotFound`.
     fn delete_object(&self, container: &str, name: &str)
     -> impl Future<Output = Result<()>> + Send;
+
+    /// One page of a listing with a delimiter: the objects directly under `prefix` and
+    /// the common prefixes ("directories") below it, in key order, after `token`. Most
+    /// callers want [`iterate_entries`](Self::iterate_entries).
+    ///
+    /// The provided implementation groups [`list_objects_page`](Self::list_objects_page)
+    /// pages and assumes, as Local and Memory do, that its tokens are the last name
+    /// listed; drivers with opaque tokens (S3) override it with the provider's own
+    /// delimiter listing.
+    fn list_entries_page(
+        &self,
+        container: &str,
+        prefix: &str,
+        delimiter: &str,
+        token: Option<&str>,
+        max: usize,
+    ) -> impl Future<Output = Result<Page<Entry>>> + Send {
+        async move {
+            let max = max.max(1);
+            let mut grouper = EntryGrouper::new(prefix, delimiter, token);
+            while grouper.wants_more(max) {
+                let after = grouper.resume_token();
+                let page = self
+                    .list_objects_page(container, prefix, after.as_deref(), DEFAULT_PAGE_SIZE)
+                    .await;
+                grouper.take(page)?;
+            }
+            Ok(grouper.finish(max))
+        }
+    }
+
+    /// Lazily lists what is directly under `prefix`, splitting names at `delimiter`
+    /// (usually `"/"`): objects, and one [`Entry::Prefix`] per "directory" below, in key
+    /// order, paginated like [`iterate_objects`](Self::iterate_objects): an `Iterator` in
+    /// blocking mode, a `Stream` in async mode.
+    fn iterate_entries<'a>(
+        &'a self,
+        container: &'a str,
+        prefix: &'a str,
+        delimiter: &'a str,
+    ) -> Listing<'a, Entry> {
+        rt::paginate(move |token: Option<String>| async move {
+            self.list_entries_page(
+                container,
+                prefix,
+                delimiter,
+                token.as_deref(),
+                DEFAULT_PAGE_SIZE,
+            )
+            .await
+        })
+    }
+
+    /// Everything [`iterate_entries`](Self::iterate_entries) yields, collected; never a
+    /// partial list.
+    fn list_entries(
+        &self,
+        container: &str,
+        prefix: &str,
+        delimiter: &str,
+    ) -> impl Future<Output = Result<Vec<Entry>>> + Send {
+        async move {
+            let mut out = Vec::new();
+            let mut pager = Pager::new();
+            while let Some(token) = pager.next_token().map(|t| t.map(str::to_owned)) {
+                let page = self
+                    .list_entries_page(
+                        container,
+                        prefix,
+                        delimiter,
+                        token.as_deref(),
+                        DEFAULT_PAGE_SIZE,
+                    )
+                    .await;
+                pager.accept_all(page, &mut out)?;
+            }
+            Ok(out)
+        }
+    }
 
     /// A URL that lets anyone `GET` the object for `expires`, with any HTTP client.
     /// Drivers without presigned URLs (Local, Memory) answer `Unsupported`.

@@ -12,8 +12,8 @@ use super::rt;
 
 pub use super::rt::{DownloadWriter, Listing, ObjectReader, UploadReader};
 pub use crate::storage::{
-    ByteRange, Container, DEFAULT_CONCURRENCY, DEFAULT_PAGE_SIZE, DownloadOptions, Object, Page,
-    UploadOptions, UploadSource,
+    ByteRange, Container, DEFAULT_CONCURRENCY, DEFAULT_PAGE_SIZE, DownloadOptions, Entry, Object,
+    Page, UploadOptions, UploadSource,
 };
 pub use any::AnyStorage;
 pub use driver::{StorageDriver, copy_between};

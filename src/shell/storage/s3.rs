@@ -6,7 +6,9 @@ use bytes::Bytes;
 use super::super::http::{HttpClient, TransportConfig};
 use super::UploadReader;
 use super::rt::{self, maybe_async};
-use super::{ByteRange, Container, Object, ObjectReader, Page, StorageDriver, UploadOptions};
+use super::{
+    ByteRange, Container, Entry, Object, ObjectReader, Page, StorageDriver, UploadOptions,
+};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{LengthCheck, Method, Request};
 use crate::storage::s3::{S3Config, S3Requests, responses};
@@ -235,6 +237,26 @@ impl StorageDriver for S3 {
             .send_classified(&req, responses::effective_status)
             .await?;
         responses::object_page(&resp, container)
+    }
+
+    /// ListObjectsV2 with `delimiter`: the server groups the common prefixes.
+    async fn list_entries_page(
+        &self,
+        container: &str,
+        prefix: &str,
+        delimiter: &str,
+        token: Option<&str>,
+        max: usize,
+    ) -> Result<Page<Entry>> {
+        check_bucket(container)?;
+        let req =
+            self.requests
+                .list_entries(container, prefix, delimiter, token, max, SystemTime::now());
+        let resp = self
+            .http
+            .send_classified(&req, responses::effective_status)
+            .await?;
+        responses::entry_page(&resp, container, prefix, delimiter)
     }
 
     async fn get_object(&self, container: &str, name: &str) -> Result<Object> {

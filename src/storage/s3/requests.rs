@@ -120,6 +120,30 @@ impl S3Requests {
         self.finish(d, now, false)
     }
 
+    /// ListObjectsV2 for one page with a delimiter (objects and common prefixes).
+    pub fn list_entries(
+        &self,
+        bucket: &str,
+        prefix: &str,
+        delimiter: &str,
+        token: Option<&str>,
+        max: usize,
+        now: SystemTime,
+    ) -> Request {
+        let mut d = Draft::new(Method::Get, Some(bucket), None)
+            .query("list-type", "2")
+            .query("max-keys", max.clamp(1, 1000).to_string());
+        for (name, value) in [("prefix", prefix), ("delimiter", delimiter)] {
+            if !value.is_empty() {
+                d = d.query(name, value);
+            }
+        }
+        if let Some(t) = token {
+            d = d.query("continuation-token", t);
+        }
+        self.finish(d, now, false)
+    }
+
     /// HeadObject.
     pub fn head_object(&self, bucket: &str, key: &str, now: SystemTime) -> Request {
         self.finish(

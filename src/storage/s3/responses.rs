@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::MultipartUpload;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{HeaderMap, Response, header_str};
-use crate::storage::{Container, Object, Page};
+use crate::storage::{Container, Entry, Object, Page, common_prefix};
 
 const PROVIDER: &str = "s3";
 
@@ -237,6 +237,8 @@ pub fn containers(resp: &Response) -> Result<Vec<Container>> {
 struct ListBucketResult {
     #[serde(default)]
     contents: Vec<ContentsXml>,
+    #[serde(default)]
+    common_prefixes: Vec<CommonPrefixXml>,
     is_truncated: Option<bool>,
     next_continuation_token: Option<String>,
 }
@@ -251,12 +253,71 @@ struct ContentsXml {
     size: Option<u64>,
 }
 
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct CommonPrefixXml {
+    prefix: String,
+}
+
+/// One ListObjectsV2 page with a delimiter: objects and common prefixes, merged in key
+/// order. A common prefix outside the prefix asked for, or not ending in the delimiter,
+/// is `Parse` (the server did not honour the request).
+pub fn entry_page(
+    resp: &Response,
+    bucket: &str,
+    prefix: &str,
+    delimiter: &str,
+) -> Result<Page<Entry>> {
+    let context = format!("listing bucket {bucket:?}");
+    let parsed: ListBucketResult = parse_doc(resp, "ListBucketResult", &context)?;
+    let mut prefixes = Vec::with_capacity(parsed.common_prefixes.len());
+    for p in &parsed.common_prefixes {
+        if common_prefix(&p.prefix, prefix, delimiter) != Some(p.prefix.as_str()) {
+            return Err(Error::new(
+                ErrorKind::Parse,
+                format!(
+                    "{context}: common prefix {:?} is not one of {prefix:?} split at {delimiter:?}",
+                    p.prefix
+                ),
+            )
+            .with_provider(PROVIDER));
+        }
+        prefixes.push(Entry::Prefix(p.prefix.clone()));
+    }
+    let objects = Page {
+        items: parsed.contents,
+        next_token: parsed.next_continuation_token,
+    };
+    let flat = flat_page(objects, parsed.is_truncated, bucket)?;
+    let mut items: Vec<Entry> = flat.items.into_iter().map(Entry::Object).collect();
+    items.extend(prefixes);
+    items.sort_by(|a, b| a.key().cmp(b.key()));
+    Ok(Page {
+        items,
+        next_token: flat.next_token,
+    })
+}
+
 /// One ListObjectsV2 page.
 pub fn object_page(resp: &Response, bucket: &str) -> Result<Page<Object>> {
     let context = format!("listing bucket {bucket:?}");
     let parsed: ListBucketResult = parse_doc(resp, "ListBucketResult", &context)?;
-    let items = parsed
-        .contents
+    let objects = Page {
+        items: parsed.contents,
+        next_token: parsed.next_continuation_token,
+    };
+    flat_page(objects, parsed.is_truncated, bucket)
+}
+
+/// Objects from a listing's `<Contents>`, and the continuation token when truncated (a
+/// truncated listing without one is `Parse`).
+fn flat_page(
+    page: Page<ContentsXml>,
+    is_truncated: Option<bool>,
+    bucket: &str,
+) -> Result<Page<Object>> {
+    let items = page
+        .items
         .into_iter()
         .map(|c| {
             let mut o = Object::new(bucket, c.key, c.size.unwrap_or(0));
@@ -265,11 +326,11 @@ pub fn object_page(resp: &Response, bucket: &str) -> Result<Page<Object>> {
             o
         })
         .collect();
-    let next_token = match parsed.is_truncated {
-        Some(true) => parsed.next_continuation_token.filter(|t| !t.is_empty()),
+    let next_token = match is_truncated {
+        Some(true) => page.next_token.filter(|t| !t.is_empty()),
         _ => None,
     };
-    if parsed.is_truncated == Some(true) && next_token.is_none() {
+    if is_truncated == Some(true) && next_token.is_none() {
         return Err(Error::new(
             ErrorKind::Parse,
             "S3 said the listing is truncated but sent no continuation token",
