@@ -115,6 +115,21 @@ where
     .boxed()
 }
 
+/// Fetches every page through [`Pager`] and collects the items, for callers that want
+/// the whole listing: never a partial list (a failed page or a repeated token is `Err`).
+pub(crate) async fn collect_pages<T, F, Fut>(mut fetch: F) -> Result<Vec<T>>
+where
+    F: FnMut(Option<String>) -> Fut,
+    Fut: Future<Output = Result<Page<T>>>,
+{
+    let mut out = Vec::new();
+    let mut pager = Pager::new();
+    while let Some(token) = pager.next_token().map(|t| t.map(str::to_owned)) {
+        pager.accept_all(fetch(token).await, &mut out)?;
+    }
+    Ok(out)
+}
+
 /// Runs `f` on every item with at most `limit` futures in flight (`buffer_unordered`);
 /// returns the results in input order.
 ///

@@ -122,6 +122,20 @@ where
     }
 }
 
+/// Fetches every page through [`Pager`] and collects the items, for callers that want
+/// the whole listing: never a partial list (a failed page or a repeated token is `Err`).
+pub(crate) fn collect_pages<T, F>(mut fetch: F) -> Result<Vec<T>>
+where
+    F: FnMut(Option<String>) -> Result<Page<T>>,
+{
+    let mut out = Vec::new();
+    let mut pager = Pager::new();
+    while let Some(token) = pager.next_token().map(|t| t.map(str::to_owned)) {
+        pager.accept_all(fetch(token), &mut out)?;
+    }
+    Ok(out)
+}
+
 /// Runs `f` on every item with at most `limit` running at once, on scoped threads that
 /// pull from a shared queue; returns the results in input order.
 ///

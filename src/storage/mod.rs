@@ -376,6 +376,23 @@ pub fn verify_download(object: &Object, size: u64, md5: &str) -> Result<()> {
     Ok(())
 }
 
+/// Checks a copy against its source: the same size and, where both hashes are plain
+/// MD5s, the same hash; a mismatch is `Integrity`.
+pub fn verify_copy(source: &Object, copied: &Object) -> Result<()> {
+    let md5s = (source.md5(), copied.md5());
+    let hash_differs = matches!(md5s, (Some(a), Some(b)) if !a.eq_ignore_ascii_case(b));
+    if copied.size != source.size || hash_differs {
+        return Err(Error::new(
+            crate::ErrorKind::Integrity,
+            format!(
+                "copy of {:?} to {:?}: stored {} bytes (MD5 {:?}), the source has {} (MD5 {:?})",
+                source.name, copied.name, copied.size, md5s.1, source.size, md5s.0
+            ),
+        ));
+    }
+    Ok(())
+}
+
 /// Checks that a ranged download received exactly the `expected` bytes.
 pub fn verify_length(object: &Object, expected: u64, received: u64) -> Result<()> {
     if received != expected {

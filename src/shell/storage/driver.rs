@@ -10,7 +10,7 @@ use super::{ByteRange, Container, Listing, Object, ObjectReader, Page, UploadOpt
 use super::{DownloadWriter, UploadReader, UploadSource};
 use crate::error::{Error, ErrorKind, Result};
 use crate::storage::{
-    DEFAULT_PAGE_SIZE, Entry, EntryGrouper, Pager, local_fs::download_target, md5_hex,
+    DEFAULT_PAGE_SIZE, Entry, EntryGrouper, local_fs::download_target, md5_hex, verify_copy,
     verify_download, verify_length,
 };
 use crate::storage::{DownloadOptions, local_fs::io_at};
@@ -157,23 +157,16 @@ pub trait StorageDriver: Clone + Send + Sync + 'static {
         prefix: &str,
         delimiter: &str,
     ) -> impl Future<Output = Result<Vec<Entry>>> + Send {
-        async move {
-            let mut out = Vec::new();
-            let mut pager = Pager::new();
-            while let Some(token) = pager.next_token().map(|t| t.map(str::to_owned)) {
-                let page = self
-                    .list_entries_page(
-                        container,
-                        prefix,
-                        delimiter,
-                        token.as_deref(),
-                        DEFAULT_PAGE_SIZE,
-                    )
-                    .await;
-                pager.accept_all(page, &mut out)?;
-            }
-            Ok(out)
-        }
+        rt::collect_pages(move |token: Option<String>| async move {
+            self.list_entries_page(
+                container,
+                prefix,
+                delimiter,
+                token.as_deref(),
+                DEFAULT_PAGE_SIZE,
+            )
+            .await
+        })
     }
 
     /// A URL that lets anyone `GET` the object for `expires`, with any HTTP client.
@@ -232,17 +225,10 @@ pub trait StorageDriver: Clone + Send + Sync + 'static {
         container: &str,
         prefix: &str,
     ) -> impl Future<Output = Result<Vec<Object>>> + Send {
-        async move {
-            let mut out = Vec::new();
-            let mut pager = Pager::new();
-            while let Some(token) = pager.next_token().map(|t| t.map(str::to_owned)) {
-                let page = self
-                    .list_objects_page(container, prefix, token.as_deref(), DEFAULT_PAGE_SIZE)
-                    .await;
-                pager.accept_all(page, &mut out)?;
-            }
-            Ok(out)
-        }
+        rt::collect_pages(move |token: Option<String>| async move {
+            self.list_objects_page(container, prefix, token.as_deref(), DEFAULT_PAGE_SIZE)
+                .await
+        })
     }
 
     /// Opens a whole object for reading; returns its metadata and a reader.
@@ -457,24 +443,8 @@ pub async fn copy_between<S: StorageDriver, D: StorageDriver>(
     let copied = dst
         .upload_reader(dst_container, dst_name, reader, &opts)
         .await?;
-    check_copy(&source, &copied)?;
+    verify_copy(&source, &copied)?;
     Ok(copied)
-}
-
-/// The copy's size and (where both are plain MD5s) hash must be the source's.
-fn check_copy(source: &Object, copied: &Object) -> Result<()> {
-    let md5s = (source.md5(), copied.md5());
-    let hash_differs = matches!(md5s, (Some(a), Some(b)) if !a.eq_ignore_ascii_case(b));
-    if copied.size != source.size || hash_differs {
-        return Err(Error::new(
-            ErrorKind::Integrity,
-            format!(
-                "copy of {:?} to {:?}: stored {} bytes (MD5 {:?}), the source has {} (MD5 {:?})",
-                source.name, copied.name, copied.size, md5s.1, source.size, md5s.0
-            ),
-        ));
-    }
-    Ok(())
 }
 
 /// Copies `reader` to `writer` to the end, returning the byte count and the MD5.

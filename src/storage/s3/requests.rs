@@ -108,19 +108,11 @@ impl S3Requests {
         max: usize,
         now: SystemTime,
     ) -> Request {
-        let mut d = Draft::new(Method::Get, Some(bucket), None)
-            .query("list-type", "2")
-            .query("max-keys", max.clamp(1, 1000).to_string());
-        if !prefix.is_empty() {
-            d = d.query("prefix", prefix);
-        }
-        if let Some(t) = token {
-            d = d.query("continuation-token", t);
-        }
-        self.finish(d, now, false)
+        self.list_entries(bucket, prefix, "", token, max, now)
     }
 
-    /// ListObjectsV2 for one page with a delimiter (objects and common prefixes).
+    /// ListObjectsV2 for one page with a delimiter (objects and common prefixes); an
+    /// empty delimiter lists flat.
     pub fn list_entries(
         &self,
         bucket: &str,

@@ -10,7 +10,7 @@ use super::super::{Object, StorageDriver, UploadOptions, UploadReader};
 use super::{S3, check_bucket, check_key};
 use crate::error::{Error, ErrorKind, Result};
 use crate::storage::s3::{MultipartUpload, S3Requests, responses};
-use crate::storage::{DEFAULT_CONCURRENCY, Pager, is_md5_hex};
+use crate::storage::{DEFAULT_CONCURRENCY, is_md5_hex};
 
 impl S3 {
     /// Multipart uploads in progress in `bucket` under `prefix` (every page).
@@ -21,9 +21,7 @@ impl S3 {
         prefix: &str,
     ) -> Result<Vec<MultipartUpload>> {
         check_bucket(bucket)?;
-        let mut out = Vec::new();
-        let mut pager = Pager::new();
-        while let Some(token) = pager.next_token().map(|t| t.map(str::to_owned)) {
+        rt::collect_pages(move |token: Option<String>| async move {
             let req = self.requests.list_multipart_uploads(
                 bucket,
                 prefix,
@@ -31,10 +29,9 @@ impl S3 {
                 SystemTime::now(),
             );
             let sent = self.http.send(&req).await;
-            let page = sent.and_then(|resp| responses::multipart_uploads(&resp, bucket));
-            pager.accept_all(page, &mut out)?;
-        }
-        Ok(out)
+            sent.and_then(|resp| responses::multipart_uploads(&resp, bucket))
+        })
+        .await
     }
 
     /// Aborts one multipart upload, freeing its parts. An upload already gone (completed
