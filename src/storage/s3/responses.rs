@@ -289,6 +289,18 @@ pub fn entry_page(
         next_token: parsed.next_continuation_token,
     };
     let flat = flat_page(objects, parsed.is_truncated, bucket)?;
+    if let Some(o) = flat.items.iter().find(|o| {
+        !o.name.starts_with(prefix) || common_prefix(&o.name, prefix, delimiter).is_some()
+    }) {
+        return Err(Error::new(
+            ErrorKind::Parse,
+            format!(
+                "{context}: object {:?} is not directly under {prefix:?} split at {delimiter:?}",
+                o.name
+            ),
+        )
+        .with_provider(PROVIDER));
+    }
     let mut items: Vec<Entry> = flat.items.into_iter().map(Entry::Object).collect();
     items.extend(prefixes);
     items.sort_by(|a, b| a.key().cmp(b.key()));
@@ -771,5 +783,28 @@ mod tests {
             object_from_headers(&bad, "b", "k").unwrap_err().kind(),
             ErrorKind::Parse
         );
+    }
+
+    #[test]
+    fn delimited_pages_merge_in_key_order_and_refuse_what_the_server_did_not_split() {
+        let body = r#"<?xml version="1.0" encoding="UTF-8"?>
+<ListBucketResult><IsTruncated>false</IsTruncated>
+<Contents><Key>p/a</Key><Size>1</Size></Contents><Contents><Key>p/c</Key><Size>2</Size></Contents>
+<CommonPrefixes><Prefix>p/b/</Prefix></CommonPrefixes></ListBucketResult>"#;
+        let page = entry_page(&resp(200, body), "b", "p/", "/").unwrap();
+        let keys: Vec<_> = page.items.iter().map(Entry::key).collect();
+        assert_eq!(keys, ["p/a", "p/b/", "p/c"]);
+        assert_eq!(page.next_token, None);
+        for bad in [
+            "<Contents><Key>p/x/y</Key><Size>1</Size></Contents>",
+            "<Contents><Key>q/a</Key><Size>1</Size></Contents>",
+            "<CommonPrefixes><Prefix>p/x</Prefix></CommonPrefixes>",
+            "<CommonPrefixes><Prefix>q/x/</Prefix></CommonPrefixes>",
+            "<CommonPrefixes><Prefix>p/x/y/</Prefix></CommonPrefixes>",
+        ] {
+            let body = format!("<ListBucketResult>{bad}</ListBucketResult>");
+            let e = entry_page(&resp(200, &body), "b", "p/", "/").unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Parse, "{bad}: {e}");
+        }
     }
 }
