@@ -15,7 +15,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use bytes::Bytes;
 use multicloud::storage::s3::{S3Config, S3Requests};
-use multicloud::storage::{ByteRange, UploadOptions};
+use multicloud::storage::{GetOptions, UploadOptions};
 
 const KEY: &str = "multicloud-test-key";
 const SECRET: &str = "multicloud-test-secret";
@@ -165,7 +165,7 @@ pub fn run(extra: &Extra) {
                 |k| {
                     let (client, reqs, bucket) = (&reqwest_client, &reqs, &bucket);
                     async move {
-                        let r = reqs.get_object(bucket, &k, ByteRange::ALL, SystemTime::now());
+                        let r = reqs.get_object(bucket, &k, &GetOptions::new(), SystemTime::now());
                         let mut rb = client.get(&r.url);
                         for (h, v) in &r.headers {
                             rb = rb.header(h, v);
@@ -201,7 +201,7 @@ pub fn run(extra: &Extra) {
         });
         let get = measure(keys.len(), || {
             multicloud::blocking::run_bounded(keys.to_vec(), conc, |k| {
-                let r = reqs.get_object(bucket, &k, ByteRange::ALL, SystemTime::now());
+                let r = reqs.get_object(bucket, &k, &GetOptions::new(), SystemTime::now());
                 let mut rb = agent.get(&r.url);
                 for (h, v) in &r.headers {
                     rb = rb.header(h, v);

@@ -14,15 +14,14 @@
 
 use std::time::Instant;
 
-use multicloud::storage::UploadSource;
-
 const CONCURRENCY: usize = 16;
 
-fn objects(n: usize) -> Vec<(String, UploadSource)> {
+/// `(name, bytes)` pairs: `upload_many` takes them as items in both modes.
+fn objects(n: usize) -> Vec<(String, Vec<u8>)> {
     (0..n)
         .map(|i| {
             let body = format!("object {i} ").repeat(400).into_bytes();
-            (format!("parallel/{i:05}"), UploadSource::from(body))
+            (format!("parallel/{i:05}"), body)
         })
         .collect()
 }

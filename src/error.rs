@@ -41,6 +41,18 @@ pub enum ErrorKind {
     Io,
     /// The driver or mode does not support this operation. Not retried.
     Unsupported,
+    /// A condition of the request did not hold: a create-only upload found the object, an
+    /// `If-Match` ETag or `If-Unmodified-Since` time did not match (HTTP 412). Nothing was
+    /// written or read. Not retried.
+    PreconditionFailed,
+    /// A conditional read found the object unchanged (`If-None-Match` matched, or not
+    /// modified since the time given; HTTP 304): the copy the caller has is current. Not
+    /// retried.
+    NotModified,
+    /// The caller cancelled the operation through a
+    /// [`CancelToken`](crate::storage::CancelToken); a multipart upload was aborted, a
+    /// partial download removed. Not retried.
+    Cancelled,
 }
 
 impl ErrorKind {
@@ -61,6 +73,9 @@ impl ErrorKind {
             ErrorKind::Parse => "unparseable response",
             ErrorKind::Io => "i/o error",
             ErrorKind::Unsupported => "unsupported",
+            ErrorKind::PreconditionFailed => "precondition failed",
+            ErrorKind::NotModified => "not modified",
+            ErrorKind::Cancelled => "cancelled",
         }
     }
 }

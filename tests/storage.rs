@@ -28,6 +28,7 @@ mod blocking {
     include!("cases/storage.rs");
     include!("cases/storage_local.rs");
     include!("cases/storage_runtime.rs");
+    include!("cases/storage_transfer.rs");
 }
 
 #[cfg(feature = "async")]
@@ -64,4 +65,5 @@ mod asynchronous {
     include!("cases/storage.rs");
     include!("cases/storage_local.rs");
     include!("cases/storage_runtime.rs");
+    include!("cases/storage_transfer.rs");
 }

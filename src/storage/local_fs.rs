@@ -18,22 +18,25 @@ mod nofollow;
 
 use std::collections::BTreeMap;
 use std::ffi::{OsStr, OsString};
-use std::io::{self, Read, Write};
+use std::io::{self, Read, Seek, Write};
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, PoisonError};
 use std::time::SystemTime;
 
 use cap_fs_ext::DirExt;
 use cap_std::fs::{Dir, Metadata, OpenOptions};
 use serde::{Deserialize, Serialize};
 
-use super::{ByteRange, Container, Object, Page, UploadOptions, md5_hex, names};
+use super::{Container, GetOptions, Object, Page, UploadOptions, md5_hex, names};
 use crate::error::{Error, ErrorKind, Result};
 use nofollow::remove_dir_or_not_empty;
 use nofollow::{chain, explain, install, open_nofollow, refuse_link_or_dir};
 use nofollow::{remove_empty_tree, symlink_refused, walk};
 
 const RESERVED: &str = ".multicloud";
+
+/// Serialises commits (sidecar + rename) within the process: see `commit_inner`.
+static COMMITS: Mutex<()> = Mutex::new(());
 
 /// A storage root on the local file system. Cheap to clone; clones share the handle of a
 /// root created after opening.
@@ -227,6 +230,11 @@ impl LocalRoot {
     /// An object's metadata (computes the MD5 when no fresh sidecar has it).
     pub fn head(&self, container: &str, name: &str) -> Result<Object> {
         let (file, object) = self.open_object(container, name)?;
+        self.with_hash(&file, object)
+    }
+
+    /// The object with its MD5, computed from `file` when no sidecar recorded it.
+    fn with_hash(&self, file: &std::fs::File, object: Object) -> Result<Object> {
         match object.hash {
             Some(_) => Ok(object),
             None => Ok(Object {
@@ -236,16 +244,33 @@ impl LocalRoot {
         }
     }
 
+    /// What `name` holds now, for a write condition: `None` when nothing.
+    fn current(&self, container: &str, name: &str) -> Result<Option<Object>> {
+        match self.head(container, name) {
+            Ok(o) => Ok(Some(o)),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(e),
+        }
+    }
+
     /// Opens an existing object for reading, every component reached without following a
-    /// link; returns the file, the object and `range` resolved on its size (offset, length).
+    /// link, if the read's preconditions hold (checked on the file opened, so on the bytes
+    /// that will be read); returns the file, the object and the range resolved on its
+    /// size (offset, length).
     pub fn open_range(
         &self,
         container: &str,
         name: &str,
-        range: ByteRange,
+        opts: &GetOptions,
     ) -> Result<(std::fs::File, Object, (u64, u64))> {
         let (file, object) = self.open_object(container, name)?;
-        let span = range.resolve(object.size)?;
+        if !opts.conditions.is_empty() {
+            let hashed = self.with_hash(&file, object.clone())?;
+            opts.conditions.check(&hashed)?;
+            // Hashing may have read the file: start again from its beginning.
+            (&file).seek(io::SeekFrom::Start(0))?;
+        }
+        let span = opts.range.resolve(object.size)?;
         Ok((file, object, span))
     }
 
@@ -321,6 +346,12 @@ impl LocalRoot {
         opts: &UploadOptions,
     ) -> Result<Object> {
         let opts = opts.validated()?;
+        // Commits in this process take turns, so a write condition holds from its check
+        // until the file is in place.
+        let _turn = COMMITS.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(condition) = &opts.condition {
+            condition.check(name, self.current(container, name)?.as_ref())?;
+        }
         let (mut dirs, file_name) = self
             .parent_of(container, name, true)?
             .ok_or_else(|| not_found_object(container, name))?;

@@ -7,7 +7,7 @@ use std::time::SystemTime;
 
 use bytes::Bytes;
 
-use super::{ByteRange, Container, Object, Page, UploadOptions, md5_hex, names};
+use super::{Container, GetOptions, Object, Page, UploadOptions, md5_hex, names};
 use crate::error::{Error, ErrorKind, Result};
 
 /// Containers and their objects, ordered by name as S3 orders keys (bytewise).
@@ -99,15 +99,17 @@ impl MemoryStore {
         Ok(self.entry(container, name)?.0.clone())
     }
 
-    /// An object's metadata and a range of its content (cheap: `Bytes` shares the buffer).
-    pub fn get(&self, container: &str, name: &str, range: ByteRange) -> Result<(Object, Bytes)> {
+    /// An object's metadata and a range of its content (cheap: `Bytes` shares the buffer),
+    /// if the read's preconditions hold.
+    pub fn get(&self, container: &str, name: &str, opts: &GetOptions) -> Result<(Object, Bytes)> {
         let (o, data) = self.entry(container, name)?;
-        let (offset, len) = range.resolve(data.len() as u64)?;
+        opts.conditions.check(o)?;
+        let (offset, len) = opts.range.resolve(data.len() as u64)?;
         let slice = data.slice(offset as usize..(offset + len) as usize);
         Ok((o.clone(), slice))
     }
 
-    /// Stores an object, replacing any with that name.
+    /// Stores an object, replacing any with that name, if the upload's condition holds.
     pub fn put(
         &mut self,
         container: &str,
@@ -118,6 +120,9 @@ impl MemoryStore {
         names::validate_object(name)?;
         let opts = opts.validated()?;
         let bucket = self.bucket_mut(container)?;
+        if let Some(condition) = &opts.condition {
+            condition.check(name, bucket.objects.get(name).map(|(o, _)| o))?;
+        }
         let object = Object {
             container: container.to_owned(),
             name: name.to_owned(),

@@ -1,17 +1,25 @@
 //! The storage model shared by every driver and both modes: containers, objects, upload
 //! options, byte ranges, listing pages; and the pure parts of the built-in drivers.
 
+mod conditions;
 mod entries;
 pub mod local_fs;
 pub mod memory_store;
 pub mod names;
+mod options;
 mod pager;
 mod range_answer;
 pub mod s3;
+mod transfer;
 
+pub use conditions::{ReadConditions, WriteCondition};
 pub use entries::EntryGrouper;
+pub use options::{DownloadOptions, GetOptions, UploadOptions};
 pub use pager::{MAX_EMPTY_PAGES, Pager};
 pub use range_answer::{RangeAnswer, check_range_answer};
+pub use transfer::{
+    Batch, BatchProgress, CancelToken, Observer, Progress, ProgressObserver, Tracker,
+};
 
 use std::collections::BTreeMap;
 use std::time::SystemTime;
@@ -96,126 +104,9 @@ impl Object {
     }
 }
 
-/// How to store an object: content type and user metadata.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct UploadOptions {
-    /// The content type to record (`application/octet-stream` when `None`).
-    pub content_type: Option<String>,
-    /// User metadata. Keys are ASCII letters, digits, `-` and `_`, stored lowercase; values are
-    /// printable ASCII (what every provider's headers can carry).
-    pub metadata: BTreeMap<String, String>,
-}
-
-impl UploadOptions {
-    /// Default options: no content type, no metadata.
-    pub fn new() -> Self {
-        Self::default()
-    }
-
-    /// Sets the content type.
-    pub fn content_type(mut self, content_type: impl Into<String>) -> Self {
-        self.content_type = Some(content_type.into());
-        self
-    }
-
-    /// Adds one user metadata entry.
-    pub fn metadata(mut self, key: impl Into<String>, value: impl Into<String>) -> Self {
-        self.metadata.insert(key.into(), value.into());
-        self
-    }
-
-    /// Checks the options and returns them normalised (keys lowercase).
-    pub fn validated(&self) -> Result<UploadOptions> {
-        let mut metadata = BTreeMap::new();
-        for (k, v) in &self.metadata {
-            let key_ok = !k.is_empty()
-                && k.len() <= 128
-                && k.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_');
-            if !key_ok {
-                return Err(Error::invalid(format!(
-                    "metadata key {k:?} must be 1-128 ASCII letters, digits, '-' or '_'"
-                )));
-            }
-            if v.len() > 2048 || !v.bytes().all(|b| (0x20..0x7f).contains(&b)) {
-                return Err(Error::invalid(format!(
-                    "metadata value for {k:?} must be at most 2048 printable ASCII characters"
-                )));
-            }
-            metadata.insert(k.to_ascii_lowercase(), v.clone());
-        }
-        if let Some(ct) = &self.content_type {
-            if ct.is_empty() || ct.len() > 256 || !ct.bytes().all(|b| (0x20..0x7f).contains(&b)) {
-                return Err(Error::invalid(format!("content type {ct:?} is not valid")));
-            }
-        }
-        Ok(UploadOptions {
-            content_type: self.content_type.clone(),
-            metadata,
-        })
-    }
-}
-
-/// How to write a download to a local path.
-///
-/// `download_object` and `download_many` take `impl Into<DownloadOptions>`, and a `bool`
-/// converts into the defaults with that `overwrite`, so `download_object(c, n, dest, true)`
-/// reads as before. Defaults: no overwrite, missing parent directories created.
-///
-/// ```
-/// use multicloud::storage::DownloadOptions;
-/// let strict = DownloadOptions::new().overwrite(true).create_dirs(false);
-/// assert!(strict.overwrite && !strict.create_dirs);
-/// assert_eq!(DownloadOptions::from(true), DownloadOptions::new().overwrite(true));
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct DownloadOptions {
-    /// Replace an existing file at the destination (`AlreadyExists` otherwise).
-    pub overwrite: bool,
-    /// Create the destination's missing parent directories (an `Io` error naming the
-    /// missing directory otherwise).
-    pub create_dirs: bool,
-}
-
-impl DownloadOptions {
-    /// The defaults: no overwrite, create missing directories.
-    pub fn new() -> Self {
-        DownloadOptions {
-            overwrite: false,
-            create_dirs: true,
-        }
-    }
-
-    /// Sets whether an existing file is replaced.
-    pub fn overwrite(mut self, overwrite: bool) -> Self {
-        self.overwrite = overwrite;
-        self
-    }
-
-    /// Sets whether missing parent directories are created.
-    pub fn create_dirs(mut self, create_dirs: bool) -> Self {
-        self.create_dirs = create_dirs;
-        self
-    }
-}
-
-impl Default for DownloadOptions {
-    fn default() -> Self {
-        Self::new()
-    }
-}
-
-/// The defaults with this `overwrite`.
-impl From<bool> for DownloadOptions {
-    fn from(overwrite: bool) -> Self {
-        Self::new().overwrite(overwrite)
-    }
-}
-
 /// A range of bytes of an object: `start..end` (end exclusive) or `start..` (to the end).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// The default is the whole object.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct ByteRange {
     /// The first byte.
     pub start: u64,
@@ -324,34 +215,6 @@ pub const DEFAULT_PAGE_SIZE: usize = 1000;
 
 /// The concurrency `upload_many`, `download_many` and `delete_many` use by default.
 pub const DEFAULT_CONCURRENCY: usize = 8;
-
-/// Where `upload_many` takes each object's content from.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[non_exhaustive]
-pub enum UploadSource {
-    /// The bytes themselves.
-    Bytes(bytes::Bytes),
-    /// A local file, streamed.
-    Path(std::path::PathBuf),
-}
-
-impl From<bytes::Bytes> for UploadSource {
-    fn from(b: bytes::Bytes) -> Self {
-        UploadSource::Bytes(b)
-    }
-}
-
-impl From<Vec<u8>> for UploadSource {
-    fn from(b: Vec<u8>) -> Self {
-        UploadSource::Bytes(b.into())
-    }
-}
-
-impl From<std::path::PathBuf> for UploadSource {
-    fn from(p: std::path::PathBuf) -> Self {
-        UploadSource::Path(p)
-    }
-}
 
 /// Checks a complete download against the object's announced size and, when the hash is a
 /// plain MD5 (32 hex digits), against the MD5 of what arrived.

@@ -111,13 +111,13 @@ impl StorageDriver for CountingPages {
     ) -> multicloud::Result<mc::storage::Object> {
         self.inner.upload_reader(c, n, reader, o).await
     }
-    async fn open_object_range(
+    async fn open_object_with(
         &self,
         c: &str,
         n: &str,
-        range: mc::storage::ByteRange,
+        get: &mc::storage::GetOptions,
     ) -> multicloud::Result<(mc::storage::Object, mc::storage::ObjectReader)> {
-        self.inner.open_object_range(c, n, range).await
+        self.inner.open_object_with(c, n, get).await
     }
     async fn delete_object(&self, c: &str, n: &str) -> multicloud::Result<()> {
         self.inner.delete_object(c, n).await
@@ -263,13 +263,13 @@ impl<D: StorageDriver> StorageDriver for Prefixed<D> {
         let obj = self.inner.upload_reader(&self.wrap(c)?, n, reader, o).await?;
         Ok(self.unwrap_object(obj))
     }
-    async fn open_object_range(
+    async fn open_object_with(
         &self,
         c: &str,
         n: &str,
-        range: mc::storage::ByteRange,
+        get: &mc::storage::GetOptions,
     ) -> multicloud::Result<(mc::storage::Object, mc::storage::ObjectReader)> {
-        let (o, r) = self.inner.open_object_range(&self.wrap(c)?, n, range).await?;
+        let (o, r) = self.inner.open_object_with(&self.wrap(c)?, n, get).await?;
         Ok((self.unwrap_object(o), r))
     }
     async fn delete_object(&self, c: &str, n: &str) -> multicloud::Result<()> {

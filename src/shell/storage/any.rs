@@ -5,7 +5,7 @@ use bytes::Bytes;
 
 use super::rt::maybe_async;
 use super::{
-    ByteRange, Container, Entry, Local, Memory, Object, ObjectReader, Page, S3, StorageDriver,
+    Container, Entry, GetOptions, Local, Memory, Object, ObjectReader, Page, S3, StorageDriver,
 };
 use super::{UploadOptions, UploadReader};
 use crate::error::Result;
@@ -212,16 +212,16 @@ impl StorageDriver for AnyStorage {
         }
     }
 
-    async fn open_object_range(
+    async fn open_object_with(
         &self,
         container: &str,
         name: &str,
-        range: ByteRange,
+        opts: &GetOptions,
     ) -> Result<(Object, ObjectReader)> {
         match self {
-            AnyStorage::Local(d) => d.open_object_range(container, name, range).await,
-            AnyStorage::Memory(d) => d.open_object_range(container, name, range).await,
-            AnyStorage::S3(d) => d.open_object_range(container, name, range).await,
+            AnyStorage::Local(d) => d.open_object_with(container, name, opts).await,
+            AnyStorage::Memory(d) => d.open_object_with(container, name, opts).await,
+            AnyStorage::S3(d) => d.open_object_with(container, name, opts).await,
         }
     }
 

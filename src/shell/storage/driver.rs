@@ -7,11 +7,11 @@ use bytes::Bytes;
 #[allow(unused_imports)]
 use super::rt::{self, ReadExt, WriteExt, maybe_async};
 use super::{ByteRange, Container, Listing, Object, ObjectReader, Page, UploadOptions};
-use super::{DownloadWriter, UploadReader, UploadSource};
+use super::{DownloadWriter, UploadItem, UploadReader, UploadSource};
 use crate::error::{Error, ErrorKind, Result};
 use crate::storage::{
-    DEFAULT_PAGE_SIZE, Entry, EntryGrouper, local_fs::download_target, md5_hex, verify_copy,
-    verify_download, verify_length,
+    Batch, DEFAULT_PAGE_SIZE, Entry, EntryGrouper, GetOptions, Tracker, local_fs::download_target,
+    md5_hex, verify_copy, verify_download, verify_length,
 };
 use crate::storage::{DownloadOptions, local_fs::io_at};
 use std::time::Duration;
@@ -84,13 +84,30 @@ pub trait StorageDriver: Clone + Send + Sync + 'static {
         opts: &UploadOptions,
     ) -> impl Future<Output = Result<Object>> + Send;
 
+    /// Opens an object for reading, whole or by range, if its preconditions hold; returns
+    /// its metadata and a reader. A failed precondition is `PreconditionFailed` or
+    /// `NotModified` (see [`ReadConditions`](crate::storage::ReadConditions)), checked
+    /// against the metadata the reader comes with even when the provider was asked to,
+    /// so a server that ignores a condition cannot slip past it.
+    fn open_object_with(
+        &self,
+        container: &str,
+        name: &str,
+        opts: &GetOptions,
+    ) -> impl Future<Output = Result<(Object, ObjectReader)>> + Send;
+
     /// Opens a byte range of an object for reading; returns its metadata and a reader.
     fn open_object_range(
         &self,
         container: &str,
         name: &str,
         range: ByteRange,
-    ) -> impl Future<Output = Result<(Object, ObjectReader)>> + Send;
+    ) -> impl Future<Output = Result<(Object, ObjectReader)>> + Send {
+        async move {
+            self.open_object_with(container, name, &GetOptions::from(range))
+                .await
+        }
+    }
 
     /// Deletes an object. Deleting a missing object succeeds (so retries are harmless);
     /// a missing container is `NotFound`.
@@ -250,11 +267,8 @@ pub trait StorageDriver: Clone + Send + Sync + 'static {
         name: &str,
     ) -> impl Future<Output = Result<Bytes>> + Send {
         async move {
-            let (object, mut reader) = self.open_object(container, name).await?;
-            let mut buf = Vec::with_capacity(object.size.min(64 << 20) as usize);
-            reader.read_to_end(&mut buf).await?;
-            verify_download(&object, buf.len() as u64, &md5_hex(&buf))?;
-            Ok(Bytes::from(buf))
+            self.download_bytes_with(container, name, &GetOptions::new())
+                .await
         }
     }
 
@@ -268,12 +282,30 @@ pub trait StorageDriver: Clone + Send + Sync + 'static {
         range: impl Into<ByteRange> + Send,
     ) -> impl Future<Output = Result<Bytes>> + Send {
         async move {
-            let range = range.into();
-            let (object, mut reader) = self.open_object_range(container, name, range).await?;
-            let (_, len) = range.resolve(object.size)?;
+            let opts = GetOptions::new().range(range);
+            self.download_bytes_with(container, name, &opts).await
+        }
+    }
+
+    /// Downloads an object, or a range of it, into memory if its preconditions hold: the
+    /// length is always checked, the MD5 too for a whole object. With
+    /// `ReadConditions::if_none_match(etag)` this is "fetch only if changed"
+    /// (`NotModified` otherwise).
+    fn download_bytes_with(
+        &self,
+        container: &str,
+        name: &str,
+        opts: &GetOptions,
+    ) -> impl Future<Output = Result<Bytes>> + Send {
+        async move {
+            let (object, mut reader) = self.open_object_with(container, name, opts).await?;
+            let (_, len) = opts.range.resolve(object.size)?;
             let mut buf = Vec::with_capacity(len.min(64 << 20) as usize);
             reader.read_to_end(&mut buf).await?;
             verify_length(&object, len, buf.len() as u64)?;
+            if opts.range == ByteRange::ALL {
+                verify_download(&object, buf.len() as u64, &md5_hex(&buf))?;
+            }
             Ok(Bytes::from(buf))
         }
     }
@@ -283,11 +315,31 @@ pub trait StorageDriver: Clone + Send + Sync + 'static {
         &self,
         container: &str,
         name: &str,
-        mut writer: W,
+        writer: W,
     ) -> impl Future<Output = Result<Object>> + Send {
         async move {
-            let (object, mut reader) = self.open_object(container, name).await?;
-            let (size, md5) = copy_hashing(&mut reader, &mut writer).await?;
+            self.download_to_writer_with(container, name, writer, DownloadOptions::new())
+                .await
+        }
+    }
+
+    /// [`download_to_writer`](Self::download_to_writer) with the read's preconditions, a
+    /// progress observer (bytes written) and a cancel token from `opts`; the path settings
+    /// of `opts` do not apply to a writer.
+    fn download_to_writer_with<W: DownloadWriter>(
+        &self,
+        container: &str,
+        name: &str,
+        mut writer: W,
+        opts: impl Into<DownloadOptions> + Send,
+    ) -> impl Future<Output = Result<Object>> + Send {
+        async move {
+            let opts: DownloadOptions = opts.into();
+            let get = GetOptions::new().conditions(opts.conditions.clone());
+            let (object, mut reader) = self.open_object_with(container, name, &get).await?;
+            let tracker = opts.tracker(name, Some(object.size));
+            let (size, md5) =
+                copy_hashing_with(&mut reader, &mut writer, Error::from, &tracker).await?;
             writer.flush().await?;
             verify_download(&object, size, &md5)?;
             Ok(object)
@@ -322,14 +374,17 @@ pub trait StorageDriver: Clone + Send + Sync + 'static {
                     return Ok(object);
                 }
             }
-            let target = dest.to_path_buf();
-            let temp =
-                TempFile(rt::unblock(move || download_target::prepare(&target, opts)).await?);
+            let (target, settings) = (dest.to_path_buf(), opts.clone());
+            let temp = rt::unblock(move || download_target::prepare(&target, settings)).await?;
+            let temp = TempFile(temp);
             let local_err = |e| io_at(e, "write", &temp.0);
             let mut file = rt::File::create(&temp.0).await.map_err(local_err)?;
-            let (object, mut reader) = self.open_object(container, name).await?;
+            let get = GetOptions::new().conditions(opts.conditions.clone());
+            let (object, mut reader) = self.open_object_with(container, name, &get).await?;
+            let tracker = opts.tracker(name, Some(object.size));
             // Write failures are about the local file: `Io` naming it, whatever their kind.
-            let (size, md5) = copy_hashing_with(&mut reader, &mut file, local_err).await?;
+            let (size, md5) =
+                copy_hashing_with(&mut reader, &mut file, local_err, &tracker).await?;
             file.flush().await.map_err(local_err)?;
             verify_download(&object, size, &md5)?;
             let (from, to) = (temp.disarm(), dest.to_path_buf());
@@ -357,19 +412,38 @@ pub trait StorageDriver: Clone + Send + Sync + 'static {
 
     /// Uploads many objects with at most `concurrency` transfers at once. Results come
     /// back in input order; one failure does not stop the others.
-    fn upload_many(
+    ///
+    /// Items are [`UploadItem`]s or `(name, source)` pairs; an item without options of
+    /// its own takes `opts`, and a content type from its extension (see [`UploadItem`]).
+    /// The progress observer of `opts` hears every item's progress with the batch's
+    /// ([`BatchProgress`](crate::storage::BatchProgress)); its cancel token stops items
+    /// in flight and fails those not started.
+    fn upload_many<I: Into<UploadItem> + Send>(
         &self,
         container: &str,
-        items: Vec<(String, UploadSource)>,
+        items: Vec<I>,
         opts: &UploadOptions,
         concurrency: usize,
     ) -> impl Future<Output = Vec<Result<Object>>> + Send {
         async move {
-            rt::run_bounded(items, concurrency, |(name, source)| async move {
-                match source {
-                    UploadSource::Bytes(b) => self.upload_bytes(container, &name, b, opts).await,
-                    UploadSource::Path(p) => self.upload_file(container, &name, &p, opts).await,
+            let items: Vec<UploadItem> = items.into_iter().map(Into::into).collect();
+            let sizes: Option<u64> = items.iter().map(|i| i.source.known_size()).sum();
+            let batch = opts
+                .progress
+                .clone()
+                .map(|o| Batch::new(o, items.len(), sizes));
+            let batch = &batch;
+            rt::run_bounded(items, concurrency, |item| async move {
+                let mut item_opts = item.resolved_options(opts);
+                if let Some(b) = batch {
+                    item_opts.progress = Some(b.item());
                 }
+                let name = item.name.clone();
+                let result = upload_one(self, container, item, &item_opts).await;
+                if let Some(b) = batch {
+                    b.finish_item(&name, result.as_ref().ok().map(|o| o.size));
+                }
+                result
             })
             .await
         }
@@ -378,7 +452,8 @@ pub trait StorageDriver: Clone + Send + Sync + 'static {
     /// Downloads many objects to files (see [`download_object`](Self::download_object):
     /// `opts` is a [`DownloadOptions`] or the `overwrite` flag; folder markers become
     /// directories) with at most `concurrency` transfers at once. Results come back in
-    /// input order.
+    /// input order. The progress observer of `opts` hears every item's progress with the
+    /// batch's; its cancel token stops items in flight and fails those not started.
     fn download_many(
         &self,
         container: &str,
@@ -388,8 +463,23 @@ pub trait StorageDriver: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Vec<Result<Object>>> + Send {
         async move {
             let opts: DownloadOptions = opts.into();
+            let batch = opts
+                .progress
+                .clone()
+                .map(|o| Batch::new(o, items.len(), None));
+            let (opts, batch) = (&opts, &batch);
             rt::run_bounded(items, concurrency, |(name, dest)| async move {
-                self.download_object(container, &name, &dest, opts).await
+                let mut item_opts = opts.clone();
+                if let Some(b) = batch {
+                    item_opts.progress = Some(b.item());
+                }
+                let result = self
+                    .download_object(container, &name, &dest, item_opts)
+                    .await;
+                if let Some(b) = batch {
+                    b.finish_item(&name, result.as_ref().ok().map(|o| o.size));
+                }
+                result
             })
             .await
         }
@@ -409,6 +499,23 @@ pub trait StorageDriver: Clone + Send + Sync + 'static {
             })
             .await
         }
+    }
+}
+
+/// Uploads one [`UploadItem`] with `opts` (already resolved), unless cancelled already.
+#[maybe_async]
+async fn upload_one<D: StorageDriver>(
+    driver: &D,
+    container: &str,
+    item: UploadItem,
+    opts: &UploadOptions,
+) -> Result<Object> {
+    let name = item.name;
+    opts.tracker(&name, None).check()?;
+    match item.source {
+        UploadSource::Bytes(b) => driver.upload_bytes(container, &name, b, opts).await,
+        UploadSource::Path(p) => driver.upload_file(container, &name, &p, opts).await,
+        UploadSource::Reader(r) => driver.upload_reader(container, &name, r, opts).await,
     }
 }
 
@@ -447,22 +554,15 @@ pub async fn copy_between<S: StorageDriver, D: StorageDriver>(
     Ok(copied)
 }
 
-/// Copies `reader` to `writer` to the end, returning the byte count and the MD5.
+/// Copies `reader` to `writer` to the end, returning the byte count and the MD5, with
+/// write failures turned into errors by `write_err`, progress
+/// reported to and cancellation checked on `tracker` for every chunk.
 #[maybe_async]
-pub(super) async fn copy_hashing<R, W>(reader: &mut R, writer: &mut W) -> Result<(u64, String)>
-where
-    R: UploadReader + ?Sized,
-    W: DownloadWriter + ?Sized,
-{
-    copy_hashing_with(reader, writer, crate::Error::from).await
-}
-
-/// [`copy_hashing`], with write failures turned into errors by `write_err`.
-#[maybe_async]
-async fn copy_hashing_with<R, W, E>(
+pub(super) async fn copy_hashing_with<R, W, E>(
     reader: &mut R,
     writer: &mut W,
     write_err: E,
+    tracker: &Tracker<'_>,
 ) -> Result<(u64, String)>
 where
     R: UploadReader + ?Sized,
@@ -474,6 +574,7 @@ where
     let mut buf = vec![0u8; 64 * 1024];
     let mut total = 0u64;
     loop {
+        tracker.check()?;
         let n = reader.read(&mut buf).await?;
         if n == 0 {
             return Ok((total, hex::encode(hasher.finalize())));
@@ -481,6 +582,7 @@ where
         hasher.update(&buf[..n]);
         writer.write_all(&buf[..n]).await.map_err(&write_err)?;
         total += n as u64;
+        tracker.advance(n as u64);
     }
 }
 

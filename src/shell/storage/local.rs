@@ -4,10 +4,11 @@ use std::path::Path;
 use bytes::Bytes;
 
 use super::UploadReader;
-use super::driver::{TempFile, copy_hashing};
+use super::driver::{TempFile, copy_hashing_with};
 use super::rt::{self, maybe_async};
-use super::{ByteRange, Container, Object, ObjectReader, Page, StorageDriver, UploadOptions};
-use crate::error::Result;
+use super::{Container, GetOptions, Object, ObjectReader, Page, StorageDriver, UploadOptions};
+use crate::error::{Error, Result};
+use crate::storage::Tracker;
 use crate::storage::local_fs::{LocalRoot, TempUpload};
 use crate::storage::md5_hex;
 
@@ -80,11 +81,12 @@ impl Local {
     async fn write_temp<R: UploadReader>(
         &self,
         mut reader: R,
+        tracker: &Tracker<'_>,
     ) -> Result<(TempUpload, u64, String)> {
         let (file, temp) = self.with_root(|r| r.create_temp()).await?;
         let guard = TempFile(temp.path.clone());
         let mut file = mode_file(file);
-        let (size, md5) = copy_hashing(&mut reader, &mut file).await?;
+        let (size, md5) = copy_hashing_with(&mut reader, &mut file, Error::from, tracker).await?;
         file.sync_all().await?;
         guard.disarm();
         Ok((temp, size, md5))
@@ -151,6 +153,7 @@ impl StorageDriver for Local {
         opts: &UploadOptions,
     ) -> Result<Object> {
         let (c, n, o) = (owned(container), owned(name), opts.clone());
+        opts.tracker(name, None).check()?;
         self.with_root(move |r| {
             r.check_upload(&c, &n, &o)?;
             let (mut file, temp) = r.create_temp()?;
@@ -158,7 +161,10 @@ impl StorageDriver for Local {
             file.write_all(&data)?;
             drop(file);
             guard.disarm();
-            r.commit(&c, &n, &temp, data.len() as u64, md5_hex(&data), &o)
+            let size = data.len() as u64;
+            let object = r.commit(&c, &n, &temp, size, md5_hex(&data), &o)?;
+            o.tracker(&n, Some(size)).advance(size);
+            Ok(object)
         })
         .await
     }
@@ -177,22 +183,22 @@ impl StorageDriver for Local {
             self.with_root(move |r| r.check_upload(&c, &n, &o)).await?;
         }
         let (temp, size, md5) = self
-            .write_temp(reader)
+            .write_temp(reader, &o.tracker(name, None))
             .await
             .map_err(|e| e.with_provider("local"))?;
         self.with_root(move |r| r.commit(&c, &n, &temp, size, md5, &o))
             .await
     }
 
-    async fn open_object_range(
+    async fn open_object_with(
         &self,
         container: &str,
         name: &str,
-        range: ByteRange,
+        opts: &GetOptions,
     ) -> Result<(Object, ObjectReader)> {
-        let (c, n) = (owned(container), owned(name));
+        let (c, n, o) = (owned(container), owned(name), opts.clone());
         let (file, object, (offset, len)) =
-            self.with_root(move |r| r.open_range(&c, &n, range)).await?;
+            self.with_root(move |r| r.open_range(&c, &n, &o)).await?;
         let mut file = mode_file(file);
         if offset > 0 {
             rt::seek_to(&mut file, offset).await?;

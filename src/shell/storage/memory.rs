@@ -5,10 +5,12 @@ use bytes::Bytes;
 // The I/O extension traits are needed for async calls only; blocking resolves them
 // through the `Read`/`Write` supertraits.
 use super::UploadReader;
+use super::driver::copy_hashing_with;
 #[allow(unused_imports)]
 use super::rt::{self, ReadExt, maybe_async};
-use super::{ByteRange, Container, Object, ObjectReader, Page, StorageDriver, UploadOptions};
-use crate::error::Result;
+use super::{Container, GetOptions, Object, ObjectReader, Page, StorageDriver, UploadOptions};
+use crate::error::{Error, Result};
+use crate::storage::Tracker;
 use crate::storage::memory_store::MemoryStore;
 
 /// An in-memory store: thread-safe, shared by all clones, gone when the last clone drops.
@@ -94,7 +96,11 @@ impl StorageDriver for Memory {
         data: Bytes,
         opts: &UploadOptions,
     ) -> Result<Object> {
-        self.write(|s| s.put(container, name, data, opts))
+        let size = data.len() as u64;
+        opts.tracker(name, None).check()?;
+        let object = self.write(|s| s.put(container, name, data, opts))?;
+        opts.tracker(name, Some(size)).advance(size);
+        Ok(object)
     }
 
     async fn upload_reader<R: UploadReader>(
@@ -107,17 +113,22 @@ impl StorageDriver for Memory {
         // Fail before reading a possibly huge body into memory.
         self.read(|s| s.container(container))?;
         let mut buf = Vec::new();
-        reader.read_to_end(&mut buf).await?;
-        self.write(|s| s.put(container, name, buf.into(), opts))
+        // Stored all at once: only the cancel token is heard while reading.
+        let reading = Tracker::new(name, None, None, opts.cancel.as_ref());
+        copy_hashing_with(&mut reader, &mut buf, Error::from, &reading).await?;
+        let size = buf.len() as u64;
+        let object = self.write(|s| s.put(container, name, buf.into(), opts))?;
+        opts.tracker(name, Some(size)).advance(size);
+        Ok(object)
     }
 
-    async fn open_object_range(
+    async fn open_object_with(
         &self,
         container: &str,
         name: &str,
-        range: ByteRange,
+        opts: &GetOptions,
     ) -> Result<(Object, ObjectReader)> {
-        let (object, data) = self.read(|s| s.get(container, name, range))?;
+        let (object, data) = self.read(|s| s.get(container, name, opts))?;
         Ok((object, rt::bytes_reader(data)))
     }
 

@@ -7,16 +7,19 @@ mod driver;
 mod local;
 mod memory;
 mod s3;
+mod upload_item;
 
 use super::rt;
 
 pub use super::rt::{DownloadWriter, Listing, ObjectReader, UploadReader};
 pub use crate::storage::{
-    ByteRange, Container, DEFAULT_CONCURRENCY, DEFAULT_PAGE_SIZE, DownloadOptions, Entry, Object,
-    Page, UploadOptions, UploadSource,
+    BatchProgress, ByteRange, CancelToken, Container, DEFAULT_CONCURRENCY, DEFAULT_PAGE_SIZE,
+    DownloadOptions, Entry, GetOptions, Object, Page, Progress, ReadConditions, UploadOptions,
+    WriteCondition,
 };
 pub use any::AnyStorage;
 pub use driver::{StorageDriver, copy_between};
 pub use local::Local;
 pub use memory::Memory;
 pub use s3::S3;
+pub use upload_item::{UploadItem, UploadSource};

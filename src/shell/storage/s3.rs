@@ -7,7 +7,7 @@ use super::super::http::{HttpClient, TransportConfig};
 use super::UploadReader;
 use super::rt::{self, maybe_async};
 use super::{
-    ByteRange, Container, Entry, Object, ObjectReader, Page, StorageDriver, UploadOptions,
+    Container, Entry, GetOptions, Object, ObjectReader, Page, StorageDriver, UploadOptions,
 };
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{LengthCheck, Method, Request};
@@ -119,6 +119,10 @@ fn check_key(key: &str) -> Result<()> {
         .with_provider("s3"));
     }
     Ok(())
+}
+
+fn s3_error(e: Error) -> Error {
+    e.with_provider("s3")
 }
 
 fn check_bucket(bucket: &str) -> Result<()> {
@@ -316,25 +320,25 @@ impl StorageDriver for S3 {
             .await
     }
 
-    async fn open_object_range(
+    async fn open_object_with(
         &self,
         container: &str,
         name: &str,
-        range: ByteRange,
+        opts: &GetOptions,
     ) -> Result<(Object, ObjectReader)> {
         check_bucket(container)?;
         check_key(name)?;
+        let range = opts.range;
         if range.end.is_some_and(|e| e <= range.start) {
             // An empty range cannot be asked of S3: check it against the size instead.
             let object = self.get_object(container, name).await?;
-            range
-                .resolve(object.size)
-                .map_err(|e| e.with_provider("s3"))?;
+            opts.conditions.check(&object).map_err(s3_error)?;
+            range.resolve(object.size).map_err(s3_error)?;
             return Ok((object, rt::bytes_reader(Bytes::new())));
         }
         let req = self
             .requests
-            .get_object(container, name, range, SystemTime::now());
+            .get_object(container, name, opts, SystemTime::now());
         let resp = self.http.send_streaming(&req).await?;
         if !(200..300).contains(&resp.status) {
             let limit = self.http.config().max_response_body;
@@ -354,6 +358,8 @@ impl StorageDriver for S3 {
         })?;
         let mut object = responses::object_from_header_list(&resp.headers, container, name)?;
         object.size = answer.total;
+        // Some S3-compatible servers ignore read conditions: hold them to the answer.
+        opts.conditions.check(&object).map_err(s3_error)?;
         let check = LengthCheck::new(answer.len, "s3", container, name);
         Ok((object, rt::exact_length(resp.body, check)))
     }
@@ -411,10 +417,16 @@ impl S3 {
         opts: UploadOptions,
     ) -> Result<Object> {
         let size = data.len() as u64;
+        let tracker = opts.tracker(name, Some(size));
+        tracker.check()?;
         let req = self
             .requests
             .put_object(container, name, data, &opts, SystemTime::now());
-        let resp = self.call(req, &format!("uploading {name:?}")).await?;
+        let resp = self
+            .call(req, &format!("uploading {name:?}"))
+            .await
+            .map_err(|e| responses::condition_error(e, opts.condition.as_ref()))?;
+        tracker.advance(size);
         let mut o = Object::new(container, name, size);
         o.hash = responses::etag(&resp);
         o.content_type = Some(

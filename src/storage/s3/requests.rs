@@ -7,7 +7,7 @@ use bytes::Bytes;
 use super::config::S3Config;
 use crate::http::{Method, Request};
 use crate::signing::sigv4::{self, Options, Scope, Unsigned};
-use crate::storage::{ByteRange, UploadOptions};
+use crate::storage::{ByteRange, GetOptions, UploadOptions, WriteCondition};
 
 /// Builds every S3 request the driver sends.
 #[derive(Debug)]
@@ -145,16 +145,20 @@ impl S3Requests {
         )
     }
 
-    /// GetObject, whole or by range (a transfer: only the stall timeout applies).
+    /// GetObject, whole or by range, with the read's preconditions (a transfer: only the
+    /// stall timeout applies).
     pub fn get_object(
         &self,
         bucket: &str,
         key: &str,
-        range: ByteRange,
+        opts: &GetOptions,
         now: SystemTime,
     ) -> Request {
         let mut d = Draft::new(Method::Get, Some(bucket), Some(key));
-        match range {
+        for (name, value) in opts.conditions.headers() {
+            d = d.header(name, value);
+        }
+        match opts.range {
             ByteRange {
                 start: 0,
                 end: None,
@@ -168,7 +172,7 @@ impl S3Requests {
         self.finish(d, now, true)
     }
 
-    /// PutObject with `Content-MD5`, content type and user metadata.
+    /// PutObject with `Content-MD5`, content type, user metadata and the write condition.
     pub fn put_object(
         &self,
         bucket: &str,
@@ -180,7 +184,8 @@ impl S3Requests {
         let d = Draft::new(Method::Put, Some(bucket), Some(key))
             .header("content-md5", content_md5(&body))
             .body(body);
-        self.finish(with_object_headers(d, opts), now, true)
+        let d = with_condition(with_object_headers(d, opts), opts.condition.as_ref());
+        self.finish(d, now, true)
     }
 
     /// DeleteObject.
@@ -273,6 +278,7 @@ impl S3Requests {
         key: &str,
         upload_id: &str,
         etags: &[String],
+        condition: Option<&WriteCondition>,
         now: SystemTime,
     ) -> Request {
         let mut xml = String::from(
@@ -290,7 +296,7 @@ impl S3Requests {
             .query("uploadId", upload_id)
             .header("content-type", "application/xml")
             .body(xml.into());
-        let mut r = self.finish(d, now, false);
+        let mut r = self.finish(with_condition(d, condition), now, false);
         r.idempotent = true;
         r
     }
@@ -440,6 +446,14 @@ fn with_object_headers<'a>(mut d: Draft<'a>, opts: &UploadOptions) -> Draft<'a> 
         d = d.header(&format!("x-amz-meta-{k}"), v.clone());
     }
     d
+}
+
+/// The write condition's header (S3 checks it on PutObject and CompleteMultipartUpload).
+fn with_condition<'a>(d: Draft<'a>, condition: Option<&WriteCondition>) -> Draft<'a> {
+    match condition.map(WriteCondition::header) {
+        Some((name, value)) => d.header(name, value),
+        None => d,
+    }
 }
 
 fn encode_query(q: &[(String, String)]) -> String {

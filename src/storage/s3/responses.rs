@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::MultipartUpload;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{HeaderMap, Response, header_str};
-use crate::storage::{Container, Entry, Object, Page, common_prefix};
+use crate::storage::{Container, Entry, Object, Page, WriteCondition, common_prefix};
 
 const PROVIDER: &str = "s3";
 
@@ -76,12 +76,33 @@ pub fn error_for(resp: &Response, context: &str, conflict: ErrorKind) -> Error {
     err
 }
 
+/// A conditional write's error as every driver reports it: S3 answers `If-Match` on a
+/// missing key with 404 `NoSuchKey`, which is the condition failing (`PreconditionFailed`,
+/// as Local, Memory and HTTP itself say); a missing bucket stays `NotFound`.
+pub fn condition_error(e: Error, condition: Option<&WriteCondition>) -> Error {
+    let if_match = matches!(condition, Some(WriteCondition::IfMatch(_)));
+    if !(if_match && e.code() == Some("NoSuchKey")) {
+        return e;
+    }
+    let message = format!(
+        "{}: precondition failed: the object does not exist",
+        e.message()
+    );
+    let mut out = Error::new(ErrorKind::PreconditionFailed, message).with_provider(PROVIDER);
+    if let Some(status) = e.status() {
+        out = out.with_status(status);
+    }
+    out.with_code("NoSuchKey")
+}
+
 /// The error kind of an S3 error code, falling back on the status.
 pub fn kind_of(status: u16, code: Option<&str>) -> ErrorKind {
     match code {
         Some("NoSuchBucket" | "NoSuchKey" | "NoSuchUpload" | "NotFound") => ErrorKind::NotFound,
         Some("BucketAlreadyOwnedByYou" | "BucketAlreadyExists") => ErrorKind::AlreadyExists,
         Some("BucketNotEmpty") => ErrorKind::NotEmpty,
+        Some("PreconditionFailed" | "ConditionalRequestConflict") => ErrorKind::PreconditionFailed,
+        Some("NotModified") => ErrorKind::NotModified,
         Some("AccessDenied" | "AllAccessDisabled" | "AccountProblem") => {
             ErrorKind::PermissionDenied
         }
@@ -110,6 +131,8 @@ pub fn kind_of(status: u16, code: Option<&str>) -> ErrorKind {
             | "MalformedXML" | "InvalidRequest",
         ) => ErrorKind::InvalidInput,
         _ => match status {
+            304 => ErrorKind::NotModified,
+            412 => ErrorKind::PreconditionFailed,
             404 => ErrorKind::NotFound,
             401 => ErrorKind::Unauthorized,
             403 => ErrorKind::PermissionDenied,

@@ -10,7 +10,7 @@ use super::super::{Object, StorageDriver, UploadOptions, UploadReader};
 use super::{S3, check_bucket, check_key};
 use crate::error::{Error, ErrorKind, Result};
 use crate::storage::s3::{MultipartUpload, S3Requests, responses};
-use crate::storage::{DEFAULT_CONCURRENCY, is_md5_hex};
+use crate::storage::{DEFAULT_CONCURRENCY, WriteCondition, is_md5_hex};
 
 impl S3 {
     /// Multipart uploads in progress in `bucket` under `prefix` (every page).
@@ -96,7 +96,9 @@ impl S3 {
             requests: self.requests.clone(),
             target: (bucket.to_owned(), key.to_owned(), upload_id.clone()),
         }));
-        let outcome = self.send_parts(bucket, key, &upload_id, head, reader).await;
+        let outcome = self
+            .send_parts(bucket, key, &upload_id, (head, reader), opts)
+            .await;
         guard.disarm();
         if outcome.is_err() {
             // Abort now (and wait for it) so no parts are left behind.
@@ -160,31 +162,40 @@ impl S3 {
         bucket: &str,
         key: &str,
         upload_id: &str,
-        head: Vec<u8>,
-        reader: R,
+        (head, reader): (Vec<u8>, R),
+        opts: &UploadOptions,
     ) -> Result<Object> {
         use super::super::rt::ReadExt;
         let cfg = self.requests.config();
         let source = std::io::Cursor::new(head).chain(reader);
+        let tracker = opts.tracker(key, None);
         let part_md5s: std::sync::Mutex<Vec<(u32, [u8; 16])>> = std::sync::Mutex::new(Vec::new());
         let etags = rt::upload_parts(source, cfg.part_size, cfg.part_concurrency, |n, bytes| {
-            let part_md5s = &part_md5s;
+            let (part_md5s, tracker) = (&part_md5s, &tracker);
             async move {
+                tracker.check()?;
+                let len = bytes.len() as u64;
                 let (etag, md5) = self.upload_part(bucket, key, upload_id, n, bytes).await?;
                 part_md5s
                     .lock()
                     .unwrap_or_else(std::sync::PoisonError::into_inner)
                     .push((n, md5));
+                tracker.advance(len);
                 Ok(etag)
             }
         })
         .await?;
+        tracker.check()?;
         let mut md5s = part_md5s
             .into_inner()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         md5s.sort_unstable_by_key(|(n, _)| *n);
         let expected = multipart_etag(&md5s);
-        self.complete(bucket, key, upload_id, &etags, &expected)
+        let parts = Parts {
+            etags: &etags,
+            expected: &expected,
+        };
+        self.complete(bucket, key, upload_id, parts, opts.condition.as_ref())
             .await?;
         self.get_object(bucket, key).await
     }
@@ -228,20 +239,29 @@ impl S3 {
         bucket: &str,
         key: &str,
         upload_id: &str,
-        etags: &[String],
-        expected: &str,
+        Parts { etags, expected }: Parts<'_>,
+        condition: Option<&WriteCondition>,
     ) -> Result<()> {
-        let req =
-            self.requests
-                .complete_multipart(bucket, key, upload_id, etags, SystemTime::now());
+        let now = SystemTime::now();
+        let req = self
+            .requests
+            .complete_multipart(bucket, key, upload_id, etags, condition, now);
         let resp = self
             .http
             .send_classified(&req, responses::effective_status)
             .await?;
         let context = format!("completing the upload of {key:?}");
-        match responses::result_etag(&resp, responses::COMPLETE_RESULT, &context) {
+        let answer = responses::result_etag(&resp, responses::COMPLETE_RESULT, &context);
+        match answer.map_err(|e| responses::condition_error(e, condition)) {
             Ok(etag) => self.check_final_etag(key, etag.as_deref(), expected),
             Err(e) if e.code() == Some("NoSuchUpload") => {
+                self.completed_earlier(bucket, key, expected, e).await
+            }
+            // A retried completion of a create-only upload finds the object it made.
+            Err(e)
+                if e.kind() == ErrorKind::PreconditionFailed
+                    && condition == Some(&WriteCondition::IfNotExists) =>
+            {
                 self.completed_earlier(bucket, key, expected, e).await
             }
             Err(e) => Err(e),
@@ -282,6 +302,13 @@ impl S3 {
 
 /// Whether a failed call may have been carried out by the store (its answer lost or
 /// garbled, or a 5xx, which S3 may send after acting) rather than refused.
+/// The parts sent: their ETags in order, and the multipart ETag they must make.
+#[derive(Clone, Copy)]
+struct Parts<'a> {
+    etags: &'a [String],
+    expected: &'a str,
+}
+
 fn may_have_arrived(e: &Error) -> bool {
     let server_error = e.status().is_some_and(|s| s >= 500);
     server_error
