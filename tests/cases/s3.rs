@@ -148,6 +148,24 @@ async fn a_failed_multipart_upload_is_aborted_leaving_no_parts() {
 
 #[maybe_async]
 #[mode_test]
+async fn a_cancelled_multipart_upload_is_aborted_with_the_parts_it_sent() {
+    let s3 = driver(&s3env::moto());
+    let b = bucket();
+    s3.create_container(&b).await.unwrap();
+    let token = multicloud::storage::CancelToken::new();
+    // Cancelled once 7 MiB are read: the first 5 MiB part may already be up.
+    let reader = super::common::transfer::CancellingReader::new(content(4, 16 << 20), 7 << 20, &token);
+    let opts = UploadOptions::new().cancel(&token);
+    let e = s3.upload_reader(&b, "cancelled.bin", reader, &opts).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Cancelled, "{e}");
+    let uploads = s3.list_multipart_uploads(&b, "").await.unwrap();
+    assert!(uploads.is_empty(), "left behind: {uploads:?}");
+    let e = s3.get_object(&b, "cancelled.bin").await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound);
+}
+
+#[maybe_async]
+#[mode_test]
 async fn copy_and_batch_delete_on_moto() {
     let s3 = driver(&s3env::moto());
     let b = bucket();
