@@ -34,6 +34,36 @@ conformance!(transfer_s3_s3s, (s3_fixture(&s3env::s3s()), ());
     cancel_token_stops_uploads_and_downloads,
 );
 
+// A prefix-scoped view runs the cases that do not depend on a driver's own name rules.
+macro_rules! scoped_cases {
+    ($module:ident, $fixture:expr) => {
+        conformance!($module, $fixture;
+            container_lifecycle,
+            upload_bytes_round_trip_with_metadata,
+            upload_reader_and_file_round_trip,
+            listing_pages_lazily_with_prefix,
+            listing_more_than_one_page,
+            byte_ranges,
+            download_to_path_is_atomic_and_respects_overwrite,
+            delete_object_semantics,
+            many_helpers_keep_order_and_report_each_failure,
+            failed_upload_leaves_previous_object,
+            copy_presign_and_ensure_container,
+            delimiter_listings_show_directories_lazily,
+            create_only_and_if_match_uploads,
+            conditional_reads_follow_etag_and_time,
+            batch_progress_and_per_item_options,
+        );
+    };
+}
+
+scoped_cases!(scoped_memory, (mc::storage::Scoped::new(Memory::new(), "users/ann"), ()));
+scoped_cases!(scoped_local, {
+    let (d, guard) = local_fixture();
+    (mc::storage::Scoped::new(d, "deep/root/"), guard)
+});
+scoped_cases!(scoped_s3_moto, (mc::storage::Scoped::new(s3_fixture(&s3env::moto()), "p"), ()));
+
 /// Above the S3 fixture's 5 MiB part size: three parts.
 const BIG: usize = 11 << 20;
 

@@ -7,6 +7,7 @@ mod driver;
 mod local;
 mod memory;
 mod s3;
+mod scoped;
 mod upload_item;
 
 use super::rt;
@@ -22,4 +23,5 @@ pub use driver::{StorageDriver, copy_between};
 pub use local::Local;
 pub use memory::Memory;
 pub use s3::S3;
+pub use scoped::Scoped;
 pub use upload_item::{UploadItem, UploadSource};
