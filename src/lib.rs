@@ -19,3 +19,10 @@ pub mod blocking;
 
 #[cfg(feature = "async")]
 pub mod asynchronous;
+
+/// Recipes: syncing a directory, many regions at once, background transfers with progress
+/// and cancellation, cleaning up stale uploads (both modes, so built with both features).
+#[cfg(all(feature = "blocking", feature = "async"))]
+pub mod recipes {
+    #![doc = include_str!("../docs/recipes.md")]
+}

@@ -8,7 +8,18 @@
 mod raw_http;
 mod rt;
 
+/// Picks this mode's text (doc examples) in the files both modes share.
+macro_rules! per_mode {
+    (blocking: $blocking:expr, async: $async:expr $(,)?) => {
+        $async
+    };
+}
+
 pub use rt::run_bounded;
+
+/// The `Stream` helpers listings need (`next`, `try_next`, `try_collect`, ...), so async
+/// users need no other dependency for them.
+pub use futures_util::stream::{Stream, StreamExt, TryStreamExt};
 
 #[path = "../shell/storage/mod.rs"]
 #[allow(clippy::duplicate_mod)]

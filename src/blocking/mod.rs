@@ -7,6 +7,13 @@
 mod raw_http;
 mod rt;
 
+/// Picks this mode's text (doc examples) in the files both modes share.
+macro_rules! per_mode {
+    (blocking: $blocking:expr, async: $async:expr $(,)?) => {
+        $blocking
+    };
+}
+
 pub use rt::run_bounded;
 
 #[path = "../shell/storage/mod.rs"]

@@ -15,15 +15,31 @@ use crate::storage::s3::S3Config;
 /// Any storage driver, chosen at run time (Libcloud's `get_driver`): an enum over the
 /// drivers that implements [`StorageDriver`] by delegation, identically in both modes.
 ///
-/// ```
-/// # #[cfg(feature = "blocking")] {
-/// use multicloud::blocking::storage::{AnyStorage, StorageDriver};
-/// let (store, location) = AnyStorage::from_url("memory://")?;
-/// assert_eq!(store.provider_name(), "memory");
-/// assert_eq!(location.container, None);
-/// # }
-/// # Ok::<(), multicloud::Error>(())
-/// ```
+#[doc = per_mode!(
+    blocking: r#"
+```
+use multicloud::blocking::storage::{AnyStorage, StorageDriver};
+let (store, location) = AnyStorage::from_url("memory://")?;
+assert_eq!(store.provider_name(), "memory");
+assert_eq!(location.container, None);
+store.create_container("c")?;
+# Ok::<(), multicloud::Error>(())
+```
+"#,
+    async: r#"
+```
+# #[tokio::main(flavor = "current_thread")]
+# async fn main() -> multicloud::Result<()> {
+use multicloud::asynchronous::storage::{AnyStorage, StorageDriver};
+let (store, location) = AnyStorage::from_url("memory://")?;
+assert_eq!(store.provider_name(), "memory");
+assert_eq!(location.container, None);
+store.create_container("c").await?;
+# Ok(())
+# }
+```
+"#,
+)]
 #[derive(Debug, Clone)]
 #[non_exhaustive]
 pub enum AnyStorage {

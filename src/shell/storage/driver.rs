@@ -30,6 +30,51 @@ use std::time::Duration;
 /// control characters, not `.` or `..`; see [`names`](crate::storage::names)); a driver
 /// refuses more only what its medium cannot hold (Local: `a//b`, `..` segments, ...) with
 /// an `InvalidInput` saying so.
+///
+/// Code written against the trait runs on every driver; progress and cancellation ride
+/// in the options:
+///
+#[doc = per_mode!(
+    blocking: r#"
+```
+use multicloud::blocking::storage::{CancelToken, Memory, Progress, StorageDriver};
+use multicloud::blocking::storage::UploadOptions;
+
+fn backup(store: &impl StorageDriver, cancel: &CancelToken) -> multicloud::Result<u64> {
+    store.ensure_container("backups")?;
+    let opts = UploadOptions::new()
+        .create_only()
+        .progress(|p: &Progress<'_>| eprintln!("{}: {} bytes stored", p.name, p.bytes))
+        .cancel(cancel);
+    let o = store.upload_bytes("backups", "day-1.tar", vec![0; 1024].into(), &opts)?;
+    Ok(o.size)
+}
+assert_eq!(backup(&Memory::new(), &CancelToken::new())?, 1024);
+# Ok::<(), multicloud::Error>(())
+```
+"#,
+    async: r#"
+```
+# #[tokio::main(flavor = "current_thread")]
+# async fn main() -> multicloud::Result<()> {
+use multicloud::asynchronous::storage::{CancelToken, Memory, Progress, StorageDriver};
+use multicloud::asynchronous::storage::UploadOptions;
+
+async fn backup(store: &impl StorageDriver, cancel: &CancelToken) -> multicloud::Result<u64> {
+    store.ensure_container("backups").await?;
+    let opts = UploadOptions::new()
+        .create_only()
+        .progress(|p: &Progress<'_>| eprintln!("{}: {} bytes stored", p.name, p.bytes))
+        .cancel(cancel);
+    let o = store.upload_bytes("backups", "day-1.tar", vec![0; 1024].into(), &opts).await?;
+    Ok(o.size)
+}
+assert_eq!(backup(&Memory::new(), &CancelToken::new()).await?, 1024);
+# Ok(())
+# }
+```
+"#,
+)]
 #[maybe_async(AFIT)]
 pub trait StorageDriver: Clone + Send + Sync + 'static {
     /// The provider's short name (`"local"`, `"memory"`, ...), as errors report it.

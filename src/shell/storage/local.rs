@@ -34,16 +34,31 @@ use crate::storage::md5_hex;
 ///
 /// In async mode the file-system calls run on tokio's blocking pool (as `tokio::fs` does).
 ///
-/// ```
-/// # #[cfg(feature = "blocking")] {
-/// use multicloud::blocking::storage::{Local, StorageDriver};
-/// let dir = tempfile::tempdir().unwrap();
-/// let store = Local::new(dir.path())?;
-/// store.create_container("photos")?;
-/// assert_eq!(store.list_containers()?.len(), 1);
-/// # }
-/// # Ok::<(), multicloud::Error>(())
-/// ```
+#[doc = per_mode!(
+    blocking: r#"
+```
+use multicloud::blocking::storage::{Local, StorageDriver};
+let dir = tempfile::tempdir().unwrap();
+let store = Local::new(dir.path())?;
+store.create_container("photos")?;
+assert_eq!(store.list_containers()?.len(), 1);
+# Ok::<(), multicloud::Error>(())
+```
+"#,
+    async: r#"
+```
+# #[tokio::main(flavor = "current_thread")]
+# async fn main() -> multicloud::Result<()> {
+use multicloud::asynchronous::storage::{Local, StorageDriver};
+let dir = tempfile::tempdir().unwrap();
+let store = Local::new(dir.path())?;
+store.create_container("photos").await?;
+assert_eq!(store.list_containers().await?.len(), 1);
+# Ok(())
+# }
+```
+"#,
+)]
 #[derive(Debug, Clone)]
 pub struct Local {
     root: LocalRoot,

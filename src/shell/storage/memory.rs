@@ -19,16 +19,31 @@ use crate::storage::memory_store::MemoryStore;
 /// [`names`](crate::storage::names): some of them (`a/../b`, `a//b`, `dir/`) a file system,
 /// and so `Local`, cannot hold.
 ///
-/// ```
-/// # #[cfg(feature = "blocking")] {
-/// use multicloud::blocking::storage::{Memory, StorageDriver, UploadOptions};
-/// let store = Memory::new();
-/// store.create_container("c")?;
-/// store.upload_bytes("c", "hello.txt", "hi".into(), &UploadOptions::new())?;
-/// assert_eq!(store.download_bytes("c", "hello.txt")?, "hi");
-/// # }
-/// # Ok::<(), multicloud::Error>(())
-/// ```
+#[doc = per_mode!(
+    blocking: r#"
+```
+use multicloud::blocking::storage::{Memory, StorageDriver, UploadOptions};
+let store = Memory::new();
+store.create_container("c")?;
+store.upload_bytes("c", "hello.txt", "hi".into(), &UploadOptions::new())?;
+assert_eq!(store.download_bytes("c", "hello.txt")?, "hi");
+# Ok::<(), multicloud::Error>(())
+```
+"#,
+    async: r#"
+```
+# #[tokio::main(flavor = "current_thread")]
+# async fn main() -> multicloud::Result<()> {
+use multicloud::asynchronous::storage::{Memory, StorageDriver, UploadOptions};
+let store = Memory::new();
+store.create_container("c").await?;
+store.upload_bytes("c", "hello.txt", "hi".into(), &UploadOptions::new()).await?;
+assert_eq!(store.download_bytes("c", "hello.txt").await?, "hi");
+# Ok(())
+# }
+```
+"#,
+)]
 #[derive(Debug, Clone, Default)]
 pub struct Memory {
     store: Arc<RwLock<MemoryStore>>,

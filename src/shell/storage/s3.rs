@@ -25,17 +25,40 @@ mod multipart;
 /// with memory bounded by `part_size × part_concurrency`; a failed or cancelled multipart
 /// upload is aborted so no parts are left behind.
 ///
-/// ```no_run
-/// # #[cfg(feature = "blocking")] {
-/// use multicloud::blocking::storage::{S3, StorageDriver};
-/// use multicloud::storage::s3::S3Config;
-/// let s3 = S3::new(S3Config::builder().region("eu-west-1").from_env()?.build()?)?;
-/// for object in s3.iterate_objects("my-bucket", "logs/") {
-///     println!("{}", object?.name);
-/// }
-/// # }
-/// # Ok::<(), multicloud::Error>(())
-/// ```
+#[doc = per_mode!(
+    blocking: r#"
+```
+use multicloud::blocking::storage::{S3, StorageDriver};
+use multicloud::storage::s3::S3Config;
+# fn run() -> multicloud::Result<()> {
+let s3 = S3::new(S3Config::builder().region("eu-west-1").from_env()?.build()?)?;
+for object in s3.iterate_objects("my-bucket", "logs/") {
+    println!("{}", object?.name);
+}
+# Ok(())
+# }
+```
+"#,
+    async: r#"
+```
+# #[tokio::main(flavor = "current_thread")]
+# async fn main() -> multicloud::Result<()> {
+use multicloud::asynchronous::TryStreamExt;
+use multicloud::asynchronous::storage::{S3, StorageDriver};
+use multicloud::storage::s3::S3Config;
+# async fn run() -> multicloud::Result<()> {
+let s3 = S3::new(S3Config::builder().region("eu-west-1").from_env()?.build()?)?;
+let mut listing = s3.iterate_objects("my-bucket", "logs/");
+while let Some(object) = listing.try_next().await? {
+    println!("{}", object.name);
+}
+# Ok(())
+# }
+# Ok(())
+# }
+```
+"#,
+)]
 #[derive(Debug, Clone)]
 pub struct S3 {
     http: HttpClient,

@@ -17,18 +17,35 @@ use crate::storage::names;
 /// The prefix ends in `/` (one is added when missing; `""` is the whole store). Names
 /// that the inner driver lists outside the prefix are refused as `Parse`, never shown.
 ///
-/// ```
-/// # #[cfg(feature = "blocking")] {
-/// use multicloud::blocking::storage::{Memory, Scoped, StorageDriver, UploadOptions};
-/// let store = Memory::new();
-/// store.create_container("c")?;
-/// let photos = Scoped::new(store.clone(), "users/ann/photos");
-/// photos.upload_bytes("c", "cat.jpg", b"...".to_vec().into(), &UploadOptions::new())?;
-/// assert!(store.get_object("c", "users/ann/photos/cat.jpg").is_ok());
-/// assert_eq!(photos.list_objects("c", "")?[0].name, "cat.jpg");
-/// # }
-/// # Ok::<(), multicloud::Error>(())
-/// ```
+#[doc = per_mode!(
+    blocking: r#"
+```
+use multicloud::blocking::storage::{Memory, Scoped, StorageDriver, UploadOptions};
+let store = Memory::new();
+store.create_container("c")?;
+let photos = Scoped::new(store.clone(), "users/ann/photos");
+photos.upload_bytes("c", "cat.jpg", b"...".to_vec().into(), &UploadOptions::new())?;
+assert!(store.get_object("c", "users/ann/photos/cat.jpg").is_ok());
+assert_eq!(photos.list_objects("c", "")?[0].name, "cat.jpg");
+# Ok::<(), multicloud::Error>(())
+```
+"#,
+    async: r#"
+```
+# #[tokio::main(flavor = "current_thread")]
+# async fn main() -> multicloud::Result<()> {
+use multicloud::asynchronous::storage::{Memory, Scoped, StorageDriver, UploadOptions};
+let store = Memory::new();
+store.create_container("c").await?;
+let photos = Scoped::new(store.clone(), "users/ann/photos");
+photos.upload_bytes("c", "cat.jpg", b"...".to_vec().into(), &UploadOptions::new()).await?;
+assert!(store.get_object("c", "users/ann/photos/cat.jpg").await.is_ok());
+assert_eq!(photos.list_objects("c", "").await?[0].name, "cat.jpg");
+# Ok(())
+# }
+```
+"#,
+)]
 #[derive(Debug, Clone)]
 pub struct Scoped<D> {
     inner: D,
