@@ -4,8 +4,8 @@ use std::path::Path;
 use bytes::Bytes;
 
 use super::UploadReader;
-use super::driver::{TempFile, copy_hashing_with};
 use super::rt::{self, maybe_async};
+use super::streams::{TempFile, copy_hashing_with};
 use super::{Container, GetOptions, Object, ObjectReader, Page, StorageDriver, UploadOptions};
 use crate::error::{Error, Result};
 use crate::storage::Tracker;

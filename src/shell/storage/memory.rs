@@ -5,9 +5,9 @@ use bytes::Bytes;
 // The I/O extension traits are needed for async calls only; blocking resolves them
 // through the `Read`/`Write` supertraits.
 use super::UploadReader;
-use super::driver::copy_hashing_with;
 #[allow(unused_imports)]
 use super::rt::{self, ReadExt, maybe_async};
+use super::streams::copy_hashing_with;
 use super::{Container, GetOptions, Object, ObjectReader, Page, StorageDriver, UploadOptions};
 use crate::error::{Error, Result};
 use crate::storage::Tracker;

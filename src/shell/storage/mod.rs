@@ -8,6 +8,7 @@ mod local;
 mod memory;
 mod s3;
 mod scoped;
+mod streams;
 mod upload_item;
 
 use super::rt;
@@ -19,9 +20,10 @@ pub use crate::storage::{
     WriteCondition,
 };
 pub use any::AnyStorage;
-pub use driver::{StorageDriver, copy_between};
+pub use driver::StorageDriver;
 pub use local::Local;
 pub use memory::Memory;
 pub use s3::S3;
 pub use scoped::Scoped;
+pub use streams::copy_between;
 pub use upload_item::{UploadItem, UploadSource};

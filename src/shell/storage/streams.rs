@@ -1,0 +1,106 @@
+//! The streaming helpers the provided methods share: copying between drivers, copying a
+//! reader to a writer while hashing (with progress and cancellation), one `upload_many`
+//! item, and the temporary file of a download.
+
+use std::path::PathBuf;
+
+use super::UploadSource;
+#[allow(unused_imports)]
+use super::rt::{ReadExt, WriteExt, maybe_async};
+use super::{DownloadWriter, Object, StorageDriver, UploadItem, UploadOptions, UploadReader};
+use crate::error::Result;
+use crate::storage::{Tracker, local_fs::download_target, verify_copy};
+
+/// Uploads one [`UploadItem`] with `opts` (already resolved), unless cancelled already.
+#[maybe_async]
+pub(super) async fn upload_one<D: StorageDriver>(
+    driver: &D,
+    container: &str,
+    item: UploadItem,
+    opts: &UploadOptions,
+) -> Result<Object> {
+    let name = item.name;
+    opts.tracker(&name, None).check()?;
+    match item.source {
+        UploadSource::Bytes(b) => driver.upload_bytes(container, &name, b, opts).await,
+        UploadSource::Path(p) => driver.upload_file(container, &name, &p, opts).await,
+        UploadSource::Reader(r) => driver.upload_reader(container, &name, r, opts).await,
+    }
+}
+
+/// Copies an object from one store to another (or within one), streamed in bounded
+/// memory: the source is read as the destination is written, never held whole. The
+/// copy keeps the content type and metadata; its size and MD5 (where the source has a
+/// plain MD5) are checked against the source's, and a mismatch is `Integrity`.
+///
+/// Drivers may be of different types (S3 to Local, Memory to S3...); within one store,
+/// prefer [`StorageDriver::copy_object`], which copies server side where it can.
+#[maybe_async]
+pub async fn copy_between<S: StorageDriver, D: StorageDriver>(
+    src: &S,
+    src_container: &str,
+    src_name: &str,
+    dst: &D,
+    dst_container: &str,
+    dst_name: &str,
+) -> Result<Object> {
+    let (source, reader) = src.open_object(src_container, src_name).await?;
+    let mut opts = UploadOptions::new();
+    opts.content_type = source.content_type.clone();
+    opts.metadata = source.metadata.clone();
+    let copied = dst
+        .upload_reader(dst_container, dst_name, reader, &opts)
+        .await?;
+    verify_copy(&source, &copied)?;
+    Ok(copied)
+}
+
+/// Copies `reader` to `writer` to the end, returning the byte count and the MD5, with
+/// write failures turned into errors by `write_err`, progress
+/// reported to and cancellation checked on `tracker` for every chunk.
+#[maybe_async]
+pub(super) async fn copy_hashing_with<R, W, E>(
+    reader: &mut R,
+    writer: &mut W,
+    write_err: E,
+    tracker: &Tracker<'_>,
+) -> Result<(u64, String)>
+where
+    R: UploadReader + ?Sized,
+    W: DownloadWriter + ?Sized,
+    E: Fn(std::io::Error) -> crate::Error + Send,
+{
+    use md5::Digest;
+    let mut hasher = md5::Md5::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    let mut total = 0u64;
+    loop {
+        tracker.check()?;
+        let n = reader.read(&mut buf).await?;
+        if n == 0 {
+            return Ok((total, hex::encode(hasher.finalize())));
+        }
+        hasher.update(&buf[..n]);
+        writer.write_all(&buf[..n]).await.map_err(&write_err)?;
+        total += n as u64;
+        tracker.advance(n as u64);
+    }
+}
+
+/// A temporary file removed on drop (also when an async download is cancelled) unless
+/// disarmed.
+pub(super) struct TempFile(pub(super) PathBuf);
+
+impl TempFile {
+    pub(super) fn disarm(self) -> PathBuf {
+        let path = self.0.clone();
+        std::mem::forget(self);
+        path
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        download_target::discard(&self.0);
+    }
+}
