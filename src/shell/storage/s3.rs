@@ -236,10 +236,14 @@ impl StorageDriver for S3 {
             .http
             .send_classified(&req, responses::effective_status)
             .await?;
+        if self.config().list_v1 {
+            return responses::object_page_v1(&resp, container);
+        }
         responses::object_page(&resp, container)
     }
 
-    /// ListObjectsV2 with `delimiter`: the server groups the common prefixes.
+    /// ListObjectsV2 (or v1, see `S3Config::list_v1`) with `delimiter`: the server groups
+    /// the common prefixes.
     async fn list_entries_page(
         &self,
         container: &str,
@@ -256,6 +260,9 @@ impl StorageDriver for S3 {
             .http
             .send_classified(&req, responses::effective_status)
             .await?;
+        if self.config().list_v1 {
+            return responses::entry_page_v1(&resp, container, prefix, delimiter);
+        }
         responses::entry_page(&resp, container, prefix, delimiter)
     }
 

@@ -112,7 +112,8 @@ impl S3Requests {
     }
 
     /// ListObjectsV2 for one page with a delimiter (objects and common prefixes); an
-    /// empty delimiter lists flat.
+    /// empty delimiter lists flat. With [`S3Config::list_v1`], ListObjects v1 instead:
+    /// no `list-type`, and the token goes out as `marker`.
     pub fn list_entries(
         &self,
         bucket: &str,
@@ -122,16 +123,23 @@ impl S3Requests {
         max: usize,
         now: SystemTime,
     ) -> Request {
-        let mut d = Draft::new(Method::Get, Some(bucket), None)
-            .query("list-type", "2")
-            .query("max-keys", max.clamp(1, 1000).to_string());
+        let mut d = Draft::new(Method::Get, Some(bucket), None);
+        if !self.cfg.list_v1 {
+            d = d.query("list-type", "2");
+        }
+        d = d.query("max-keys", max.clamp(1, 1000).to_string());
         for (name, value) in [("prefix", prefix), ("delimiter", delimiter)] {
             if !value.is_empty() {
                 d = d.query(name, value);
             }
         }
         if let Some(t) = token {
-            d = d.query("continuation-token", t);
+            let name = if self.cfg.list_v1 {
+                "marker"
+            } else {
+                "continuation-token"
+            };
+            d = d.query(name, t);
         }
         self.finish(d, now, false)
     }
@@ -476,6 +484,7 @@ pub fn base64_md5(md5: &[u8; 16]) -> String {
 mod tests {
     use super::*;
     use crate::Credentials;
+    use std::time::UNIX_EPOCH;
 
     fn reqs(path_style: bool) -> S3Requests {
         let cfg = S3Config::builder()
@@ -499,6 +508,21 @@ mod tests {
         assert_eq!(
             r.url,
             "http://127.0.0.1:9000/b?list-type=2&max-keys=1000&prefix=p%2F&continuation-token=tok%3D%3D"
+        );
+    }
+
+    #[test]
+    fn list_v1_sends_a_marker_and_no_list_type() {
+        let cfg = S3Config::builder()
+            .endpoint("http://127.0.0.1:9000")
+            .anonymous()
+            .list_v1(true)
+            .build()
+            .unwrap();
+        let r = S3Requests::new(cfg).list_entries("b", "p/", "/", Some("p/k"), 10, UNIX_EPOCH);
+        assert_eq!(
+            r.url,
+            "http://127.0.0.1:9000/b?max-keys=10&prefix=p%2F&delimiter=%2F&marker=p%2Fk"
         );
     }
 

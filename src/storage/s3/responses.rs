@@ -241,6 +241,34 @@ struct ListBucketResult {
     common_prefixes: Vec<CommonPrefixXml>,
     is_truncated: Option<bool>,
     next_continuation_token: Option<String>,
+    /// ListObjects v1 only.
+    next_marker: Option<String>,
+}
+
+/// Which listing call answered: ListObjectsV2 (continuation tokens) or ListObjects v1
+/// (markers).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Dialect {
+    V2,
+    V1,
+}
+
+impl ListBucketResult {
+    /// The token of the next page as the dialect spells it. v1 servers send `NextMarker`
+    /// only with a delimiter; without one the next marker is the last key listed (with a
+    /// delimiter and no `NextMarker`, the greater of the last key and the last common
+    /// prefix). `flat_page` refuses a truncated page that leaves this empty.
+    fn next_token(&self, dialect: Dialect) -> Option<String> {
+        if dialect == Dialect::V2 {
+            return self.next_continuation_token.clone();
+        }
+        if let Some(m) = self.next_marker.as_ref().filter(|m| !m.is_empty()) {
+            return Some(m.clone());
+        }
+        let last_key = self.contents.iter().map(|c| c.key.as_str()).max();
+        let last_prefix = self.common_prefixes.iter().map(|p| p.prefix.as_str()).max();
+        last_key.max(last_prefix).map(str::to_owned)
+    }
 }
 
 #[derive(Deserialize)]
@@ -268,8 +296,29 @@ pub fn entry_page(
     prefix: &str,
     delimiter: &str,
 ) -> Result<Page<Entry>> {
+    entry_page_of(resp, bucket, prefix, delimiter, Dialect::V2)
+}
+
+/// [`entry_page`] for a ListObjects v1 answer (the next marker as the token).
+pub fn entry_page_v1(
+    resp: &Response,
+    bucket: &str,
+    prefix: &str,
+    delimiter: &str,
+) -> Result<Page<Entry>> {
+    entry_page_of(resp, bucket, prefix, delimiter, Dialect::V1)
+}
+
+fn entry_page_of(
+    resp: &Response,
+    bucket: &str,
+    prefix: &str,
+    delimiter: &str,
+    dialect: Dialect,
+) -> Result<Page<Entry>> {
     let context = format!("listing bucket {bucket:?}");
     let parsed: ListBucketResult = parse_doc(resp, "ListBucketResult", &context)?;
+    let next_token = parsed.next_token(dialect);
     let mut prefixes = Vec::with_capacity(parsed.common_prefixes.len());
     for p in &parsed.common_prefixes {
         if common_prefix(&p.prefix, prefix, delimiter) != Some(p.prefix.as_str()) {
@@ -286,7 +335,7 @@ pub fn entry_page(
     }
     let objects = Page {
         items: parsed.contents,
-        next_token: parsed.next_continuation_token,
+        next_token,
     };
     let flat = flat_page(objects, parsed.is_truncated, bucket)?;
     if let Some(o) = flat.items.iter().find(|o| {
@@ -312,11 +361,21 @@ pub fn entry_page(
 
 /// One ListObjectsV2 page.
 pub fn object_page(resp: &Response, bucket: &str) -> Result<Page<Object>> {
+    object_page_of(resp, bucket, Dialect::V2)
+}
+
+/// [`object_page`] for a ListObjects v1 answer (the next marker as the token).
+pub fn object_page_v1(resp: &Response, bucket: &str) -> Result<Page<Object>> {
+    object_page_of(resp, bucket, Dialect::V1)
+}
+
+fn object_page_of(resp: &Response, bucket: &str, dialect: Dialect) -> Result<Page<Object>> {
     let context = format!("listing bucket {bucket:?}");
     let parsed: ListBucketResult = parse_doc(resp, "ListBucketResult", &context)?;
+    let next_token = parsed.next_token(dialect);
     let objects = Page {
         items: parsed.contents,
-        next_token: parsed.next_continuation_token,
+        next_token,
     };
     flat_page(objects, parsed.is_truncated, bucket)
 }
@@ -345,7 +404,7 @@ fn flat_page(
     if is_truncated == Some(true) && next_token.is_none() {
         return Err(Error::new(
             ErrorKind::Parse,
-            "S3 said the listing is truncated but sent no continuation token",
+            "S3 said the listing is truncated but sent no continuation token or marker",
         )
         .with_provider(PROVIDER));
     }
@@ -536,6 +595,10 @@ fn parse_iso8601(s: &str) -> Option<SystemTime> {
         .ok()
         .map(SystemTime::from)
 }
+
+#[cfg(test)]
+#[path = "responses_v1_tests.rs"]
+mod v1_tests;
 
 #[cfg(test)]
 mod tests {
