@@ -237,7 +237,7 @@ impl StorageDriver for S3 {
             .send_classified(&req, responses::effective_status)
             .await?;
         if self.config().list_v1 {
-            return responses::object_page_v1(&resp, container);
+            return responses::object_page_v1(&resp, container, token);
         }
         responses::object_page(&resp, container)
     }
@@ -261,7 +261,7 @@ impl StorageDriver for S3 {
             .send_classified(&req, responses::effective_status)
             .await?;
         if self.config().list_v1 {
-            return responses::entry_page_v1(&resp, container, prefix, delimiter);
+            return responses::entry_page_v1(&resp, container, prefix, delimiter, token);
         }
         responses::entry_page(&resp, container, prefix, delimiter)
     }

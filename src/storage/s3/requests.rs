@@ -113,7 +113,8 @@ impl S3Requests {
 
     /// ListObjectsV2 for one page with a delimiter (objects and common prefixes); an
     /// empty delimiter lists flat. With [`S3Config::list_v1`], ListObjects v1 instead:
-    /// no `list-type`, and the token goes out as `marker`.
+    /// no `list-type`, and the token's marker goes out as `marker` (see
+    /// [`responses::v1_marker`](super::responses::v1_marker)).
     pub fn list_entries(
         &self,
         bucket: &str,
@@ -133,13 +134,10 @@ impl S3Requests {
                 d = d.query(name, value);
             }
         }
-        if let Some(t) = token {
-            let name = if self.cfg.list_v1 {
-                "marker"
-            } else {
-                "continuation-token"
-            };
-            d = d.query(name, t);
+        match token {
+            Some(t) if self.cfg.list_v1 => d = d.query("marker", super::responses::v1_marker(t).0),
+            Some(t) => d = d.query("continuation-token", t),
+            None => {}
         }
         self.finish(d, now, false)
     }
@@ -519,10 +517,10 @@ mod tests {
             .list_v1(true)
             .build()
             .unwrap();
-        let r = S3Requests::new(cfg).list_entries("b", "p/", "/", Some("p/k"), 10, UNIX_EPOCH);
+        let r = S3Requests::new(cfg).list_entries("b", "p/", "/", Some("M\0p/k"), 10, UNIX_EPOCH);
         assert_eq!(
             r.url,
-            "http://127.0.0.1:9000/b?max-keys=10&prefix=p%2F&delimiter=%2F&marker=p%2Fk"
+            "http://127.0.0.1:9000/b?max-keys=10&prefix=p%2F&delimiter=%2F&marker=M"
         );
     }
 

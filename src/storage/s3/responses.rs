@@ -248,27 +248,49 @@ struct ListBucketResult {
 /// Which listing call answered: ListObjectsV2 (continuation tokens) or ListObjects v1
 /// (markers).
 #[derive(Clone, Copy, PartialEq, Eq)]
-enum Dialect {
+enum Dialect<'a> {
     V2,
-    V1,
+    /// v1, after this marker (the token the page was asked with).
+    V1(Option<&'a str>),
 }
 
 impl ListBucketResult {
-    /// The token of the next page as the dialect spells it. v1 servers send `NextMarker`
-    /// only with a delimiter; without one the next marker is the last key listed (with a
-    /// delimiter and no `NextMarker`, the greater of the last key and the last common
-    /// prefix). `flat_page` refuses a truncated page that leaves this empty.
-    fn next_token(&self, dialect: Dialect) -> Option<String> {
-        if dialect == Dialect::V2 {
+    /// The token of the next page as the dialect spells it. For v1 it is the marker to
+    /// send and the greatest entry seen so far (see [`v1_marker`]). v1 servers send
+    /// `NextMarker` only with a delimiter (and moto sends an opaque one); without it the
+    /// marker is the greatest key or common prefix seen. A page that moves past nothing
+    /// gives the token it was asked with, which the pager refuses as a repeat.
+    fn next_token(&self, dialect: Dialect<'_>) -> Option<String> {
+        let Dialect::V1(asked) = dialect else {
             return self.next_continuation_token.clone();
-        }
-        if let Some(m) = self.next_marker.as_ref().filter(|m| !m.is_empty()) {
-            return Some(m.clone());
-        }
+        };
+        let seen_before = asked.map(|t| v1_marker(t).1);
         let last_key = self.contents.iter().map(|c| c.key.as_str()).max();
         let last_prefix = self.common_prefixes.iter().map(|p| p.prefix.as_str()).max();
-        last_key.max(last_prefix).map(str::to_owned)
+        let after = last_key.max(last_prefix).max(seen_before)?;
+        let marker = self.next_marker.as_deref().filter(|m| !m.is_empty());
+        Some(match marker {
+            Some(m) if m != after => format!("{m}\0{after}"),
+            _ => after.to_owned(),
+        })
     }
+
+    /// v1: S3 lists strictly after the marker, but some servers (moto) repeat common
+    /// prefixes from before it. Entries not after the greatest one seen were on an
+    /// earlier page: dropped, before the next token is chosen.
+    fn drop_seen(&mut self, dialect: Dialect<'_>) {
+        if let Dialect::V1(Some(token)) = dialect {
+            let seen = v1_marker(token).1;
+            self.contents.retain(|c| c.key.as_str() > seen);
+            self.common_prefixes.retain(|p| p.prefix.as_str() > seen);
+        }
+    }
+}
+
+/// A ListObjects v1 token: the marker to send, and the greatest entry listed so far,
+/// joined by NUL when they differ (no listed key holds a NUL: XML cannot carry one).
+pub fn v1_marker(token: &str) -> (&str, &str) {
+    token.split_once('\0').unwrap_or((token, token))
 }
 
 #[derive(Deserialize)]
@@ -299,14 +321,16 @@ pub fn entry_page(
     entry_page_of(resp, bucket, prefix, delimiter, Dialect::V2)
 }
 
-/// [`entry_page`] for a ListObjects v1 answer (the next marker as the token).
+/// [`entry_page`] for a ListObjects v1 answer to a request after `marker` (the next
+/// marker as the token; entries listed on earlier pages dropped).
 pub fn entry_page_v1(
     resp: &Response,
     bucket: &str,
     prefix: &str,
     delimiter: &str,
+    marker: Option<&str>,
 ) -> Result<Page<Entry>> {
-    entry_page_of(resp, bucket, prefix, delimiter, Dialect::V1)
+    entry_page_of(resp, bucket, prefix, delimiter, Dialect::V1(marker))
 }
 
 fn entry_page_of(
@@ -314,10 +338,11 @@ fn entry_page_of(
     bucket: &str,
     prefix: &str,
     delimiter: &str,
-    dialect: Dialect,
+    dialect: Dialect<'_>,
 ) -> Result<Page<Entry>> {
     let context = format!("listing bucket {bucket:?}");
-    let parsed: ListBucketResult = parse_doc(resp, "ListBucketResult", &context)?;
+    let mut parsed: ListBucketResult = parse_doc(resp, "ListBucketResult", &context)?;
+    parsed.drop_seen(dialect);
     let next_token = parsed.next_token(dialect);
     let mut prefixes = Vec::with_capacity(parsed.common_prefixes.len());
     for p in &parsed.common_prefixes {
@@ -364,14 +389,16 @@ pub fn object_page(resp: &Response, bucket: &str) -> Result<Page<Object>> {
     object_page_of(resp, bucket, Dialect::V2)
 }
 
-/// [`object_page`] for a ListObjects v1 answer (the next marker as the token).
-pub fn object_page_v1(resp: &Response, bucket: &str) -> Result<Page<Object>> {
-    object_page_of(resp, bucket, Dialect::V1)
+/// [`object_page`] for a ListObjects v1 answer to a request after `marker` (the next
+/// marker as the token; objects listed on earlier pages dropped).
+pub fn object_page_v1(resp: &Response, bucket: &str, marker: Option<&str>) -> Result<Page<Object>> {
+    object_page_of(resp, bucket, Dialect::V1(marker))
 }
 
-fn object_page_of(resp: &Response, bucket: &str, dialect: Dialect) -> Result<Page<Object>> {
+fn object_page_of(resp: &Response, bucket: &str, dialect: Dialect<'_>) -> Result<Page<Object>> {
     let context = format!("listing bucket {bucket:?}");
-    let parsed: ListBucketResult = parse_doc(resp, "ListBucketResult", &context)?;
+    let mut parsed: ListBucketResult = parse_doc(resp, "ListBucketResult", &context)?;
+    parsed.drop_seen(dialect);
     let next_token = parsed.next_token(dialect);
     let objects = Page {
         items: parsed.contents,
