@@ -27,6 +27,31 @@ pub(crate) struct RawClient {
     request_timeout: Duration,
     stall_timeout: Duration,
     max_body: usize,
+    /// The caller's client (`from_reqwest_client`): it may follow redirects.
+    handed_in: bool,
+}
+
+impl crate::asynchronous::http::HttpClient {
+    /// A client over the caller's own `reqwest::Client` (its TLS roots, proxy, connect
+    /// timeout, pool and user agent), with retries and the other settings from `config`.
+    ///
+    /// The library still controls, per request: the whole-request timeout of small calls
+    /// and the stall watchdog of transfers (`config`'s), and statuses are answers rather
+    /// than errors. reqwest sets redirects per client, not per request: build the client
+    /// with `redirect(reqwest::redirect::Policy::none())`; an answer that comes from
+    /// another URL than the one sent (a followed redirect) is refused as `Transport`, so
+    /// a signed request never silently lands elsewhere. `config`'s connect timeout, user
+    /// agent, proxy and root settings are not applied: those are the client's.
+    pub fn from_reqwest_client(client: reqwest::Client, config: TransportConfig) -> Self {
+        let raw = RawClient {
+            client,
+            request_timeout: config.request_timeout,
+            stall_timeout: config.stall_timeout,
+            max_body: config.max_response_body,
+            handed_in: true,
+        };
+        Self::from_raw(raw, config)
+    }
 }
 
 impl RawClient {
@@ -49,6 +74,7 @@ impl RawClient {
             request_timeout: config.request_timeout,
             stall_timeout: config.stall_timeout,
             max_body: config.max_response_body,
+            handed_in: false,
         })
     }
 
@@ -118,6 +144,14 @@ impl RawClient {
     }
 
     async fn start(&self, req: &Request) -> Result<reqwest::Response, SendFailure> {
+        let resp = self.start_any(req).await?;
+        if self.handed_in {
+            refuse_redirected(req, &resp)?;
+        }
+        Ok(resp)
+    }
+
+    async fn start_any(&self, req: &Request) -> Result<reqwest::Response, SendFailure> {
         crate::http::check_path_is_sent_as_built(req)?;
         let method = reqwest::Method::from_bytes(req.method.as_str().as_bytes())
             .expect("our methods are valid tokens");
@@ -150,6 +184,21 @@ impl RawClient {
             futures_util::future::Either::Right(_) => Err(stalled(req, self.stall_timeout)),
         }
     }
+}
+
+/// An answer from another URL than the one sent: a handed-in client followed a redirect
+/// (ours never does). Refused without naming either URL (a query may hold a signature).
+fn refuse_redirected(req: &Request, resp: &reqwest::Response) -> Result<(), SendFailure> {
+    let sent = url::Url::parse(&req.url).ok();
+    if sent.as_ref() == Some(resp.url()) {
+        return Ok(());
+    }
+    Err(SendFailure::interrupted(transport_error(
+        ErrorKind::Transport,
+        req,
+        "the answer came from another URL (the HTTP client followed a redirect; build it \
+         with redirect::Policy::none())",
+    )))
 }
 
 /// Takes the headers over as they are (no copy), leaving the response its body.

@@ -18,6 +18,29 @@ pub(crate) struct RawClient {
     agent: ureq::Agent,
     request_timeout: std::time::Duration,
     max_body: u64,
+    /// The caller's agent: its settings are not ours, so every request says what the
+    /// library needs (see [`HttpClient::from_ureq_agent`]).
+    handed_in: Option<std::time::Duration>,
+}
+
+impl crate::blocking::http::HttpClient {
+    /// A client over the caller's own `ureq::Agent` (its TLS roots, proxy, connect timeout,
+    /// pool and user agent), with retries and the other settings from `config`.
+    ///
+    /// The library still controls, per request: no redirect is followed (a signed request
+    /// must not go elsewhere), statuses are answers rather than errors, the stall timeout
+    /// of `config` applies to every read and write, and small calls get its whole-request
+    /// timeout. `config`'s connect timeout, user agent, proxy and root settings are not
+    /// applied: those are the agent's.
+    pub fn from_ureq_agent(agent: ureq::Agent, config: TransportConfig) -> Self {
+        let raw = RawClient {
+            agent,
+            request_timeout: config.request_timeout,
+            max_body: config.max_response_body as u64,
+            handed_in: Some(config.stall_timeout),
+        };
+        Self::from_raw(raw, config)
+    }
 }
 
 impl RawClient {
@@ -36,6 +59,7 @@ impl RawClient {
             agent: agent_config.into(),
             request_timeout: config.request_timeout,
             max_body: config.max_response_body as u64,
+            handed_in: None,
         })
     }
 
@@ -99,12 +123,24 @@ impl RawClient {
         r: ureq::http::Request<B>,
         transfer: bool,
     ) -> ureq::http::Request<B> {
-        if transfer {
-            return r;
-        }
+        let Some(stall) = self.handed_in else {
+            if transfer {
+                return r;
+            }
+            return self
+                .agent
+                .configure_request(r)
+                .timeout_global(Some(self.request_timeout))
+                .build();
+        };
+        let limit = (!transfer).then_some(self.request_timeout);
         self.agent
             .configure_request(r)
-            .timeout_global(Some(self.request_timeout))
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .timeout_per_read(Some(stall))
+            .timeout_per_write(Some(stall))
+            .timeout_global(limit)
             .build()
     }
 }

@@ -216,3 +216,57 @@ async fn spans_name_the_request_but_never_its_secrets() {
     assert!(seen.contains("status=200"), "{seen}");
     assert!(!seen.contains("topsecret"), "{seen}");
 }
+
+#[maybe_async]
+#[mode_test]
+async fn a_handed_in_client_is_used_but_the_library_keeps_redirects_statuses_and_timeouts() {
+    let server = FakeServer::start_with_head(|_, head, s| {
+        let line = head.lines().next().unwrap_or("");
+        let ours = head.to_ascii_lowercase().contains("user-agent: caller-agent/1");
+        if !ours {
+            respond(s, 400, "", b"not the caller's client");
+        } else if line.starts_with("GET /moved ") {
+            respond(s, 302, "Location: /elsewhere\r\n", b"");
+        } else if line.starts_with("GET /elsewhere ") {
+            respond(s, 200, "", b"followed");
+        } else if line.starts_with("GET /missing ") {
+            respond(s, 404, "", b"no");
+        } else if line.starts_with("GET /hang ") {
+            hang();
+        } else {
+            respond(s, 200, "", b"ok");
+        }
+    });
+    let config = TransportConfig::default()
+        .retry(RetryPolicy::never())
+        .request_timeout(Duration::from_millis(400))
+        .stall_timeout(Duration::from_millis(400));
+    let http = handed_in(config, "caller-agent/1");
+    let ok = http.send(&Request::new(Method::Get, server.url("/x"))).await.unwrap();
+    assert_eq!((ok.status, &ok.body[..]), (200, &b"ok"[..]), "the caller's client sent it");
+    // A status is an answer, never an error, whatever the caller's client would do.
+    let missing = http.send(&Request::new(Method::Get, server.url("/missing"))).await.unwrap();
+    assert_eq!(missing.status, 404);
+    // A redirect is never followed silently: the 302 comes back (blocking: the library
+    // turns ureq's redirects off per request), or the answer from elsewhere is refused
+    // (async: reqwest redirects per client).
+    let moved = http.send(&Request::new(Method::Get, server.url("/moved"))).await;
+    match moved {
+        Ok(r) => assert_eq!(r.status, 302, "{:?}", r.body),
+        Err(e) => assert_eq!(e.kind(), ErrorKind::Transport, "{e}"),
+    }
+    // The library's whole-call limit applies to the caller's client.
+    let started = std::time::Instant::now();
+    let e = http.send(&Request::new(Method::Get, server.url("/hang"))).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert!(started.elapsed() < Duration::from_secs(5));
+    // A driver sends through it too.
+    let cfg = multicloud::storage::s3::S3Config::builder()
+        .endpoint(server.url(""))
+        .anonymous()
+        .build()
+        .unwrap();
+    let s3 = mc::storage::S3::with_http_client(cfg, http.clone());
+    use mc::storage::StorageDriver;
+    s3.get_container("bucket").await.unwrap();
+}

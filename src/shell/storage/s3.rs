@@ -56,6 +56,17 @@ impl S3 {
         })
     }
 
+    /// A driver sending through `http`, a client the caller built (in blocking mode
+    /// `HttpClient::from_ureq_agent`, in async mode `HttpClient::from_reqwest_client`,
+    /// which say what the library still controls), so TLS, proxies and pools are the
+    /// caller's. Errors name `s3` as their provider.
+    pub fn with_http_client(config: S3Config, http: HttpClient) -> Self {
+        S3 {
+            http: http.for_provider("s3"),
+            requests: Arc::new(S3Requests::new(config)),
+        }
+    }
+
     /// A driver configured from the environment and the shared AWS files. Finding no
     /// credentials is an `InvalidInput` error naming where it looked; anonymous access is
     /// only ever asked for explicitly (`S3ConfigBuilder::anonymous`, `?anonymous=true`).
