@@ -6,8 +6,12 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind, Result};
 use crate::retry::{Outcome, RetryPolicy};
+
+mod pem;
+
+pub use pem::{RootCertificate, certificates_from_pem};
 
 /// An HTTP method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -194,6 +198,9 @@ pub struct TransportConfig {
     /// a larger one fails the call with a `Provider` error instead of filling memory.
     /// Streamed downloads are not capped. Default 32 MiB.
     pub max_response_body: usize,
+    /// Root certificates trusted besides the built-in (Mozilla) roots, for servers with a
+    /// private CA. Add them with [`add_root_certificates_pem`](Self::add_root_certificates_pem).
+    pub extra_roots: Vec<RootCertificate>,
 }
 
 impl Default for TransportConfig {
@@ -205,6 +212,7 @@ impl Default for TransportConfig {
             retry: RetryPolicy::default(),
             user_agent: concat!("multicloud/", env!("CARGO_PKG_VERSION")).to_owned(),
             max_response_body: 32 << 20,
+            extra_roots: Vec::new(),
         }
     }
 }
@@ -232,6 +240,15 @@ impl TransportConfig {
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
         self
+    }
+
+    /// Trusts the certificates of a PEM text (one or more `CERTIFICATE` blocks) as roots,
+    /// besides the built-in ones. `InvalidInput` for PEM without certificates or with
+    /// broken blocks; a block that is not a usable certificate fails when the client is
+    /// built (`HttpClient::new`, the drivers' constructors), also `InvalidInput`.
+    pub fn add_root_certificates_pem(mut self, pem: &[u8]) -> Result<Self> {
+        self.extra_roots.extend(certificates_from_pem(pem)?);
+        Ok(self)
     }
 
     /// Sets the cap on response bodies read into memory.

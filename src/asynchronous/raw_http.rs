@@ -57,7 +57,7 @@ impl crate::asynchronous::http::HttpClient {
 impl RawClient {
     pub(crate) fn new(config: &TransportConfig) -> crate::Result<Self> {
         let client = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls_config()?)
+            .tls_backend_preconfigured(tls_config(&config.extra_roots)?)
             .connect_timeout(config.connect_timeout)
             // No client read timeout: reqwest starts it once per request and does not reset
             // it while a body uploads, so slow but steady uploads would fail. Transfers get
@@ -206,11 +206,20 @@ fn status_and_headers(resp: &mut reqwest::Response) -> (u16, Headers) {
     (resp.status().as_u16(), std::mem::take(resp.headers_mut()))
 }
 
-fn tls_config() -> crate::Result<rustls::ClientConfig> {
+/// rustls with the built-in (Mozilla) roots and `extra`; a certificate rustls cannot use
+/// is `InvalidInput`.
+fn tls_config(extra: &[crate::http::RootCertificate]) -> crate::Result<rustls::ClientConfig> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let roots = rustls::RootCertStore {
+    let mut roots = rustls::RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
     };
+    for (n, cert) in extra.iter().enumerate() {
+        roots
+            .add(rustls::pki_types::CertificateDer::from(cert.der()))
+            .map_err(|e| {
+                crate::Error::invalid(format!("root certificate {} is not usable: {e}", n + 1))
+            })?;
+    }
     Ok(rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| crate::Error::new(ErrorKind::Transport, format!("TLS setup failed: {e}")))?

@@ -54,6 +54,7 @@ impl RawClient {
             .http_status_as_error(false)
             .max_redirects(0)
             .user_agent(config.user_agent.as_str())
+            .tls_config(tls_config(&config.extra_roots)?)
             .build();
         Ok(RawClient {
             agent: agent_config.into(),
@@ -143,6 +144,28 @@ impl RawClient {
             .timeout_global(limit)
             .build()
     }
+}
+
+/// ureq's TLS settings: its built-in roots, or those plus `extra` (each checked as rustls
+/// would use it, so a broken one is `InvalidInput` here rather than ignored).
+fn tls_config(extra: &[crate::http::RootCertificate]) -> crate::Result<ureq::tls::TlsConfig> {
+    use ureq::tls::{Certificate, RootCerts, TlsConfig};
+    if extra.is_empty() {
+        return Ok(TlsConfig::default());
+    }
+    let mut check = rustls::RootCertStore::empty();
+    for (n, cert) in extra.iter().enumerate() {
+        check
+            .add(rustls::pki_types::CertificateDer::from(cert.der()))
+            .map_err(|e| {
+                Error::invalid(format!("root certificate {} is not usable: {e}", n + 1))
+            })?;
+    }
+    let builtin = webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter();
+    let all = builtin
+        .map(|c| Certificate::from_der(c.as_ref()).to_owned())
+        .chain(extra.iter().map(|c| Certificate::from_der(c.der()).to_owned()));
+    Ok(TlsConfig::builder().root_certs(RootCerts::from(all)).build())
 }
 
 /// Body read errors arrive as `io::Error`s that may wrap a `ureq::Error` (a timeout).

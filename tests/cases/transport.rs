@@ -270,3 +270,31 @@ async fn a_handed_in_client_is_used_but_the_library_keeps_redirects_statuses_and
     use mc::storage::StorageDriver;
     s3.get_container("bucket").await.unwrap();
 }
+
+#[maybe_async]
+#[mode_test]
+async fn a_private_ca_is_refused_by_default_and_trusted_once_its_root_is_added() {
+    use super::common::tls_server::{CA_PEM, TlsServer};
+    let server = TlsServer::start();
+    let req = Request::new(Method::Get, server.url("/x"));
+    let plain = client(TransportConfig::default());
+    let e = plain.send(&req).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Transport, "{e}");
+    let shown = e.to_string().to_ascii_lowercase();
+    assert!(shown.contains("certificate"), "the message says why: {e}");
+    assert_eq!(server.answered(), 0);
+
+    let trusting = TransportConfig::default().add_root_certificates_pem(CA_PEM).unwrap();
+    assert_eq!(trusting.extra_roots.len(), 1);
+    let resp = client(trusting).send(&req).await.unwrap();
+    assert_eq!((resp.status, &resp.body[..]), (200, &b"secure"[..]));
+    assert_eq!(server.answered(), 1);
+
+    // PEM that holds no usable certificate is InvalidInput, when added or when built.
+    let e = TransportConfig::default().add_root_certificates_pem(b"nothing").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    let junk = b"-----BEGIN CERTIFICATE-----\nMAMCAQA=\n-----END CERTIFICATE-----\n";
+    let config = TransportConfig::default().add_root_certificates_pem(junk).unwrap();
+    let e = HttpClient::new(config).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+}

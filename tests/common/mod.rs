@@ -8,6 +8,7 @@ pub mod fault_model;
 pub mod fault_plan;
 pub mod fault_proxy;
 pub mod s3env;
+pub mod tls_server;
 
 use std::io;
 use std::path::{Path, PathBuf};
