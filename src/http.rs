@@ -10,8 +10,10 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::retry::{Outcome, RetryPolicy};
 
 mod pem;
+pub mod proxy;
 
 pub use pem::{RootCertificate, certificates_from_pem};
+pub use proxy::{NoProxy, ProxyChoice, ProxyUrl, Proxies};
 
 /// An HTTP method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -201,6 +203,9 @@ pub struct TransportConfig {
     /// Root certificates trusted besides the built-in (Mozilla) roots, for servers with a
     /// private CA. Add them with [`add_root_certificates_pem`](Self::add_root_certificates_pem).
     pub extra_roots: Vec<RootCertificate>,
+    /// Which proxies requests go through (default: the environment's, see
+    /// [`proxy`](crate::http::proxy)); both modes decide the same way.
+    pub proxy: ProxyChoice,
 }
 
 impl Default for TransportConfig {
@@ -213,6 +218,7 @@ impl Default for TransportConfig {
             user_agent: concat!("multicloud/", env!("CARGO_PKG_VERSION")).to_owned(),
             max_response_body: 32 << 20,
             extra_roots: Vec::new(),
+            proxy: ProxyChoice::Environment,
         }
     }
 }
@@ -249,6 +255,21 @@ impl TransportConfig {
     pub fn add_root_certificates_pem(mut self, pem: &[u8]) -> Result<Self> {
         self.extra_roots.extend(certificates_from_pem(pem)?);
         Ok(self)
+    }
+
+    /// Sends every request through `proxy` (`http://[user:password@]host:port`) but those
+    /// to the `no_proxy` hosts (the `NO_PROXY` syntax, see [`NoProxy`]; `""` for none),
+    /// whatever the environment says. The password never shows in `Debug` or errors.
+    pub fn proxy(mut self, proxy: &str, no_proxy: &str) -> Result<Self> {
+        let proxies = Proxies::all(ProxyUrl::parse(proxy)?, NoProxy::parse(no_proxy));
+        self.proxy = ProxyChoice::Explicit(proxies);
+        Ok(self)
+    }
+
+    /// Connects directly, ignoring any proxy variable.
+    pub fn without_proxy(mut self) -> Self {
+        self.proxy = ProxyChoice::Direct;
+        self
     }
 
     /// Sets the cap on response bodies read into memory.
