@@ -63,7 +63,8 @@ impl RawClient {
             // it while a body uploads, so slow but steady uploads would fail. Transfers get
             // our own stall watchdog instead (`stall`), small calls a whole-call limit.
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(config.user_agent.clone())
+            .user_agent(config.user_agent.clone());
+        let client = with_proxies(client, config)?
             .build()
             .map_err(|e| {
                 crate::Error::new(ErrorKind::Transport, "cannot build the HTTP client")
@@ -184,6 +185,20 @@ impl RawClient {
             futures_util::future::Either::Right(_) => Err(stalled(req, self.stall_timeout)),
         }
     }
+}
+
+/// Proxies as the core decides, per URL; reqwest's own reading of the environment off.
+fn with_proxies(
+    builder: reqwest::ClientBuilder,
+    config: &TransportConfig,
+) -> crate::Result<reqwest::ClientBuilder> {
+    let proxies = config.proxy.resolve()?;
+    let builder = builder.no_proxy();
+    if proxies.is_empty() {
+        return Ok(builder);
+    }
+    let decide = move |url: &url::Url| proxies.for_url(url.as_str()).map(|p| p.expose().clone());
+    Ok(builder.proxy(reqwest::Proxy::custom(decide)))
 }
 
 /// An answer from another URL than the one sent: a handed-in client followed a redirect

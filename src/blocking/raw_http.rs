@@ -21,6 +21,48 @@ pub(crate) struct RawClient {
     /// The caller's agent: its settings are not ours, so every request says what the
     /// library needs (see [`HttpClient::from_ureq_agent`]).
     handed_in: Option<std::time::Duration>,
+    /// The proxies in force (decided in the core) and ureq's form of each; `None` when no
+    /// request can use one (or the agent is the caller's).
+    proxies: Option<std::sync::Arc<Routes>>,
+}
+
+/// [`Proxies`](crate::http::Proxies) with each proxy already in ureq's form.
+#[derive(Debug)]
+struct Routes {
+    decide: crate::http::Proxies,
+    http: Option<ureq::Proxy>,
+    https: Option<ureq::Proxy>,
+}
+
+impl Routes {
+    /// `None` when no request can go through a proxy.
+    fn new(config: &TransportConfig) -> crate::Result<Option<std::sync::Arc<Self>>> {
+        let decide = config.proxy.resolve()?;
+        if decide.is_empty() {
+            return Ok(None);
+        }
+        let convert = |p: &Option<crate::http::ProxyUrl>| -> crate::Result<Option<ureq::Proxy>> {
+            let Some(p) = p else { return Ok(None) };
+            ureq::Proxy::new(p.expose().as_str())
+                .map(Some)
+                .map_err(|e| Error::invalid(format!("proxy {p} is not usable: {e}")))
+        };
+        let (http, https) = (convert(&decide.http)?, convert(&decide.https)?);
+        Ok(Some(std::sync::Arc::new(Routes {
+            decide,
+            http,
+            https,
+        })))
+    }
+
+    /// ureq's proxy for this URL, as the core decides.
+    fn for_url(&self, url: &str) -> Option<&ureq::Proxy> {
+        let chosen = self.decide.for_url(url)?;
+        [(&self.decide.http, &self.http), (&self.decide.https, &self.https)]
+            .into_iter()
+            .find(|(d, _)| d.as_ref() == Some(chosen))
+            .and_then(|(_, u)| u.as_ref())
+    }
 }
 
 impl crate::blocking::http::HttpClient {
@@ -38,6 +80,7 @@ impl crate::blocking::http::HttpClient {
             request_timeout: config.request_timeout,
             max_body: config.max_response_body as u64,
             handed_in: Some(config.stall_timeout),
+            proxies: None,
         };
         Self::from_raw(raw, config)
     }
@@ -53,6 +96,9 @@ impl RawClient {
             .timeout_per_write(Some(config.stall_timeout))
             .http_status_as_error(false)
             .max_redirects(0)
+            // Proxies are decided per request from the core's rules, never from ureq's
+            // own reading of the environment.
+            .proxy(None)
             .user_agent(config.user_agent.as_str())
             .tls_config(tls_config(&config.extra_roots)?)
             .build();
@@ -61,6 +107,7 @@ impl RawClient {
             request_timeout: config.request_timeout,
             max_body: config.max_response_body as u64,
             handed_in: None,
+            proxies: Routes::new(config)?,
         })
     }
 
@@ -104,12 +151,12 @@ impl RawClient {
             && matches!(req.method, Method::Get | Method::Head | Method::Delete)
         {
             let r = builder.body(()).map_err(|e| bad_request(req, e))?;
-            self.agent.run(self.configure(r, req.transfer))
+            self.agent.run(self.configure(r, req))
         } else {
             let r = builder
                 .body(req.body.as_ref())
                 .map_err(|e| bad_request(req, e))?;
-            self.agent.run(self.configure(r, req.transfer))
+            self.agent.run(self.configure(r, req))
         };
         let resp = sent.map_err(|e| classify(req, e))?;
         let status = resp.status().as_u16();
@@ -118,31 +165,34 @@ impl RawClient {
         Ok((status, parts.headers, body))
     }
 
-    /// Small calls get a whole-request limit; transfers only the stall timeout.
+    /// Small calls get a whole-request limit, transfers only the stall timeout; the proxy
+    /// the core chose; for a caller's agent, what the library needs (see
+    /// `HttpClient::from_ureq_agent`).
     fn configure<B: ureq::AsSendBody>(
         &self,
         r: ureq::http::Request<B>,
-        transfer: bool,
+        req: &Request,
     ) -> ureq::http::Request<B> {
-        let Some(stall) = self.handed_in else {
-            if transfer {
-                return r;
-            }
-            return self
-                .agent
-                .configure_request(r)
-                .timeout_global(Some(self.request_timeout))
-                .build();
-        };
-        let limit = (!transfer).then_some(self.request_timeout);
-        self.agent
-            .configure_request(r)
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .timeout_per_read(Some(stall))
-            .timeout_per_write(Some(stall))
-            .timeout_global(limit)
-            .build()
+        let proxy = self.proxies.as_ref().and_then(|p| p.for_url(&req.url));
+        if req.transfer && proxy.is_none() && self.handed_in.is_none() {
+            return r;
+        }
+        let mut c = self.agent.configure_request(r);
+        if let Some(p) = proxy {
+            c = c.proxy(Some(p.clone()));
+        }
+        let limit = (!req.transfer).then_some(self.request_timeout);
+        if let Some(stall) = self.handed_in {
+            c = c
+                .http_status_as_error(false)
+                .max_redirects(0)
+                .timeout_per_read(Some(stall))
+                .timeout_per_write(Some(stall));
+        }
+        if limit.is_some() || self.handed_in.is_some() {
+            c = c.timeout_global(limit);
+        }
+        c.build()
     }
 }
 

@@ -298,3 +298,57 @@ async fn a_private_ca_is_refused_by_default_and_trusted_once_its_root_is_added()
     let e = HttpClient::new(config).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
 }
+
+#[maybe_async]
+#[mode_test]
+async fn requests_go_through_the_proxy_the_core_chooses() {
+    use super::common::proxy_server::ProxyServer;
+    use super::common::tls_server::{CA_PEM, TlsServer};
+    let proxy = ProxyServer::start();
+    let plain = FakeServer::start(|_, s| respond(s, 200, "", b"plain"));
+    let secure = TlsServer::start();
+    let proxy_url = format!("http://user:s3cret@{}", proxy.addr);
+    let through = |no_proxy: &str| {
+        let config = TransportConfig::default().add_root_certificates_pem(CA_PEM).unwrap();
+        config.proxy(&proxy_url, no_proxy).unwrap()
+    };
+    let config = through("");
+    assert!(!format!("{config:?}").contains("s3cret"), "{config:?}");
+    let http = client(config);
+
+    // Plain HTTP goes through the proxy with its credentials: forwarded in absolute form
+    // (async: reqwest) or tunnelled with CONNECT (blocking: ureq tunnels everything).
+    let resp = http.send(&Request::new(Method::Get, plain.url("/x?q=1"))).await.unwrap();
+    assert_eq!((resp.status, &resp.body[..]), (200, &b"plain"[..]));
+    let seen = proxy.seen();
+    assert_eq!(seen.len(), 1, "{seen:?}");
+    let forwarded = format!("GET {} HTTP/1.1", plain.url("/x?q=1"));
+    let tunnelled = format!("CONNECT {} HTTP/1.1", plain.addr);
+    assert!(seen[0].0 == forwarded || seen[0].0 == tunnelled, "{seen:?}");
+    assert_eq!(seen[0].1, "Basic dXNlcjpzM2NyZXQ=", "user:s3cret");
+    // HTTPS goes through a CONNECT tunnel (the server's certificate still checked).
+    let resp = http.send(&Request::new(Method::Get, secure.url("/y"))).await.unwrap();
+    assert_eq!(&resp.body[..], b"secure");
+    let seen = proxy.seen();
+    assert_eq!(seen.len(), 2, "{seen:?}");
+    assert!(seen[1].0.starts_with(&format!("CONNECT {} ", secure.addr)), "{seen:?}");
+
+    // NO_PROXY forms and "no proxy" bypass it.
+    for config in [through("127.0.0.1"), through(&format!("localhost,{}", plain.addr)), through("*")] {
+        let resp = client(config).send(&Request::new(Method::Get, plain.url("/z"))).await.unwrap();
+        assert_eq!(&resp.body[..], b"plain");
+    }
+    let direct = client(through("").without_proxy());
+    direct.send(&Request::new(Method::Get, plain.url("/d"))).await.unwrap();
+    assert_eq!(proxy.seen().len(), 2, "{:?}", proxy.seen());
+
+    // A proxy that refuses: Transport, without the password.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap();
+    let config = TransportConfig::default()
+        .proxy(&format!("http://user:s3cret@{closed}"), "")
+        .unwrap()
+        .retry(RetryPolicy::never());
+    let e = HttpClient::new(config).unwrap().send(&Request::new(Method::Get, plain.url("/"))).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Transport, "{e}");
+    assert!(!format!("{e} {e:?}").contains("s3cret"), "{e:?}");
+}
