@@ -352,3 +352,44 @@ async fn requests_go_through_the_proxy_the_core_chooses() {
     assert_eq!(e.kind(), ErrorKind::Transport, "{e}");
     assert!(!format!("{e} {e:?}").contains("s3cret"), "{e:?}");
 }
+
+/// The child of the environment case: one request to a server of its own, through
+/// whatever the variables say; `MULTICLOUD_EXPECT=invalid` expects the client to refuse.
+#[maybe_async]
+async fn env_proxy_child() {
+    if std::env::var("MULTICLOUD_EXPECT").as_deref() == Ok("invalid") {
+        let e = HttpClient::new(TransportConfig::default()).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+        assert!(e.to_string().contains("HTTP_PROXY") && !e.to_string().contains("s3cret"), "{e}");
+        return;
+    }
+    let target = FakeServer::start(|_, s| respond(s, 200, "", b"ok"));
+    let http = client(TransportConfig::default());
+    let resp = http.send(&Request::new(Method::Get, target.url("/env"))).await.unwrap();
+    assert_eq!(&resp.body[..], b"ok");
+}
+
+#[maybe_async]
+#[mode_test]
+async fn proxy_variables_are_honoured_the_same_in_both_modes() {
+    use super::common::child;
+    use super::common::proxy_server::ProxyServer;
+    if child::role().as_deref() == Some("env-proxy") {
+        return env_proxy_child().await;
+    }
+    let me = child::test_path(module_path!(), "proxy_variables_are_honoured_the_same_in_both_modes");
+    let proxy = ProxyServer::start();
+    let url = format!("http://127.0.0.1:{}", proxy.addr.port());
+    let var = |k: &'static str, v: &str| (k, std::ffi::OsString::from(v));
+    child::run(&me, "env-proxy", &[var("http_proxy", &url)]);
+    assert_eq!(proxy.seen().len(), 1, "http_proxy used: {:?}", proxy.seen());
+    child::run(&me, "env-proxy", &[var("ALL_PROXY", &url)]);
+    assert_eq!(proxy.seen().len(), 2, "ALL_PROXY used: {:?}", proxy.seen());
+    for no_proxy in ["127.0.0.1", "127.0.0.0/8", "*"] {
+        child::run(&me, "env-proxy", &[var("HTTP_PROXY", &url), var("NO_PROXY", no_proxy)]);
+    }
+    child::run(&me, "env-proxy", &[var("HTTPS_PROXY", &url)]);
+    assert_eq!(proxy.seen().len(), 2, "bypassed: {:?}", proxy.seen());
+    let bad = [var("HTTP_PROXY", "http://u:s3cret@"), var("MULTICLOUD_EXPECT", "invalid")];
+    child::run(&me, "env-proxy", &bad);
+}
