@@ -13,7 +13,7 @@ mod pem;
 pub mod proxy;
 
 pub use pem::{RootCertificate, certificates_from_pem};
-pub use proxy::{NoProxy, ProxyChoice, ProxyUrl, Proxies};
+pub use proxy::{NoProxy, Proxies, ProxyChoice, ProxyUrl};
 
 /// An HTTP method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

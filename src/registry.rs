@@ -130,7 +130,9 @@ impl Location {
         }
         let mut opts = StorageOptions::default();
         let given = options.into_iter();
-        let pairs = parsed.query_pairs().map(|(k, v)| (k.into_owned(), v.into_owned()));
+        let pairs = parsed
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()));
         let given = given.map(|(k, v)| (k.as_ref().to_owned(), v.as_ref().to_owned()));
         for (k, v) in pairs.chain(given) {
             opts.set(provider, &k, &v)
@@ -258,7 +260,10 @@ mod tests {
         let url = "s3://b/p?region=eu-west-1&endpoint=http%3A%2F%2F127.0.0.1%3A9000%2Fbase\
                    &profile=work&path_style=false&list_v1=true";
         let l = Location::parse(url).unwrap();
-        assert_eq!((l.container.as_deref(), l.prefix.as_str()), (Some("b"), "p"));
+        assert_eq!(
+            (l.container.as_deref(), l.prefix.as_str()),
+            (Some("b"), "p")
+        );
         let o = &l.options;
         assert_eq!(o.region.as_deref(), Some("eu-west-1"));
         assert_eq!(o.endpoint.as_deref(), Some("http://127.0.0.1:9000/base"));

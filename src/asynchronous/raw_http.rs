@@ -64,12 +64,10 @@ impl RawClient {
             // our own stall watchdog instead (`stall`), small calls a whole-call limit.
             .redirect(reqwest::redirect::Policy::none())
             .user_agent(config.user_agent.clone());
-        let client = with_proxies(client, config)?
-            .build()
-            .map_err(|e| {
-                crate::Error::new(ErrorKind::Transport, "cannot build the HTTP client")
-                    .with_source(e.without_url())
-            })?;
+        let client = with_proxies(client, config)?.build().map_err(|e| {
+            crate::Error::new(ErrorKind::Transport, "cannot build the HTTP client")
+                .with_source(e.without_url())
+        })?;
         Ok(RawClient {
             client,
             request_timeout: config.request_timeout,

@@ -58,10 +58,13 @@ impl Routes {
     /// ureq's proxy for this URL, as the core decides.
     fn for_url(&self, url: &str) -> Option<&ureq::Proxy> {
         let chosen = self.decide.for_url(url)?;
-        [(&self.decide.http, &self.http), (&self.decide.https, &self.https)]
-            .into_iter()
-            .find(|(d, _)| d.as_ref() == Some(chosen))
-            .and_then(|(_, u)| u.as_ref())
+        [
+            (&self.decide.http, &self.http),
+            (&self.decide.https, &self.https),
+        ]
+        .into_iter()
+        .find(|(d, _)| d.as_ref() == Some(chosen))
+        .and_then(|(_, u)| u.as_ref())
     }
 }
 
@@ -214,8 +217,14 @@ fn tls_config(extra: &[crate::http::RootCertificate]) -> crate::Result<ureq::tls
     let builtin = webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter();
     let all = builtin
         .map(|c| Certificate::from_der(c.as_ref()).to_owned())
-        .chain(extra.iter().map(|c| Certificate::from_der(c.der()).to_owned()));
-    Ok(TlsConfig::builder().root_certs(RootCerts::from(all)).build())
+        .chain(
+            extra
+                .iter()
+                .map(|c| Certificate::from_der(c.der()).to_owned()),
+        );
+    Ok(TlsConfig::builder()
+        .root_certs(RootCerts::from(all))
+        .build())
 }
 
 /// Body read errors arrive as `io::Error`s that may wrap a `ureq::Error` (a timeout).

@@ -32,7 +32,10 @@ impl ProxyUrl {
         if !matches!(url.scheme(), "http" | "https") {
             return Err(Error::new(
                 crate::ErrorKind::Unsupported,
-                format!("{} proxies are not supported (http and https only)", url.scheme()),
+                format!(
+                    "{} proxies are not supported (http and https only)",
+                    url.scheme()
+                ),
             ));
         }
         if url.host_str().is_none_or(str::is_empty) {
@@ -81,7 +84,11 @@ enum Rule {
 impl NoProxy {
     /// Parses a list; entries that fit no form are ignored (as every client does).
     pub fn parse(list: &str) -> Self {
-        NoProxy(list.split(',').filter_map(|e| parse_rule(e.trim())).collect())
+        NoProxy(
+            list.split(',')
+                .filter_map(|e| parse_rule(e.trim()))
+                .collect(),
+        )
     }
 
     /// Whether a request to `host:port` goes direct.

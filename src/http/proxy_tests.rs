@@ -5,8 +5,10 @@ use crate::error::ErrorKind;
 use std::collections::HashMap;
 
 fn env(pairs: &[(&str, &str)]) -> impl Fn(&str) -> Option<OsString> + use<> {
-    let map: HashMap<String, OsString> =
-        pairs.iter().map(|(k, v)| (k.to_string(), v.into())).collect();
+    let map: HashMap<String, OsString> = pairs
+        .iter()
+        .map(|(k, v)| (k.to_string(), v.into()))
+        .collect();
     move |name| map.get(name).cloned()
 }
 
@@ -34,7 +36,9 @@ fn each_scheme_takes_its_variable_then_all_proxy() {
 
 #[test]
 fn no_proxy_forms() {
-    let n = NoProxy::parse(" example.com, .corp.internal ,10.0.0.0/8, 192.168.1.5,[::1], fd00::/8, host:8443 ,bad/99,");
+    let n = NoProxy::parse(
+        " example.com, .corp.internal ,10.0.0.0/8, 192.168.1.5,[::1], fd00::/8, host:8443 ,bad/99,",
+    );
     for (host, port, direct) in [
         ("example.com", 443, true),
         ("s3.EXAMPLE.com.", 443, true),
@@ -54,7 +58,10 @@ fn no_proxy_forms() {
     }
     assert!(NoProxy::parse("*").matches("anything", 1));
     assert!(!NoProxy::parse("").matches("anything", 1));
-    let p = Proxies::all(ProxyUrl::parse("http://proxy:3128").unwrap(), NoProxy::parse("127.0.0.1"));
+    let p = Proxies::all(
+        ProxyUrl::parse("http://proxy:3128").unwrap(),
+        NoProxy::parse("127.0.0.1"),
+    );
     assert_eq!(p.for_url("http://127.0.0.1:9000/b"), None);
     assert_eq!(chosen(&p, "http://127.0.0.2:9000/b"), Some("proxy"));
     assert_eq!(chosen(&p, "https://example.com/"), Some("proxy"));
@@ -63,12 +70,21 @@ fn no_proxy_forms() {
 #[test]
 fn credentials_never_show_and_bad_values_name_the_variable_only() {
     let u = ProxyUrl::parse("http://user:hunter2@proxy:3128").unwrap();
-    let shown = format!("{u} {u:?} {:?}", Proxies::all(u.clone(), NoProxy::default()));
-    assert!(!shown.contains("hunter2") && shown.contains("user"), "{shown}");
+    let shown = format!(
+        "{u} {u:?} {:?}",
+        Proxies::all(u.clone(), NoProxy::default())
+    );
+    assert!(
+        !shown.contains("hunter2") && shown.contains("user"),
+        "{shown}"
+    );
     assert_eq!(u.expose().password(), Some("hunter2"));
     let e = Proxies::from_env_with(env(&[("HTTPS_PROXY", "http://u:hunter2@")])).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidInput);
-    assert!(e.to_string().contains("HTTPS_PROXY") && !e.to_string().contains("hunter2"), "{e}");
+    assert!(
+        e.to_string().contains("HTTPS_PROXY") && !e.to_string().contains("hunter2"),
+        "{e}"
+    );
     let socks = ProxyUrl::parse("socks5://u:hunter2@h:1080").unwrap_err();
     assert_eq!(socks.kind(), ErrorKind::Unsupported);
     assert!(!socks.to_string().contains("hunter2"));
@@ -79,7 +95,9 @@ fn the_choice_overrides_the_environment() {
     let vars = || env(&[("HTTPS_PROXY", "http://from-env:1")]);
     assert!(ProxyChoice::Direct.resolve_with(vars()).unwrap().is_empty());
     let explicit = Proxies::all(ProxyUrl::parse("mine:2").unwrap(), NoProxy::default());
-    let p = ProxyChoice::Explicit(explicit).resolve_with(vars()).unwrap();
+    let p = ProxyChoice::Explicit(explicit)
+        .resolve_with(vars())
+        .unwrap();
     assert_eq!(chosen(&p, "https://h/"), Some("mine"));
     let p = ProxyChoice::Environment.resolve_with(vars()).unwrap();
     assert_eq!(chosen(&p, "https://h/"), Some("from-env"));

@@ -64,7 +64,9 @@ impl StorageOptions {
         }
         match (provider, key) {
             (Provider::Local, "container") if value.is_empty() => {
-                return Err(Error::invalid("option \"container\": the container is empty"));
+                return Err(Error::invalid(
+                    "option \"container\": the container is empty",
+                ));
             }
             (Provider::Local, "container") => self.container = Some(value.to_owned()),
             (Provider::Local, "prefix") => self.prefix = Some(value.to_owned()),

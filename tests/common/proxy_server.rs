@@ -57,7 +57,8 @@ fn serve(client: TcpStream, log: &Seen) -> std::io::Result<()> {
         .iter()
         .find_map(|l| {
             let (k, v) = l.split_once(':')?;
-            k.eq_ignore_ascii_case("proxy-authorization").then(|| v.trim().to_owned())
+            k.eq_ignore_ascii_case("proxy-authorization")
+                .then(|| v.trim().to_owned())
         })
         .unwrap_or_default();
     log.lock().unwrap().push((request.clone(), auth));
@@ -86,7 +87,11 @@ fn serve(client: TcpStream, log: &Seen) -> std::io::Result<()> {
 }
 
 /// Copies both ways until either side closes.
-fn pipe(mut from_client: BufReader<TcpStream>, mut client: TcpStream, upstream: TcpStream) -> std::io::Result<()> {
+fn pipe(
+    mut from_client: BufReader<TcpStream>,
+    mut client: TcpStream,
+    upstream: TcpStream,
+) -> std::io::Result<()> {
     let mut to_upstream = upstream.try_clone()?;
     let up = std::thread::spawn(move || {
         let _ = std::io::copy(&mut from_client, &mut to_upstream);
@@ -98,4 +103,3 @@ fn pipe(mut from_client: BufReader<TcpStream>, mut client: TcpStream, upstream: 
     let _ = up.join();
     Ok(())
 }
-

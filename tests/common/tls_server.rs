@@ -61,7 +61,9 @@ fn server_config() -> rustls::ServerConfig {
 
 /// Answers requests on one connection until it closes or the handshake fails.
 fn serve(config: Arc<rustls::ServerConfig>, tcp: std::net::TcpStream, count: &AtomicUsize) {
-    let Ok(conn) = rustls::ServerConnection::new(config) else { return };
+    let Ok(conn) = rustls::ServerConnection::new(config) else {
+        return;
+    };
     let mut reader = BufReader::new(rustls::StreamOwned::new(conn, tcp));
     loop {
         let mut line = String::new();
@@ -75,7 +77,12 @@ fn serve(config: Arc<rustls::ServerConfig>, tcp: std::net::TcpStream, count: &At
         }
         count.fetch_add(1, Ordering::SeqCst);
         let answer = b"HTTP/1.1 200 OK\r\nContent-Length: 6\r\n\r\nsecure";
-        if reader.get_mut().write_all(answer).and_then(|()| reader.get_mut().flush()).is_err() {
+        if reader
+            .get_mut()
+            .write_all(answer)
+            .and_then(|()| reader.get_mut().flush())
+            .is_err()
+        {
             return;
         }
     }

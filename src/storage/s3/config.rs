@@ -319,7 +319,11 @@ fn check_base_path(endpoint: &url::Url) -> Result<()> {
     percent_encoding::percent_decode_str(endpoint.path())
         .decode_utf8()
         .map(|_| ())
-        .map_err(|_| Error::invalid(format!("S3 endpoint {endpoint} has a path that is not UTF-8")))
+        .map_err(|_| {
+            Error::invalid(format!(
+                "S3 endpoint {endpoint} has a path that is not UTF-8"
+            ))
+        })
 }
 
 /// A variable's value as text: `None` when unset or empty, an error naming it when it is

@@ -571,11 +571,19 @@ mod tests {
             "http://127.0.0.1:9000/base/s%20three/"
         );
         let v = with_base("http://127.0.0.1:9000/base", false);
-        assert_eq!(v.head_object("b", "k", now).url, "http://b.127.0.0.1:9000/base/k");
+        assert_eq!(
+            v.head_object("b", "k", now).url,
+            "http://b.127.0.0.1:9000/base/k"
+        );
         // The signature covers the base path: it differs from the same request without it.
         let plain = with_base("http://127.0.0.1:9000", true).head_object("b", "k", now);
         let based = with_base("http://127.0.0.1:9000/base", true).head_object("b", "k", now);
-        let auth = |r: &Request| r.headers.iter().find(|(k, _)| k == "authorization").cloned();
+        let auth = |r: &Request| {
+            r.headers
+                .iter()
+                .find(|(k, _)| k == "authorization")
+                .cloned()
+        };
         assert_ne!(auth(&plain), auth(&based));
         // What is signed is the path sent: sign it by hand and compare.
         let creds = Credentials::new("AK", "SK");
@@ -594,7 +602,10 @@ mod tests {
             key_cache: None,
         };
         let by_hand = sigv4::sign_headers(scope, &unsigned, now, Options::S3);
-        let expected = by_hand.headers.into_iter().find(|(k, _)| k == "authorization");
+        let expected = by_hand
+            .headers
+            .into_iter()
+            .find(|(k, _)| k == "authorization");
         assert_eq!(auth(&based), expected);
         assert!(based.url.ends_with("/base/b/k"), "{}", based.url);
     }
