@@ -204,7 +204,7 @@ pub struct TransportConfig {
     /// private CA. Add them with [`add_root_certificates_pem`](Self::add_root_certificates_pem).
     pub extra_roots: Vec<RootCertificate>,
     /// Which proxies requests go through (default: the environment's, see
-    /// [`proxy`](crate::http::proxy)); both modes decide the same way.
+    /// [`http::proxy`](crate::http::proxy)); both modes decide the same way.
     pub proxy: ProxyChoice,
 }
 
