@@ -375,6 +375,10 @@ fn env_credentials(text: &impl Fn(&str) -> Result<Option<String>>) -> Result<Opt
 }
 
 #[cfg(test)]
+#[path = "config_profile_tests.rs"]
+mod profile_option_tests;
+
+#[cfg(test)]
 mod tests {
     use super::*;
 
