@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::error::ErrorKind;
+use crate::storage::Entry;
 
 fn resp(body: &str) -> Response {
     Response {
