@@ -4,7 +4,8 @@
 //! Variables, read once when a client is built: `https_proxy`/`HTTPS_PROXY` for `https`
 //! URLs, `http_proxy`/`HTTP_PROXY` for `http` URLs, `all_proxy`/`ALL_PROXY` for either when
 //! its own is unset, and `no_proxy`/`NO_PROXY` (see [`NoProxy`]). The lowercase spelling
-//! wins; an empty value counts as unset. Loopback addresses are not exempt unless
+//! wins; an empty value counts as unset. Under CGI (`REQUEST_METHOD` set) the uppercase
+//! `HTTP_PROXY` is ignored, since a request's `Proxy:` header arrives as that variable. Loopback addresses are not exempt unless
 //! `NO_PROXY` says so, as in curl.
 
 use std::ffi::OsString;
@@ -194,8 +195,12 @@ impl Proxies {
     /// clients: `|name| std::env::var_os(name)`). A variable that is not UTF-8 or not a
     /// proxy URL is `InvalidInput` naming the variable, never its value.
     pub fn from_env_with(var: impl Fn(&str) -> Option<OsString>) -> Result<Self> {
+        let cgi = var("REQUEST_METHOD").is_some();
         let text = |name: &str| -> Result<Option<String>> {
             for n in [name.to_ascii_lowercase(), name.to_owned()] {
+                if cgi && n == "HTTP_PROXY" {
+                    continue;
+                }
                 match var(&n).filter(|v| !v.is_empty()) {
                     None => continue,
                     Some(v) => {

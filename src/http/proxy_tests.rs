@@ -30,6 +30,15 @@ fn each_scheme_takes_its_variable_then_all_proxy() {
     let only_all = Proxies::from_env_with(env(&[("all_proxy", "http://fallback:1")])).unwrap();
     assert_eq!(chosen(&only_all, "https://h/"), Some("fallback"));
     assert_eq!(chosen(&only_all, "http://h/"), Some("fallback"));
+    // Under CGI, HTTP_PROXY may come from a request's `Proxy:` header: ignored.
+    let cgi = [
+        ("REQUEST_METHOD", "GET"),
+        ("HTTP_PROXY", "http://attacker:1"),
+    ];
+    assert!(Proxies::from_env_with(env(&cgi)).unwrap().is_empty());
+    let cgi_lower = [("REQUEST_METHOD", "GET"), ("http_proxy", "http://mine:1")];
+    let p = Proxies::from_env_with(env(&cgi_lower)).unwrap();
+    assert_eq!(chosen(&p, "http://h/"), Some("mine"));
     let none = Proxies::from_env_with(env(&[("HTTPS_PROXY", "")])).unwrap();
     assert!(none.is_empty() && none.for_url("https://h/").is_none());
 }
