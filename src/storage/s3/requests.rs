@@ -570,6 +570,11 @@ mod tests {
             r.list_buckets(now).url,
             "http://127.0.0.1:9000/base/s%20three/"
         );
+        let presigned = r.presign(Method::Get, "b", "k", 60, now);
+        assert!(
+            presigned.starts_with("http://127.0.0.1:9000/base/s%20three/b/k?X-Amz-"),
+            "{presigned}"
+        );
         let v = with_base("http://127.0.0.1:9000/base", false);
         assert_eq!(
             v.head_object("b", "k", now).url,
