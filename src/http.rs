@@ -6,8 +6,14 @@ use std::time::Duration;
 
 use bytes::Bytes;
 
-use crate::error::{Error, ErrorKind};
+use crate::error::{Error, ErrorKind, Result};
 use crate::retry::{Outcome, RetryPolicy};
+
+mod pem;
+pub mod proxy;
+
+pub use pem::{RootCertificate, certificates_from_pem};
+pub use proxy::{NoProxy, Proxies, ProxyChoice, ProxyUrl};
 
 /// An HTTP method.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -194,6 +200,12 @@ pub struct TransportConfig {
     /// a larger one fails the call with a `Provider` error instead of filling memory.
     /// Streamed downloads are not capped. Default 32 MiB.
     pub max_response_body: usize,
+    /// Root certificates trusted besides the built-in (Mozilla) roots, for servers with a
+    /// private CA. Add them with [`add_root_certificates_pem`](Self::add_root_certificates_pem).
+    pub extra_roots: Vec<RootCertificate>,
+    /// Which proxies requests go through (default: the environment's, see
+    /// [`http::proxy`](crate::http::proxy)); both modes decide the same way.
+    pub proxy: ProxyChoice,
 }
 
 impl Default for TransportConfig {
@@ -205,6 +217,8 @@ impl Default for TransportConfig {
             retry: RetryPolicy::default(),
             user_agent: concat!("multicloud/", env!("CARGO_PKG_VERSION")).to_owned(),
             max_response_body: 32 << 20,
+            extra_roots: Vec::new(),
+            proxy: ProxyChoice::Environment,
         }
     }
 }
@@ -231,6 +245,30 @@ impl TransportConfig {
     /// Sets the retry policy.
     pub fn retry(mut self, policy: RetryPolicy) -> Self {
         self.retry = policy;
+        self
+    }
+
+    /// Trusts the certificates of a PEM text (one or more `CERTIFICATE` blocks) as roots,
+    /// besides the built-in ones. `InvalidInput` for PEM without certificates or with
+    /// broken blocks; a block that is not a usable certificate fails when the client is
+    /// built (`HttpClient::new`, the drivers' constructors), also `InvalidInput`.
+    pub fn add_root_certificates_pem(mut self, pem: &[u8]) -> Result<Self> {
+        self.extra_roots.extend(certificates_from_pem(pem)?);
+        Ok(self)
+    }
+
+    /// Sends every request through `proxy` (`http://[user:password@]host:port`) but those
+    /// to the `no_proxy` hosts (the `NO_PROXY` syntax, see [`NoProxy`]; `""` for none),
+    /// whatever the environment says. The password never shows in `Debug` or errors.
+    pub fn proxy(mut self, proxy: &str, no_proxy: &str) -> Result<Self> {
+        let proxies = Proxies::all(ProxyUrl::parse(proxy)?, NoProxy::parse(no_proxy));
+        self.proxy = ProxyChoice::Explicit(proxies);
+        Ok(self)
+    }
+
+    /// Connects directly, ignoring any proxy variable.
+    pub fn without_proxy(mut self) -> Self {
+        self.proxy = ProxyChoice::Direct;
         self
     }
 

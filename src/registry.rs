@@ -62,7 +62,13 @@ impl fmt::Display for Provider {
     }
 }
 
-/// Where a storage URL points: a provider, and optionally a container and a prefix.
+mod options;
+
+pub use options::StorageOptions;
+
+/// Where a storage URL points: a provider, and optionally a container and a prefix, with
+/// the driver options of its query (see [`StorageOptions`] for the keys each provider
+/// accepts).
 ///
 /// | URL | provider | container | prefix |
 /// |---|---|---|---|
@@ -72,8 +78,10 @@ impl fmt::Display for Provider {
 /// | `memory://bucket/some/prefix` | Memory | `bucket` | `some/prefix` |
 /// | `s3://bucket/prefix`, `gs://...`, `az://...` | S3, Gcs, Azure | `bucket` | `prefix` |
 /// | `s3://bucket?anonymous=true` | S3, unsigned requests | `bucket` | - |
+/// | `s3://bucket/p?region=eu-west-1&endpoint=http://127.0.0.1:9000/base&list_v1=true` | S3 | `bucket` | `p` |
 ///
-/// Query parameters other than these are `InvalidInput`, so a typo never goes unnoticed.
+/// Query parameters other than these are `InvalidInput`, so a typo never goes unnoticed;
+/// errors show the URL without its query and user information.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Location {
@@ -88,22 +96,50 @@ pub struct Location {
     /// `?anonymous=true` (`s3://` only): send unsigned requests instead of looking for
     /// credentials. Anonymous access is never a fall-back, only this explicit choice.
     pub anonymous: bool,
+    /// Every option of the query (and of [`parse_with`](Self::parse_with)).
+    pub options: StorageOptions,
 }
 
 impl Location {
     /// Parses a storage URL (see the table above). Unknown schemes, relative or remote
-    /// `file:` URLs and malformed URLs are `InvalidInput`.
+    /// `file:` URLs, user information in the URL and malformed URLs are `InvalidInput`.
     pub fn parse(url: &str) -> Result<Self> {
+        Self::parse_with(url, std::iter::empty::<(&str, &str)>())
+    }
+
+    /// [`parse`](Self::parse), then applies `options` (the same keys as the query, see
+    /// [`StorageOptions`]) over the URL's own: `[("region", "eu-west-1")]`.
+    pub fn parse_with<K, V>(url: &str, options: impl IntoIterator<Item = (K, V)>) -> Result<Self>
+    where
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
         let parsed = url::Url::parse(url)
-            .map_err(|e| Error::invalid(format!("{url:?} is not a valid URL: {e}")))?;
+            .map_err(|e| Error::invalid(format!("{} is not a valid URL: {e}", redacted(url))))?;
+        let shown = shown(&parsed);
         let provider = Provider::from_scheme(parsed.scheme()).ok_or_else(|| {
             Error::invalid(format!(
                 "unknown storage URL scheme {:?} (expected file, memory, s3, gs or az)",
                 parsed.scheme()
             ))
         })?;
+        if !parsed.username().is_empty() || parsed.password().is_some() {
+            return Err(Error::invalid(format!(
+                "{shown}: storage URLs must not hold a user name or password"
+            )));
+        }
+        let mut opts = StorageOptions::default();
+        let given = options.into_iter();
+        let pairs = parsed
+            .query_pairs()
+            .map(|(k, v)| (k.into_owned(), v.into_owned()));
+        let given = given.map(|(k, v)| (k.as_ref().to_owned(), v.as_ref().to_owned()));
+        for (k, v) in pairs.chain(given) {
+            opts.set(provider, &k, &v)
+                .map_err(|e| Error::invalid(format!("{shown}: {}", e.message())))?;
+        }
         if provider == Provider::Local {
-            return Self::parse_file(url, &parsed);
+            return Self::parse_file(&shown, &parsed, opts);
         }
         let container = parsed
             .host_str()
@@ -111,75 +147,57 @@ impl Location {
             .map(str::to_owned);
         let prefix = percent_encoding::percent_decode_str(parsed.path().trim_start_matches('/'))
             .decode_utf8()
-            .map_err(|_| Error::invalid(format!("{url:?} has a prefix that is not UTF-8")))?
+            .map_err(|_| Error::invalid(format!("{shown} has a prefix that is not UTF-8")))?
             .into_owned();
         Ok(Location {
             provider,
             root: None,
             container,
             prefix,
-            anonymous: Self::parse_anonymous(url, &parsed, provider)?,
+            anonymous: opts.anonymous,
+            options: opts,
         })
     }
 
-    /// The only query parameter of remote URLs: `anonymous=true|false`, on `s3://`.
-    fn parse_anonymous(url: &str, parsed: &url::Url, provider: Provider) -> Result<bool> {
-        let mut anonymous = false;
-        for (k, v) in parsed.query_pairs() {
-            anonymous = match (&*k, &*v, provider) {
-                ("anonymous", "true", Provider::S3) => true,
-                ("anonymous", "false", Provider::S3) => false,
-                ("anonymous", _, Provider::S3) => {
-                    return Err(Error::invalid(format!(
-                        "{url:?}: anonymous must be true or false"
-                    )));
-                }
-                (other, _, _) => {
-                    return Err(Error::invalid(format!(
-                        "{url:?}: unknown query parameter {other:?}"
-                    )));
-                }
-            };
-        }
-        Ok(anonymous)
-    }
-
-    fn parse_file(url: &str, parsed: &url::Url) -> Result<Self> {
+    fn parse_file(shown: &str, parsed: &url::Url, opts: StorageOptions) -> Result<Self> {
         if parsed
             .host_str()
             .is_some_and(|h| !h.is_empty() && h != "localhost")
         {
             return Err(Error::invalid(format!(
-                "{url:?} names a remote host; file URLs must be file:///absolute/path"
+                "{shown} names a remote host; file URLs must be file:///absolute/path"
             )));
         }
         let root = parsed
             .to_file_path()
-            .map_err(|()| Error::invalid(format!("{url:?} is not an absolute file path")))?;
-        let mut container = None;
-        let mut prefix = String::new();
-        for (k, v) in parsed.query_pairs() {
-            match &*k {
-                "container" if v.is_empty() => {
-                    return Err(Error::invalid(format!("{url:?}: the container is empty")));
-                }
-                "container" => container = Some(v.into_owned()),
-                "prefix" => prefix = v.into_owned(),
-                other => {
-                    return Err(Error::invalid(format!(
-                        "{url:?}: unknown query parameter {other:?}"
-                    )));
-                }
-            }
-        }
+            .map_err(|()| Error::invalid(format!("{shown} is not an absolute file path")))?;
         Ok(Location {
             provider: Provider::Local,
             root: Some(root),
-            container,
-            prefix,
+            container: opts.container.clone(),
+            prefix: opts.prefix.clone().unwrap_or_default(),
             anonymous: false,
+            options: opts,
         })
     }
+}
+
+/// A URL as errors show it: scheme, host, port and path, without user information or
+/// query (either may hold a secret pasted in the wrong place).
+fn shown(parsed: &url::Url) -> String {
+    let mut u = parsed.clone();
+    u.set_query(None);
+    u.set_fragment(None);
+    let _ = u.set_username("");
+    let _ = u.set_password(None);
+    format!("{:?}", u.as_str())
+}
+
+/// A URL that did not parse, as errors show it: cut before any `?` or `@`.
+fn redacted(url: &str) -> String {
+    let cut = url.find(['?', '@', '#']).unwrap_or(url.len());
+    let tail = if cut < url.len() { "..." } else { "" };
+    format!("{:?}{tail}", &url[..cut])
 }
 
 #[cfg(test)]
@@ -225,9 +243,39 @@ mod tests {
             "s3://b?anonymous=yes",
             "s3://b?anonymus=true",
             "memory://b?anonymous=true",
+            "s3://b?list_v1=yes",
+            "s3://b?secret_access_key=HUNTER2",
+            "s3://AKID:HUNTER2@b/p",
+            "memory://b?region=eu-west-1",
+            "file:///x?region=eu-west-1",
         ] {
             let e = Location::parse(bad).unwrap_err();
             assert_eq!(e.kind(), ErrorKind::InvalidInput, "{bad}: {e}");
+            assert!(!format!("{e} {e:?}").contains("HUNTER2"), "{bad}: {e}");
         }
+    }
+
+    #[test]
+    fn s3_options_come_from_the_query_and_from_the_caller() {
+        let url = "s3://b/p?region=eu-west-1&endpoint=http%3A%2F%2F127.0.0.1%3A9000%2Fbase\
+                   &profile=work&path_style=false&list_v1=true";
+        let l = Location::parse(url).unwrap();
+        assert_eq!(
+            (l.container.as_deref(), l.prefix.as_str()),
+            (Some("b"), "p")
+        );
+        let o = &l.options;
+        assert_eq!(o.region.as_deref(), Some("eu-west-1"));
+        assert_eq!(o.endpoint.as_deref(), Some("http://127.0.0.1:9000/base"));
+        assert_eq!(o.profile.as_deref(), Some("work"));
+        assert_eq!((o.path_style, o.list_v1), (Some(false), Some(true)));
+        let l = Location::parse_with("s3://b?region=us-east-1", [("region", "ap-south-1")]);
+        assert_eq!(l.unwrap().options.region.as_deref(), Some("ap-south-1"));
+        let l = Location::parse_with("s3://b", [("anonymous", "true")]).unwrap();
+        assert!(l.anonymous && l.options.anonymous);
+        let e = Location::parse_with("memory://", [("endpoint", "x")]).unwrap_err();
+        assert!(e.to_string().contains("endpoint"), "{e}");
+        let f = Location::parse_with("file:///srv", [("container", "c")]).unwrap();
+        assert_eq!(f.container.as_deref(), Some("c"));
     }
 }

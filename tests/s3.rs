@@ -13,6 +13,7 @@ mod blocking {
     include!("cases/s3.rs");
     include!("cases/s3_trust.rs");
     include!("cases/s3_config.rs");
+    include!("cases/s3_options.rs");
 }
 
 #[cfg(feature = "async")]
@@ -24,6 +25,7 @@ mod asynchronous {
     include!("cases/s3.rs");
     include!("cases/s3_trust.rs");
     include!("cases/s3_config.rs");
+    include!("cases/s3_options.rs");
 
     /// Async only: dropping an upload's future (cancellation) must still abort the
     /// multipart upload. Blocking calls cannot be cancelled from outside.

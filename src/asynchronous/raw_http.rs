@@ -27,28 +27,53 @@ pub(crate) struct RawClient {
     request_timeout: Duration,
     stall_timeout: Duration,
     max_body: usize,
+    /// The caller's client (`from_reqwest_client`): it may follow redirects.
+    handed_in: bool,
+}
+
+impl crate::asynchronous::http::HttpClient {
+    /// A client over the caller's own `reqwest::Client` (its TLS roots, proxy, connect
+    /// timeout, pool and user agent), with retries and the other settings from `config`.
+    ///
+    /// The library still controls, per request: the whole-request timeout of small calls
+    /// and the stall watchdog of transfers (`config`'s), and statuses are answers rather
+    /// than errors. reqwest sets redirects per client, not per request: build the client
+    /// with `redirect(reqwest::redirect::Policy::none())`; an answer that comes from
+    /// another URL than the one sent (a followed redirect) is refused as `Transport`, so
+    /// a signed request never silently lands elsewhere. `config`'s connect timeout, user
+    /// agent, proxy and root settings are not applied: those are the client's.
+    pub fn from_reqwest_client(client: reqwest::Client, config: TransportConfig) -> Self {
+        let raw = RawClient {
+            client,
+            request_timeout: config.request_timeout,
+            stall_timeout: config.stall_timeout,
+            max_body: config.max_response_body,
+            handed_in: true,
+        };
+        Self::from_raw(raw, config)
+    }
 }
 
 impl RawClient {
     pub(crate) fn new(config: &TransportConfig) -> crate::Result<Self> {
         let client = reqwest::Client::builder()
-            .tls_backend_preconfigured(tls_config()?)
+            .tls_backend_preconfigured(tls_config(&config.extra_roots)?)
             .connect_timeout(config.connect_timeout)
             // No client read timeout: reqwest starts it once per request and does not reset
             // it while a body uploads, so slow but steady uploads would fail. Transfers get
             // our own stall watchdog instead (`stall`), small calls a whole-call limit.
             .redirect(reqwest::redirect::Policy::none())
-            .user_agent(config.user_agent.clone())
-            .build()
-            .map_err(|e| {
-                crate::Error::new(ErrorKind::Transport, "cannot build the HTTP client")
-                    .with_source(e.without_url())
-            })?;
+            .user_agent(config.user_agent.clone());
+        let client = with_proxies(client, config)?.build().map_err(|e| {
+            crate::Error::new(ErrorKind::Transport, "cannot build the HTTP client")
+                .with_source(e.without_url())
+        })?;
         Ok(RawClient {
             client,
             request_timeout: config.request_timeout,
             stall_timeout: config.stall_timeout,
             max_body: config.max_response_body,
+            handed_in: false,
         })
     }
 
@@ -118,6 +143,14 @@ impl RawClient {
     }
 
     async fn start(&self, req: &Request) -> Result<reqwest::Response, SendFailure> {
+        let resp = self.start_any(req).await?;
+        if self.handed_in {
+            refuse_redirected(req, &resp)?;
+        }
+        Ok(resp)
+    }
+
+    async fn start_any(&self, req: &Request) -> Result<reqwest::Response, SendFailure> {
         crate::http::check_path_is_sent_as_built(req)?;
         let method = reqwest::Method::from_bytes(req.method.as_str().as_bytes())
             .expect("our methods are valid tokens");
@@ -152,16 +185,54 @@ impl RawClient {
     }
 }
 
+/// Proxies as the core decides, per URL; reqwest's own reading of the environment off.
+fn with_proxies(
+    builder: reqwest::ClientBuilder,
+    config: &TransportConfig,
+) -> crate::Result<reqwest::ClientBuilder> {
+    let proxies = config.proxy.resolve()?;
+    let builder = builder.no_proxy();
+    if proxies.is_empty() {
+        return Ok(builder);
+    }
+    let decide = move |url: &url::Url| proxies.for_url(url.as_str()).map(|p| p.expose().clone());
+    Ok(builder.proxy(reqwest::Proxy::custom(decide)))
+}
+
+/// An answer from another URL than the one sent: a handed-in client followed a redirect
+/// (ours never does). Refused without naming either URL (a query may hold a signature).
+fn refuse_redirected(req: &Request, resp: &reqwest::Response) -> Result<(), SendFailure> {
+    let sent = url::Url::parse(&req.url).ok();
+    if sent.as_ref() == Some(resp.url()) {
+        return Ok(());
+    }
+    Err(SendFailure::interrupted(transport_error(
+        ErrorKind::Transport,
+        req,
+        "the answer came from another URL (the HTTP client followed a redirect; build it \
+         with redirect::Policy::none())",
+    )))
+}
+
 /// Takes the headers over as they are (no copy), leaving the response its body.
 fn status_and_headers(resp: &mut reqwest::Response) -> (u16, Headers) {
     (resp.status().as_u16(), std::mem::take(resp.headers_mut()))
 }
 
-fn tls_config() -> crate::Result<rustls::ClientConfig> {
+/// rustls with the built-in (Mozilla) roots and `extra`; a certificate rustls cannot use
+/// is `InvalidInput`.
+fn tls_config(extra: &[crate::http::RootCertificate]) -> crate::Result<rustls::ClientConfig> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
-    let roots = rustls::RootCertStore {
+    let mut roots = rustls::RootCertStore {
         roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
     };
+    for (n, cert) in extra.iter().enumerate() {
+        roots
+            .add(rustls::pki_types::CertificateDer::from(cert.der()))
+            .map_err(|e| {
+                crate::Error::invalid(format!("root certificate {} is not usable: {e}", n + 1))
+            })?;
+    }
     Ok(rustls::ClientConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| crate::Error::new(ErrorKind::Transport, format!("TLS setup failed: {e}")))?

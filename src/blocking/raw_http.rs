@@ -18,6 +18,75 @@ pub(crate) struct RawClient {
     agent: ureq::Agent,
     request_timeout: std::time::Duration,
     max_body: u64,
+    /// The caller's agent: its settings are not ours, so every request says what the
+    /// library needs (see [`HttpClient::from_ureq_agent`]).
+    handed_in: Option<std::time::Duration>,
+    /// The proxies in force (decided in the core) and ureq's form of each; `None` when no
+    /// request can use one (or the agent is the caller's).
+    proxies: Option<std::sync::Arc<Routes>>,
+}
+
+/// [`Proxies`](crate::http::Proxies) with each proxy already in ureq's form.
+#[derive(Debug)]
+struct Routes {
+    decide: crate::http::Proxies,
+    http: Option<ureq::Proxy>,
+    https: Option<ureq::Proxy>,
+}
+
+impl Routes {
+    /// `None` when no request can go through a proxy.
+    fn new(config: &TransportConfig) -> crate::Result<Option<std::sync::Arc<Self>>> {
+        let decide = config.proxy.resolve()?;
+        if decide.is_empty() {
+            return Ok(None);
+        }
+        let convert = |p: &Option<crate::http::ProxyUrl>| -> crate::Result<Option<ureq::Proxy>> {
+            let Some(p) = p else { return Ok(None) };
+            ureq::Proxy::new(p.expose().as_str())
+                .map(Some)
+                .map_err(|e| Error::invalid(format!("proxy {p} is not usable: {e}")))
+        };
+        let (http, https) = (convert(&decide.http)?, convert(&decide.https)?);
+        Ok(Some(std::sync::Arc::new(Routes {
+            decide,
+            http,
+            https,
+        })))
+    }
+
+    /// ureq's proxy for this URL, as the core decides.
+    fn for_url(&self, url: &str) -> Option<&ureq::Proxy> {
+        let chosen = self.decide.for_url(url)?;
+        [
+            (&self.decide.http, &self.http),
+            (&self.decide.https, &self.https),
+        ]
+        .into_iter()
+        .find(|(d, _)| d.as_ref() == Some(chosen))
+        .and_then(|(_, u)| u.as_ref())
+    }
+}
+
+impl crate::blocking::http::HttpClient {
+    /// A client over the caller's own `ureq::Agent` (its TLS roots, proxy, connect timeout,
+    /// pool and user agent), with retries and the other settings from `config`.
+    ///
+    /// The library still controls, per request: no redirect is followed (a signed request
+    /// must not go elsewhere), statuses are answers rather than errors, the stall timeout
+    /// of `config` applies to every read and write, and small calls get its whole-request
+    /// timeout. `config`'s connect timeout, user agent, proxy and root settings are not
+    /// applied: those are the agent's.
+    pub fn from_ureq_agent(agent: ureq::Agent, config: TransportConfig) -> Self {
+        let raw = RawClient {
+            agent,
+            request_timeout: config.request_timeout,
+            max_body: config.max_response_body as u64,
+            handed_in: Some(config.stall_timeout),
+            proxies: None,
+        };
+        Self::from_raw(raw, config)
+    }
 }
 
 impl RawClient {
@@ -30,12 +99,18 @@ impl RawClient {
             .timeout_per_write(Some(config.stall_timeout))
             .http_status_as_error(false)
             .max_redirects(0)
+            // Proxies are decided per request from the core's rules, never from ureq's
+            // own reading of the environment.
+            .proxy(None)
             .user_agent(config.user_agent.as_str())
+            .tls_config(tls_config(&config.extra_roots)?)
             .build();
         Ok(RawClient {
             agent: agent_config.into(),
             request_timeout: config.request_timeout,
             max_body: config.max_response_body as u64,
+            handed_in: None,
+            proxies: Routes::new(config)?,
         })
     }
 
@@ -79,12 +154,12 @@ impl RawClient {
             && matches!(req.method, Method::Get | Method::Head | Method::Delete)
         {
             let r = builder.body(()).map_err(|e| bad_request(req, e))?;
-            self.agent.run(self.configure(r, req.transfer))
+            self.agent.run(self.configure(r, req))
         } else {
             let r = builder
                 .body(req.body.as_ref())
                 .map_err(|e| bad_request(req, e))?;
-            self.agent.run(self.configure(r, req.transfer))
+            self.agent.run(self.configure(r, req))
         };
         let resp = sent.map_err(|e| classify(req, e))?;
         let status = resp.status().as_u16();
@@ -93,20 +168,63 @@ impl RawClient {
         Ok((status, parts.headers, body))
     }
 
-    /// Small calls get a whole-request limit; transfers only the stall timeout.
+    /// Small calls get a whole-request limit, transfers only the stall timeout; the proxy
+    /// the core chose; for a caller's agent, what the library needs (see
+    /// `HttpClient::from_ureq_agent`).
     fn configure<B: ureq::AsSendBody>(
         &self,
         r: ureq::http::Request<B>,
-        transfer: bool,
+        req: &Request,
     ) -> ureq::http::Request<B> {
-        if transfer {
+        let proxy = self.proxies.as_ref().and_then(|p| p.for_url(&req.url));
+        if req.transfer && proxy.is_none() && self.handed_in.is_none() {
             return r;
         }
-        self.agent
-            .configure_request(r)
-            .timeout_global(Some(self.request_timeout))
-            .build()
+        let mut c = self.agent.configure_request(r);
+        if let Some(p) = proxy {
+            c = c.proxy(Some(p.clone()));
+        }
+        let limit = (!req.transfer).then_some(self.request_timeout);
+        if let Some(stall) = self.handed_in {
+            c = c
+                .http_status_as_error(false)
+                .max_redirects(0)
+                .timeout_per_read(Some(stall))
+                .timeout_per_write(Some(stall));
+        }
+        if limit.is_some() || self.handed_in.is_some() {
+            c = c.timeout_global(limit);
+        }
+        c.build()
     }
+}
+
+/// ureq's TLS settings: its built-in roots, or those plus `extra` (each checked as rustls
+/// would use it, so a broken one is `InvalidInput` here rather than ignored).
+fn tls_config(extra: &[crate::http::RootCertificate]) -> crate::Result<ureq::tls::TlsConfig> {
+    use ureq::tls::{Certificate, RootCerts, TlsConfig};
+    if extra.is_empty() {
+        return Ok(TlsConfig::default());
+    }
+    let mut check = rustls::RootCertStore::empty();
+    for (n, cert) in extra.iter().enumerate() {
+        check
+            .add(rustls::pki_types::CertificateDer::from(cert.der()))
+            .map_err(|e| {
+                Error::invalid(format!("root certificate {} is not usable: {e}", n + 1))
+            })?;
+    }
+    let builtin = webpki_root_certs::TLS_SERVER_ROOT_CERTS.iter();
+    let all = builtin
+        .map(|c| Certificate::from_der(c.as_ref()).to_owned())
+        .chain(
+            extra
+                .iter()
+                .map(|c| Certificate::from_der(c.der()).to_owned()),
+        );
+    Ok(TlsConfig::builder()
+        .root_certs(RootCerts::from(all))
+        .build())
 }
 
 /// Body read errors arrive as `io::Error`s that may wrap a `ureq::Error` (a timeout).

@@ -35,6 +35,16 @@ impl HttpClient {
         })
     }
 
+    /// A client over a raw client built elsewhere (the modes' `from_ureq_agent` /
+    /// `from_reqwest_client`).
+    pub(crate) fn from_raw(raw: RawClient, config: TransportConfig) -> Self {
+        HttpClient {
+            raw,
+            config: Arc::new(config),
+            provider: None,
+        }
+    }
+
     /// The same client, naming `provider` in the errors it reports (a driver's own client).
     pub fn for_provider(mut self, provider: &'static str) -> Self {
         self.provider = Some(provider);

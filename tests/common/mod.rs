@@ -7,7 +7,9 @@ pub mod fake_http;
 pub mod fault_model;
 pub mod fault_plan;
 pub mod fault_proxy;
+pub mod proxy_server;
 pub mod s3env;
+pub mod tls_server;
 pub mod transfer;
 
 use std::io;

@@ -9,7 +9,7 @@ use super::{
 };
 use super::{UploadOptions, UploadReader};
 use crate::error::Result;
-use crate::registry::{Location, Provider};
+use crate::registry::{Location, Provider, StorageOptions};
 use crate::storage::s3::S3Config;
 
 /// Any storage driver, chosen at run time (Libcloud's `get_driver`): an enum over the
@@ -54,23 +54,33 @@ pub enum AnyStorage {
 impl AnyStorage {
     /// Builds the driver a URL names, and returns it with the container and prefix the URL
     /// points at: `file:///path/to/root[?container=c&prefix=p]`, `memory://[container[/prefix]]`,
-    /// `s3://bucket[/prefix][?anonymous=true]` (configured from the environment and the
-    /// shared AWS files, see [`S3Config`](crate::storage::s3::S3ConfigBuilder::from_env);
-    /// finding no credentials is `InvalidInput` unless `anonymous=true` asks for unsigned
-    /// requests). Schemes of drivers not built yet (`gs://`, `az://`) are `Unsupported`.
+    /// `s3://bucket[/prefix][?region=..&endpoint=..&profile=..&anonymous=true&path_style=true&list_v1=true]`
+    /// (what the options do not set comes from the environment and the shared AWS files,
+    /// see [`S3Config`](crate::storage::s3::S3ConfigBuilder::from_env); finding no
+    /// credentials is `InvalidInput` unless `anonymous=true` asks for unsigned requests).
+    /// Schemes of drivers not built yet (`gs://`, `az://`) are `Unsupported`. The options
+    /// each scheme accepts are listed at [`StorageOptions`](crate::registry::StorageOptions).
     pub fn from_url(url: &str) -> Result<(Self, Location)> {
-        let location = Location::parse(url)?;
-        let driver = match (location.provider, location.anonymous) {
-            (Provider::S3, true) => Self::anonymous_s3()?,
-            (provider, _) => Self::new(provider, location.root.clone())?,
-        };
-        Ok((driver, location))
+        Self::from_url_with(url, std::iter::empty::<(&str, &str)>())
     }
 
-    /// S3 sending unsigned requests, the rest configured from the environment.
-    fn anonymous_s3() -> Result<Self> {
-        let config = S3Config::builder().anonymous().from_env()?.build()?;
-        Ok(AnyStorage::S3(S3::new(config)?))
+    /// [`from_url`](Self::from_url) with options given by the program, the same keys as
+    /// the URL's query, applied over it: several regions or endpoints are then a run-time
+    /// choice (`from_url_with("s3://logs", [("region", region)])`).
+    pub fn from_url_with<K, V>(
+        url: &str,
+        options: impl IntoIterator<Item = (K, V)>,
+    ) -> Result<(Self, Location)>
+    where
+        K: AsRef<str>,
+        V: AsRef<str>,
+    {
+        let location = Location::parse_with(url, options)?;
+        let driver = match location.provider {
+            Provider::S3 => AnyStorage::S3(S3::new(s3_config(&location.options)?)?),
+            provider => Self::new(provider, location.root.clone())?,
+        };
+        Ok((driver, location))
     }
 
     /// Builds a driver of `provider`; `root` is the directory of [`Provider::Local`]
@@ -98,6 +108,30 @@ impl AnyStorage {
             AnyStorage::S3(_) => Provider::S3,
         }
     }
+}
+
+/// The S3 configuration URL options ask for, the rest from the environment.
+fn s3_config(o: &StorageOptions) -> Result<S3Config> {
+    let mut b = S3Config::builder();
+    if o.anonymous {
+        b = b.anonymous();
+    }
+    if let Some(region) = &o.region {
+        b = b.region(region);
+    }
+    if let Some(endpoint) = &o.endpoint {
+        b = b.endpoint(endpoint);
+    }
+    if let Some(profile) = &o.profile {
+        b = b.profile(profile);
+    }
+    if let Some(on) = o.path_style {
+        b = b.path_style(on);
+    }
+    if let Some(on) = o.list_v1 {
+        b = b.list_v1(on);
+    }
+    b.from_env()?.build()
 }
 
 impl From<Local> for AnyStorage {

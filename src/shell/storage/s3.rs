@@ -79,6 +79,17 @@ impl S3 {
         })
     }
 
+    /// A driver sending through `http`, a client the caller built (in blocking mode
+    /// `HttpClient::from_ureq_agent`, in async mode `HttpClient::from_reqwest_client`,
+    /// which say what the library still controls), so TLS, proxies and pools are the
+    /// caller's. Errors name `s3` as their provider.
+    pub fn with_http_client(config: S3Config, http: HttpClient) -> Self {
+        S3 {
+            http: http.for_provider("s3"),
+            requests: Arc::new(S3Requests::new(config)),
+        }
+    }
+
     /// A driver configured from the environment and the shared AWS files. Finding no
     /// credentials is an `InvalidInput` error naming where it looked; anonymous access is
     /// only ever asked for explicitly (`S3ConfigBuilder::anonymous`, `?anonymous=true`).
@@ -263,10 +274,14 @@ impl StorageDriver for S3 {
             .http
             .send_classified(&req, responses::effective_status)
             .await?;
+        if self.config().list_v1 {
+            return responses::object_page_v1(&resp, container, token);
+        }
         responses::object_page(&resp, container)
     }
 
-    /// ListObjectsV2 with `delimiter`: the server groups the common prefixes.
+    /// ListObjectsV2 (or v1, see `S3Config::list_v1`) with `delimiter`: the server groups
+    /// the common prefixes.
     async fn list_entries_page(
         &self,
         container: &str,
@@ -283,6 +298,9 @@ impl StorageDriver for S3 {
             .http
             .send_classified(&req, responses::effective_status)
             .await?;
+        if self.config().list_v1 {
+            return responses::entry_page_v1(&resp, container, prefix, delimiter, token);
+        }
         responses::entry_page(&resp, container, prefix, delimiter)
     }
 

@@ -13,7 +13,8 @@ use crate::error::{Error, Result};
 pub struct S3Config {
     /// The region requests are signed for.
     pub region: String,
-    /// The endpoint (`scheme://host[:port]`), without a trailing slash.
+    /// The endpoint (`scheme://host[:port][/base]`), without query. A base path is kept:
+    /// every request path (and what is signed) starts with it.
     pub endpoint: url::Url,
     /// Path-style addressing (`endpoint/bucket/key`) rather than virtual-host
     /// (`bucket.endpoint/key`).
@@ -34,6 +35,9 @@ pub struct S3Config {
     /// Check part and final ETags against the MD5s of what was sent (on by default; turn
     /// off for SSE-KMS buckets, whose ETags are not MD5s).
     pub verify_etags: bool,
+    /// List with ListObjects (v1: `marker`, `NextMarker`) instead of ListObjectsV2, for
+    /// old servers that do not speak v2 (off by default).
+    pub list_v1: bool,
 }
 
 impl S3Config {
@@ -56,6 +60,8 @@ pub struct S3ConfigBuilder {
     part_concurrency: Option<usize>,
     sign_payload: Option<bool>,
     verify_etags: Option<bool>,
+    list_v1: Option<bool>,
+    profile: Option<String>,
     /// Where `from_env` looked for credentials (for the error when it found none).
     looked_in: Option<String>,
 }
@@ -130,6 +136,19 @@ impl S3ConfigBuilder {
         self
     }
 
+    /// List with ListObjects v1 (see [`S3Config::list_v1`]).
+    pub fn list_v1(mut self, on: bool) -> Self {
+        self.list_v1 = Some(on);
+        self
+    }
+
+    /// The profile [`from_env`](Self::from_env) reads from the shared files, instead of
+    /// `AWS_PROFILE` (which is then ignored).
+    pub fn profile(mut self, name: impl Into<String>) -> Self {
+        self.profile = Some(name.into());
+        self
+    }
+
     /// Fills what is not set yet from the environment: `AWS_ACCESS_KEY_ID`,
     /// `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`, `AWS_REGION` / `AWS_DEFAULT_REGION`,
     /// `AWS_ENDPOINT_URL` (`AWS_ENDPOINT_URL_S3` first), then the shared files
@@ -158,7 +177,11 @@ impl S3ConfigBuilder {
         if self.wants_credentials() {
             self.credentials = env_credentials(&text)?;
         }
-        let files = SharedFiles::locate(&var, text("AWS_PROFILE")?)?;
+        let profile = match self.profile.clone() {
+            Some(p) => Some(p),
+            None => text("AWS_PROFILE")?,
+        };
+        let files = SharedFiles::locate(&var, profile)?;
         self.looked_in = Some(files.describe());
         self.apply_shared_files(&files)
     }
@@ -226,8 +249,11 @@ impl S3ConfigBuilder {
                 "S3 endpoint {endpoint} must be http(s)://host[:port]"
             )));
         }
-        endpoint.set_path("");
+        let base = endpoint.path().trim_end_matches('/').to_owned();
+        endpoint.set_path(&base);
         endpoint.set_query(None);
+        endpoint.set_fragment(None);
+        check_base_path(&endpoint)?;
         let part_size = self.part_size.unwrap_or(DEFAULT_PART_SIZE);
         if part_size < MIN_PART_SIZE {
             return Err(Error::invalid(format!(
@@ -254,6 +280,7 @@ impl S3ConfigBuilder {
             part_concurrency,
             sign_payload: self.sign_payload.unwrap_or(true),
             verify_etags: self.verify_etags.unwrap_or(true),
+            list_v1: self.list_v1.unwrap_or(false),
         })
     }
 
@@ -285,6 +312,18 @@ impl S3ConfigBuilder {
     pub fn compatible(endpoint: &str) -> Self {
         Self::default().endpoint(endpoint).path_style(true)
     }
+}
+
+/// A base path must decode to UTF-8 (requests are built from plain paths).
+fn check_base_path(endpoint: &url::Url) -> Result<()> {
+    percent_encoding::percent_decode_str(endpoint.path())
+        .decode_utf8()
+        .map(|_| ())
+        .map_err(|_| {
+            Error::invalid(format!(
+                "S3 endpoint {endpoint} has a path that is not UTF-8"
+            ))
+        })
 }
 
 /// A variable's value as text: `None` when unset or empty, an error naming it when it is
@@ -334,6 +373,10 @@ fn env_credentials(text: &impl Fn(&str) -> Result<Option<String>>) -> Result<Opt
         ))),
     }
 }
+
+#[cfg(test)]
+#[path = "config_profile_tests.rs"]
+mod profile_option_tests;
 
 #[cfg(test)]
 mod tests {

@@ -112,7 +112,9 @@ impl S3Requests {
     }
 
     /// ListObjectsV2 for one page with a delimiter (objects and common prefixes); an
-    /// empty delimiter lists flat.
+    /// empty delimiter lists flat. With [`S3Config::list_v1`], ListObjects v1 instead:
+    /// no `list-type`, and the token's marker goes out as `marker` (see
+    /// [`responses::v1_marker`](super::responses::v1_marker)).
     pub fn list_entries(
         &self,
         bucket: &str,
@@ -122,16 +124,20 @@ impl S3Requests {
         max: usize,
         now: SystemTime,
     ) -> Request {
-        let mut d = Draft::new(Method::Get, Some(bucket), None)
-            .query("list-type", "2")
-            .query("max-keys", max.clamp(1, 1000).to_string());
+        let mut d = Draft::new(Method::Get, Some(bucket), None);
+        if !self.cfg.list_v1 {
+            d = d.query("list-type", "2");
+        }
+        d = d.query("max-keys", max.clamp(1, 1000).to_string());
         for (name, value) in [("prefix", prefix), ("delimiter", delimiter)] {
             if !value.is_empty() {
                 d = d.query(name, value);
             }
         }
-        if let Some(t) = token {
-            d = d.query("continuation-token", t);
+        match token {
+            Some(t) if self.cfg.list_v1 => d = d.query("marker", super::responses::v1_marker(t).0),
+            Some(t) => d = d.query("continuation-token", t),
+            None => {}
         }
         self.finish(d, now, false)
     }
@@ -376,12 +382,13 @@ impl S3Requests {
         }
     }
 
-    /// The URL without query, the host header and the raw path.
+    /// The URL without query, the host header and the raw path (the endpoint's base path
+    /// first, so it is sent and signed).
     fn target(&self, bucket: Option<&str>, key: Option<&str>) -> (String, String, String) {
         let ep = &self.cfg.endpoint;
         let host_only = ep.host_str().unwrap_or_default();
         let port = ep.port().map(|p| format!(":{p}")).unwrap_or_default();
-        let (host, path) = match (bucket, self.cfg.path_style) {
+        let (host, rest) = match (bucket, self.cfg.path_style) {
             (Some(b), false) => (
                 format!("{b}.{host_only}{port}"),
                 format!("/{}", key.unwrap_or_default()),
@@ -395,6 +402,7 @@ impl S3Requests {
             ),
             (None, _) => (format!("{host_only}{port}"), "/".to_owned()),
         };
+        let path = format!("{}{rest}", base_path(ep));
         let base = format!("{}://{host}{}", ep.scheme(), sigv4::encode_path(&path));
         (base, host, path)
     }
@@ -434,6 +442,15 @@ impl S3Requests {
         req.body = d.body;
         req
     }
+}
+
+/// The endpoint's path, decoded, without its trailing slash (`""` for none). The
+/// configuration checked that it decodes.
+fn base_path(endpoint: &url::Url) -> String {
+    let path = endpoint.path().trim_end_matches('/');
+    percent_encoding::percent_decode_str(path)
+        .decode_utf8_lossy()
+        .into_owned()
 }
 
 fn with_object_headers<'a>(mut d: Draft<'a>, opts: &UploadOptions) -> Draft<'a> {
@@ -479,6 +496,7 @@ pub fn base64_md5(md5: &[u8; 16]) -> String {
 mod tests {
     use super::*;
     use crate::Credentials;
+    use std::time::UNIX_EPOCH;
 
     fn reqs(path_style: bool) -> S3Requests {
         let cfg = S3Config::builder()
@@ -506,6 +524,21 @@ mod tests {
     }
 
     #[test]
+    fn list_v1_sends_a_marker_and_no_list_type() {
+        let cfg = S3Config::builder()
+            .endpoint("http://127.0.0.1:9000")
+            .anonymous()
+            .list_v1(true)
+            .build()
+            .unwrap();
+        let r = S3Requests::new(cfg).list_entries("b", "p/", "/", Some("M\0p/k"), 10, UNIX_EPOCH);
+        assert_eq!(
+            r.url,
+            "http://127.0.0.1:9000/b?max-keys=10&prefix=p%2F&delimiter=%2F&marker=M"
+        );
+    }
+
+    #[test]
     fn requests_are_signed_with_content_hash() {
         let r = reqs(true).put_object(
             "b",
@@ -528,6 +561,72 @@ mod tests {
         );
         assert!(r.headers.iter().any(|(k, v)| k == "authorization" && v.contains("SignedHeaders=content-md5;content-type;host;x-amz-content-sha256;x-amz-date;x-amz-meta-a")));
         assert_eq!(content_md5(b""), "1B2M2Y8AsgTpgAmY7PhCfg==");
+    }
+
+    #[test]
+    fn an_endpoint_base_path_is_in_every_request_path_and_in_what_is_signed() {
+        let now = SystemTime::UNIX_EPOCH;
+        let with_base = |endpoint: &str, path_style: bool| {
+            let cfg = S3Config::builder()
+                .endpoint(endpoint)
+                .path_style(path_style)
+                .credentials(Credentials::new("AK", "SK"))
+                .build()
+                .unwrap();
+            S3Requests::new(cfg)
+        };
+        let r = with_base("http://127.0.0.1:9000/base/s%20three/", true);
+        assert_eq!(
+            r.head_object("b", "k 1", now).url,
+            "http://127.0.0.1:9000/base/s%20three/b/k%201"
+        );
+        assert_eq!(
+            r.list_buckets(now).url,
+            "http://127.0.0.1:9000/base/s%20three/"
+        );
+        let presigned = r.presign(Method::Get, "b", "k", 60, now);
+        assert!(
+            presigned.starts_with("http://127.0.0.1:9000/base/s%20three/b/k?X-Amz-"),
+            "{presigned}"
+        );
+        let v = with_base("http://127.0.0.1:9000/base", false);
+        assert_eq!(
+            v.head_object("b", "k", now).url,
+            "http://b.127.0.0.1:9000/base/k"
+        );
+        // The signature covers the base path: it differs from the same request without it.
+        let plain = with_base("http://127.0.0.1:9000", true).head_object("b", "k", now);
+        let based = with_base("http://127.0.0.1:9000/base", true).head_object("b", "k", now);
+        let auth = |r: &Request| {
+            r.headers
+                .iter()
+                .find(|(k, _)| k == "authorization")
+                .cloned()
+        };
+        assert_ne!(auth(&plain), auth(&based));
+        // What is signed is the path sent: sign it by hand and compare.
+        let creds = Credentials::new("AK", "SK");
+        let headers = vec![("host".to_owned(), "127.0.0.1:9000".to_owned())];
+        let unsigned = Unsigned {
+            method: "HEAD",
+            path: "/base/b/k",
+            query: &[],
+            headers: &headers,
+            payload_hash: sigv4::EMPTY_SHA256,
+        };
+        let scope = Scope {
+            credentials: &creds,
+            region: "us-east-1",
+            service: "s3",
+            key_cache: None,
+        };
+        let by_hand = sigv4::sign_headers(scope, &unsigned, now, Options::S3);
+        let expected = by_hand
+            .headers
+            .into_iter()
+            .find(|(k, _)| k == "authorization");
+        assert_eq!(auth(&based), expected);
+        assert!(based.url.ends_with("/base/b/k"), "{}", based.url);
     }
 
     #[test]

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use super::MultipartUpload;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{HeaderMap, Response, header_str};
-use crate::storage::{Container, Entry, Object, Page, WriteCondition, common_prefix};
+use crate::storage::{Container, Object, Page, WriteCondition};
 
 const PROVIDER: &str = "s3";
 
@@ -255,126 +255,6 @@ pub fn containers(resp: &Response) -> Result<Vec<Container>> {
     Ok(buckets)
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct ListBucketResult {
-    #[serde(default)]
-    contents: Vec<ContentsXml>,
-    #[serde(default)]
-    common_prefixes: Vec<CommonPrefixXml>,
-    is_truncated: Option<bool>,
-    next_continuation_token: Option<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct ContentsXml {
-    key: String,
-    last_modified: Option<String>,
-    #[serde(rename = "ETag")]
-    etag: Option<String>,
-    size: Option<u64>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct CommonPrefixXml {
-    prefix: String,
-}
-
-/// One ListObjectsV2 page with a delimiter: objects and common prefixes, merged in key
-/// order. A common prefix outside the prefix asked for, or not ending in the delimiter,
-/// is `Parse` (the server did not honour the request).
-pub fn entry_page(
-    resp: &Response,
-    bucket: &str,
-    prefix: &str,
-    delimiter: &str,
-) -> Result<Page<Entry>> {
-    let context = format!("listing bucket {bucket:?}");
-    let parsed: ListBucketResult = parse_doc(resp, "ListBucketResult", &context)?;
-    let mut prefixes = Vec::with_capacity(parsed.common_prefixes.len());
-    for p in &parsed.common_prefixes {
-        if common_prefix(&p.prefix, prefix, delimiter) != Some(p.prefix.as_str()) {
-            return Err(Error::new(
-                ErrorKind::Parse,
-                format!(
-                    "{context}: common prefix {:?} is not one of {prefix:?} split at {delimiter:?}",
-                    p.prefix
-                ),
-            )
-            .with_provider(PROVIDER));
-        }
-        prefixes.push(Entry::Prefix(p.prefix.clone()));
-    }
-    let objects = Page {
-        items: parsed.contents,
-        next_token: parsed.next_continuation_token,
-    };
-    let flat = flat_page(objects, parsed.is_truncated, bucket)?;
-    if let Some(o) = flat.items.iter().find(|o| {
-        !o.name.starts_with(prefix) || common_prefix(&o.name, prefix, delimiter).is_some()
-    }) {
-        return Err(Error::new(
-            ErrorKind::Parse,
-            format!(
-                "{context}: object {:?} is not directly under {prefix:?} split at {delimiter:?}",
-                o.name
-            ),
-        )
-        .with_provider(PROVIDER));
-    }
-    let mut items: Vec<Entry> = flat.items.into_iter().map(Entry::Object).collect();
-    items.extend(prefixes);
-    items.sort_by(|a, b| a.key().cmp(b.key()));
-    Ok(Page {
-        items,
-        next_token: flat.next_token,
-    })
-}
-
-/// One ListObjectsV2 page.
-pub fn object_page(resp: &Response, bucket: &str) -> Result<Page<Object>> {
-    let context = format!("listing bucket {bucket:?}");
-    let parsed: ListBucketResult = parse_doc(resp, "ListBucketResult", &context)?;
-    let objects = Page {
-        items: parsed.contents,
-        next_token: parsed.next_continuation_token,
-    };
-    flat_page(objects, parsed.is_truncated, bucket)
-}
-
-/// Objects from a listing's `<Contents>`, and the continuation token when truncated (a
-/// truncated listing without one is `Parse`).
-fn flat_page(
-    page: Page<ContentsXml>,
-    is_truncated: Option<bool>,
-    bucket: &str,
-) -> Result<Page<Object>> {
-    let items = page
-        .items
-        .into_iter()
-        .map(|c| {
-            let mut o = Object::new(bucket, c.key, c.size.unwrap_or(0));
-            o.hash = c.etag.map(|e| unquote(&e));
-            o.last_modified = c.last_modified.as_deref().and_then(parse_iso8601);
-            o
-        })
-        .collect();
-    let next_token = match is_truncated {
-        Some(true) => page.next_token.filter(|t| !t.is_empty()),
-        _ => None,
-    };
-    if is_truncated == Some(true) && next_token.is_none() {
-        return Err(Error::new(
-            ErrorKind::Parse,
-            "S3 said the listing is truncated but sent no continuation token",
-        )
-        .with_provider(PROVIDER));
-    }
-    Ok(Page { items, next_token })
-}
-
 /// Object metadata from HEAD or GET headers. For a ranged GET the size comes from
 /// `Content-Range`.
 pub fn object_from_headers(resp: &Response, bucket: &str, key: &str) -> Result<Object> {
@@ -560,9 +440,18 @@ fn parse_iso8601(s: &str) -> Option<SystemTime> {
         .map(SystemTime::from)
 }
 
+mod listing;
+
+pub use listing::{entry_page, entry_page_v1, object_page, object_page_v1, v1_marker};
+
+#[cfg(test)]
+#[path = "responses_v1_tests.rs"]
+mod v1_tests;
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::storage::Entry;
 
     fn resp(status: u16, body: &str) -> Response {
         Response {
