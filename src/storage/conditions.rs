@@ -14,6 +14,12 @@ use crate::error::{Error, ErrorKind, Result};
 
 /// A precondition on an upload, checked atomically with the write: when it fails,
 /// nothing is written and the upload is [`ErrorKind::PreconditionFailed`].
+///
+/// Atomic means: by the store itself on S3; under one lock on Memory; on Local, among
+/// the users of the directory in this process (commits take turns), not against other
+/// processes writing the same directory. An upload refused although the name already
+/// holds exactly its bytes is reported as done: that is what a retried request whose
+/// first attempt landed looks like (its answer lost), and the outcome is the same.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum WriteCondition {
@@ -30,7 +36,7 @@ impl WriteCondition {
         match (self, existing) {
             (WriteCondition::IfNotExists, Some(_)) => Err(failed(name, "it already exists")),
             (WriteCondition::IfMatch(_), None) => Err(failed(name, "it does not exist")),
-            (WriteCondition::IfMatch(etag), Some(o)) if !etag_matches(etag, o) => {
+            (WriteCondition::IfMatch(etag), Some(o)) if !etag_matches(etag, o, Strong) => {
                 Err(failed(name, "its ETag is not the one given (it changed)"))
             }
             _ => Ok(()),
@@ -113,7 +119,7 @@ impl ReadConditions {
     pub fn check(&self, object: &Object) -> Result<()> {
         let name = &object.name;
         match &self.if_match {
-            Some(etag) if !etag_matches(etag, object) => {
+            Some(etag) if !etag_matches(etag, object, Strong) => {
                 return Err(failed(name, "its ETag is not the one given"));
             }
             Some(_) => {}
@@ -126,11 +132,11 @@ impl ReadConditions {
             None => {}
         }
         match &self.if_none_match {
-            Some(etag) if etag_matches(etag, object) => Err(not_modified(name, "its ETag")),
+            Some(etag) if etag_matches(etag, object, Weak) => Err(not_modified(name, "its ETag")),
             Some(_) => Ok(()),
             None if self
                 .if_modified_since
-                .is_some_and(|t| !changed_after(object, t)) =>
+                .is_some_and(|t| unchanged_since(object, t)) =>
             {
                 Err(not_modified(name, "its modification time"))
             }
@@ -148,30 +154,63 @@ impl ReadConditions {
             out.push(("if-none-match", quoted(e)));
         }
         if let Some(t) = self.if_modified_since {
-            out.push(("if-modified-since", httpdate::fmt_http_date(t)));
+            out.push(("if-modified-since", http_date(t)));
         }
         if let Some(t) = self.if_unmodified_since {
-            out.push(("if-unmodified-since", httpdate::fmt_http_date(t)));
+            out.push(("if-unmodified-since", http_date(t)));
         }
         out
     }
 }
 
+/// How ETags are compared (RFC 9110 §8.8.3.2): `If-Match` strongly (a weak ETag never
+/// matches), `If-None-Match` weakly (the `W/` is ignored).
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Comparison {
+    Strong,
+    Weak,
+}
+use Comparison::{Strong, Weak};
+
 /// Whether `etag` (quoted or not, `*` for any) names the object's current version.
-fn etag_matches(etag: &str, object: &Object) -> bool {
+fn etag_matches(etag: &str, object: &Object, how: Comparison) -> bool {
     let wanted = unquoted(etag);
-    wanted == "*"
-        || object
-            .hash
-            .as_deref()
-            .is_some_and(|h| unquoted(h) == wanted)
+    if wanted == "*" {
+        return true;
+    }
+    let Some(have) = object.hash.as_deref() else {
+        return false;
+    };
+    let weak = is_weak(etag) || is_weak(have);
+    !(how == Strong && weak) && unquoted(have) == wanted
 }
 
-/// Whether the object changed after `time`, at the whole seconds HTTP dates carry.
+fn is_weak(etag: &str) -> bool {
+    etag.trim().starts_with("W/")
+}
+
+/// Whether the object changed after `time`, at the whole seconds HTTP dates carry; one
+/// without a modification time has nothing to compare and counts as unchanged.
 fn changed_after(object: &Object, time: SystemTime) -> bool {
     object
         .last_modified
         .is_some_and(|m| whole_seconds(m) > whole_seconds(time))
+}
+
+/// Whether the object is known not to have changed after `time` (`false` without a
+/// modification time: the read goes ahead, as HTTP says).
+fn unchanged_since(object: &Object, time: SystemTime) -> bool {
+    object
+        .last_modified
+        .is_some_and(|m| whole_seconds(m) <= whole_seconds(time))
+}
+
+/// An HTTP date, clamped to the years HTTP dates can carry (1970-9999) instead of
+/// panicking as the formatter does outside them.
+fn http_date(t: SystemTime) -> String {
+    // 9999-12-31T23:59:59Z.
+    let last = UNIX_EPOCH + Duration::from_secs(253_402_300_799);
+    httpdate::fmt_http_date(t.clamp(UNIX_EPOCH, last))
 }
 
 fn whole_seconds(t: SystemTime) -> u64 {
@@ -275,6 +314,40 @@ mod tests {
         assert_eq!(h[1], ("if-none-match", "*".to_owned()));
         assert_eq!(h[2].1, "Thu, 01 Jan 1970 00:00:00 GMT");
         assert!(ReadConditions::new().is_empty());
+    }
+
+    #[test]
+    fn weak_etags_never_satisfy_if_match_but_do_if_none_match() {
+        let o = object("abc", 1);
+        let c = ReadConditions::new;
+        let weak = c().if_match("W/\"abc\"").check(&o);
+        assert_eq!(kind(weak), Some(ErrorKind::PreconditionFailed));
+        let weak = c().if_none_match("W/\"abc\"").check(&o);
+        assert_eq!(kind(weak), Some(ErrorKind::NotModified));
+        let write = WriteCondition::IfMatch("W/\"abc\"".into()).check("k", Some(&o));
+        assert_eq!(kind(write), Some(ErrorKind::PreconditionFailed));
+    }
+
+    #[test]
+    fn an_object_without_a_time_is_read() {
+        let mut o = object("abc", 1);
+        o.last_modified = None;
+        let since = ReadConditions::new().if_modified_since(SystemTime::now());
+        assert_eq!(kind(since.check(&o)), None);
+        let until = ReadConditions::new().if_unmodified_since(UNIX_EPOCH);
+        assert_eq!(kind(until.check(&o)), None);
+    }
+
+    #[test]
+    fn dates_outside_http_years_are_clamped_not_panics() {
+        let before = UNIX_EPOCH - Duration::from_secs(10);
+        let after = UNIX_EPOCH + Duration::from_secs(400_000_000_000);
+        let h = ReadConditions::new()
+            .if_modified_since(before)
+            .if_unmodified_since(after)
+            .headers();
+        assert_eq!(h[0].1, "Thu, 01 Jan 1970 00:00:00 GMT");
+        assert_eq!(h[1].1, "Fri, 31 Dec 9999 23:59:59 GMT");
     }
 
     #[test]

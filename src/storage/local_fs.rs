@@ -27,7 +27,7 @@ use cap_fs_ext::DirExt;
 use cap_std::fs::{Dir, Metadata, OpenOptions};
 use serde::{Deserialize, Serialize};
 
-use super::{Container, GetOptions, Object, Page, UploadOptions, md5_hex, names};
+use super::{Container, GetOptions, Object, Page, UploadOptions, WriteCondition, md5_hex, names};
 use crate::error::{Error, ErrorKind, Result};
 use nofollow::remove_dir_or_not_empty;
 use nofollow::{chain, explain, install, open_nofollow, refuse_link_or_dir};
@@ -55,6 +55,11 @@ struct Sidecar {
     md5: String,
     content_type: Option<String>,
     metadata: BTreeMap<String, String>,
+    /// The file's modification time (ns since the epoch) when it was stored: a sidecar
+    /// whose file changed since (or was not yet moved in) is not believed. Absent in
+    /// sidecars written before it existed, which are believed on name and size.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    modified_ns: Option<u128>,
 }
 
 /// A temporary file being written, inside the root's `.multicloud/tmp/`.
@@ -244,9 +249,14 @@ impl LocalRoot {
         }
     }
 
-    /// What `name` holds now, for a write condition: `None` when nothing.
-    fn current(&self, container: &str, name: &str) -> Result<Option<Object>> {
-        match self.head(container, name) {
+    /// What `name` holds now, for a write condition: `None` when nothing. Hashed only
+    /// when the condition needs the ETag (not for create-only).
+    fn current(&self, container: &str, name: &str, hashed: bool) -> Result<Option<Object>> {
+        let found = match hashed {
+            true => self.head(container, name),
+            false => self.open_object(container, name).map(|(_, o)| o),
+        };
+        match found {
             Ok(o) => Ok(Some(o)),
             Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
             Err(e) => Err(e),
@@ -350,24 +360,26 @@ impl LocalRoot {
         // until the file is in place.
         let _turn = COMMITS.lock().unwrap_or_else(PoisonError::into_inner);
         if let Some(condition) = &opts.condition {
-            condition.check(name, self.current(container, name)?.as_ref())?;
+            let hashed = matches!(condition, WriteCondition::IfMatch(_));
+            condition.check(name, self.current(container, name, hashed)?.as_ref())?;
         }
         let (mut dirs, file_name) = self
             .parent_of(container, name, true)?
             .ok_or_else(|| not_found_object(container, name))?;
         let parent = dirs.pop().expect("a chain holds the container at least");
         refuse_link_or_dir(&parent, &file_name, name)?;
+        let tmp = self.tmp_dir()?;
+        // The file's own metadata: whatever the name holds a moment after the move.
+        let md = tmp.symlink_metadata(&temp.name)?;
         let sidecar = Sidecar {
             name: name.to_owned(),
             size,
             md5,
             content_type: opts.content_type,
             metadata: opts.metadata,
+            modified_ns: modified_ns(&md),
         };
         self.write_sidecar(container, &sidecar)?;
-        let tmp = self.tmp_dir()?;
-        // The file's own metadata: whatever the name holds a moment after the move.
-        let md = tmp.symlink_metadata(&temp.name)?;
         if let Err(e) = install(&tmp, &temp.name, &parent, &file_name, name) {
             // The sidecar describes a file that did not land.
             if let Some(meta) = self.internal(&["meta", container], false)? {
@@ -384,6 +396,8 @@ impl LocalRoot {
         if names::is_folder_marker(name) {
             return self.container_dir(container).map(drop);
         }
+        // Not between a conditional commit's check and its rename.
+        let _turn = COMMITS.lock().unwrap_or_else(PoisonError::into_inner);
         let Some((mut dirs, file_name)) = self.parent_of(container, name, false)? else {
             return Ok(());
         };
@@ -499,8 +513,24 @@ impl LocalRoot {
         file.read_to_end(&mut bytes)?;
         Ok(serde_json::from_slice::<Sidecar>(&bytes)
             .ok()
-            .filter(|s| s.name == name && s.size == md.len()))
+            .filter(|s| s.describes(name, md)))
     }
+}
+
+impl Sidecar {
+    /// Whether this sidecar describes the file `md` is of (an old file of the same size
+    /// under a new sidecar, mid-commit or after a crash, is not described by it).
+    fn describes(&self, name: &str, md: &Metadata) -> bool {
+        let same_time = self.modified_ns.is_none() || self.modified_ns == modified_ns(md);
+        self.name == name && self.size == md.len() && same_time
+    }
+}
+
+fn modified_ns(md: &Metadata) -> Option<u128> {
+    let t = modified(md)?;
+    t.duration_since(SystemTime::UNIX_EPOCH)
+        .ok()
+        .map(|d| d.as_nanos())
 }
 
 fn object_with(container: &str, name: &str, md: &Metadata, sidecar: Option<Sidecar>) -> Object {

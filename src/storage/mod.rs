@@ -17,9 +17,8 @@ pub use entries::EntryGrouper;
 pub use options::{DownloadOptions, GetOptions, UploadOptions};
 pub use pager::{MAX_EMPTY_PAGES, Pager};
 pub use range_answer::{RangeAnswer, check_range_answer};
-pub use transfer::{
-    Batch, BatchProgress, CancelToken, Observer, Progress, ProgressObserver, Tracker,
-};
+pub(crate) use transfer::{Batch, Tracker};
+pub use transfer::{BatchProgress, CancelToken, Observer, Progress, ProgressObserver};
 
 use std::collections::BTreeMap;
 use std::time::SystemTime;

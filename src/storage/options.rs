@@ -80,7 +80,7 @@ impl UploadOptions {
     }
 
     /// The tracker drivers report this upload's progress to.
-    pub fn tracker<'a>(&'a self, name: &'a str, total: Option<u64>) -> Tracker<'a> {
+    pub(crate) fn tracker<'a>(&'a self, name: &'a str, total: Option<u64>) -> Tracker<'a> {
         Tracker::new(name, total, self.progress.as_ref(), self.cancel.as_ref())
     }
 
@@ -179,7 +179,7 @@ impl DownloadOptions {
     }
 
     /// The tracker a download of `name` reports to.
-    pub fn tracker<'a>(&'a self, name: &'a str, total: Option<u64>) -> Tracker<'a> {
+    pub(crate) fn tracker<'a>(&'a self, name: &'a str, total: Option<u64>) -> Tracker<'a> {
         Tracker::new(name, total, self.progress.as_ref(), self.cancel.as_ref())
     }
 

@@ -28,7 +28,14 @@ use crate::error::{Error, ErrorKind, Result};
 /// assert!(for_worker.is_cancelled());
 /// ```
 #[derive(Debug, Clone, Default)]
-pub struct CancelToken(Arc<AtomicBool>);
+pub struct CancelToken(Arc<Flag>);
+
+#[derive(Debug, Default)]
+struct Flag {
+    cancelled: AtomicBool,
+    // Cancelling any of these cancels this token too.
+    parents: Vec<CancelToken>,
+}
 
 impl CancelToken {
     /// A token not yet cancelled.
@@ -36,14 +43,33 @@ impl CancelToken {
         Self::default()
     }
 
-    /// Cancels every transfer holding a clone of this token. Cannot be undone.
-    pub fn cancel(&self) {
-        self.0.store(true, Ordering::Release);
+    /// A new token cancelled with this one (and on its own): one per job of a larger
+    /// task, say, so the task's token stops them all and each can be stopped alone.
+    pub fn child(&self) -> CancelToken {
+        Self::with_parents(vec![self.clone()])
     }
 
-    /// Whether [`cancel`](Self::cancel) was called.
+    /// A token cancelled when either of these is.
+    pub(crate) fn either(a: &CancelToken, b: &CancelToken) -> CancelToken {
+        Self::with_parents(vec![a.clone(), b.clone()])
+    }
+
+    fn with_parents(parents: Vec<CancelToken>) -> CancelToken {
+        CancelToken(Arc::new(Flag {
+            cancelled: AtomicBool::new(false),
+            parents,
+        }))
+    }
+
+    /// Cancels every transfer holding a clone of this token (or of a child of it).
+    /// Cannot be undone.
+    pub fn cancel(&self) {
+        self.0.cancelled.store(true, Ordering::Release);
+    }
+
+    /// Whether [`cancel`](Self::cancel) was called, on this token or a parent.
     pub fn is_cancelled(&self) -> bool {
-        self.0.load(Ordering::Acquire)
+        self.0.cancelled.load(Ordering::Acquire) || self.0.parents.iter().any(Self::is_cancelled)
     }
 
     /// `Err(Cancelled)` naming `what` once cancelled.
@@ -139,7 +165,7 @@ impl Eq for Observer {}
 /// The progress and cancellation of one transfer, as drivers drive it: `advance` after
 /// each acknowledged part or written chunk, `check` before each.
 #[derive(Debug)]
-pub struct Tracker<'a> {
+pub(crate) struct Tracker<'a> {
     name: &'a str,
     total: Option<u64>,
     // Reports are made under the lock, so an observer sees `bytes` rise even when
@@ -151,7 +177,7 @@ pub struct Tracker<'a> {
 
 impl<'a> Tracker<'a> {
     /// A tracker for `name`, reporting to `observer` and stopped by `cancel`.
-    pub fn new(
+    pub(crate) fn new(
         name: &'a str,
         total: Option<u64>,
         observer: Option<&'a Observer>,
@@ -167,7 +193,7 @@ impl<'a> Tracker<'a> {
     }
 
     /// `Err(Cancelled)` once the token is cancelled.
-    pub fn check(&self) -> Result<()> {
+    pub(crate) fn check(&self) -> Result<()> {
         match self.cancel {
             Some(t) => t.check(&format!("transferring {:?}", self.name)),
             None => Ok(()),
@@ -175,7 +201,7 @@ impl<'a> Tracker<'a> {
     }
 
     /// Records `n` more bytes done and reports the new total.
-    pub fn advance(&self, n: u64) {
+    pub(crate) fn advance(&self, n: u64) {
         let Some(observer) = self.observer else {
             return;
         };
@@ -193,7 +219,7 @@ impl<'a> Tracker<'a> {
 /// Sums the progress of a `*_many` call's items and reports each item's progress with the
 /// batch's.
 #[derive(Debug)]
-pub struct Batch {
+pub(crate) struct Batch {
     observer: Observer,
     total: Option<u64>,
     items: usize,
@@ -201,9 +227,16 @@ pub struct Batch {
     state: Mutex<(u64, usize)>,
 }
 
+/// One item of a [`Batch`]: the observer its transfer reports to, and its finish.
+pub(crate) struct BatchItem {
+    batch: Arc<Batch>,
+    last: Arc<AtomicU64>,
+    own: Option<Observer>,
+}
+
 impl Batch {
     /// A batch of `items` items of known total size `total`, reporting to `observer`.
-    pub fn new(observer: Observer, items: usize, total: Option<u64>) -> Arc<Self> {
+    pub(crate) fn new(observer: Observer, items: usize, total: Option<u64>) -> Arc<Self> {
         Arc::new(Batch {
             observer,
             total,
@@ -212,25 +245,13 @@ impl Batch {
         })
     }
 
-    /// The observer for one item: its reports reach the batch's observer with the totals.
-    pub fn item(self: &Arc<Self>) -> Observer {
-        let batch = self.clone();
-        let last = AtomicU64::new(0);
-        Observer::new(move |p: &Progress<'_>| {
-            let delta = p.bytes.saturating_sub(last.swap(p.bytes, Ordering::AcqRel));
-            batch.report(p, delta, 0);
-        })
-    }
-
-    /// Records one item finished and reports it.
-    pub fn finish_item(&self, name: &str, size: Option<u64>) {
-        let p = Progress {
-            name,
-            bytes: size.unwrap_or(0),
-            total: size,
-            batch: None,
-        };
-        self.report(&p, 0, 1);
+    /// One more item, whose reports also reach its `own` observer, if any.
+    pub(crate) fn item(self: &Arc<Self>, own: Option<Observer>) -> BatchItem {
+        BatchItem {
+            batch: self.clone(),
+            last: Arc::new(AtomicU64::new(0)),
+            own,
+        }
     }
 
     fn report(&self, item: &Progress<'_>, bytes: u64, items: usize) {
@@ -248,6 +269,34 @@ impl Batch {
             ..*item
         };
         self.observer.0.on_progress(&p);
+    }
+}
+
+impl BatchItem {
+    /// The observer the item's transfer reports to.
+    pub(crate) fn observer(&self) -> Observer {
+        let (batch, last, own) = (self.batch.clone(), self.last.clone(), self.own.clone());
+        Observer::new(move |p: &Progress<'_>| {
+            let delta = p.bytes.saturating_sub(last.swap(p.bytes, Ordering::AcqRel));
+            batch.report(p, delta, 0);
+            if let Some(own) = &own {
+                own.0.on_progress(p);
+            }
+        })
+    }
+
+    /// Records the item finished (`size`: the object's, on success) and reports it with
+    /// the bytes it reached, which never go back.
+    pub(crate) fn finish(&self, name: &str, size: Option<u64>) {
+        let bytes = self.last.load(Ordering::Acquire).max(size.unwrap_or(0));
+        let delta = bytes - self.last.load(Ordering::Acquire);
+        let p = Progress {
+            name,
+            bytes,
+            total: size,
+            batch: None,
+        };
+        self.batch.report(&p, delta, 1);
     }
 }
 
@@ -291,17 +340,36 @@ mod tests {
     fn a_batch_sums_its_items() {
         let (observer, seen) = recorder();
         let batch = Batch::new(observer, 2, Some(30));
-        let (a, b) = (batch.item(), batch.item());
-        Tracker::new("a", Some(10), Some(&a), None).advance(10);
-        let tb = Tracker::new("b", Some(20), Some(&b), None);
+        let (own, own_seen) = recorder();
+        let (a, b) = (batch.item(Some(own)), batch.item(None));
+        let oa = a.observer();
+        Tracker::new("a", Some(10), Some(&oa), None).advance(10);
+        let ob = b.observer();
+        let tb = Tracker::new("b", Some(20), Some(&ob), None);
         tb.advance(5);
-        batch.finish_item("a", Some(10));
-        tb.advance(15);
+        a.finish("a", Some(10));
+        tb.advance(7);
+        b.finish("b", None); // failed after 12 bytes: its figure stays at 12
         let seen = seen.lock().unwrap();
         assert_eq!(seen[0], "a 10 Some(10) Some((10, Some(30), 0, 2))");
         assert_eq!(seen[1], "b 5 Some(20) Some((15, Some(30), 0, 2))");
         assert_eq!(seen[2], "a 10 Some(10) Some((15, Some(30), 1, 2))");
-        assert_eq!(seen[3], "b 20 Some(20) Some((30, Some(30), 1, 2))");
+        assert_eq!(seen[3], "b 12 Some(20) Some((22, Some(30), 1, 2))");
+        assert_eq!(seen[4], "b 12 None Some((22, Some(30), 2, 2))");
+        assert_eq!(*own_seen.lock().unwrap(), ["a 10 Some(10) None"]);
+    }
+
+    #[test]
+    fn children_and_either_follow_their_parents() {
+        let (parent, other) = (CancelToken::new(), CancelToken::new());
+        let child = parent.child();
+        let both = CancelToken::either(&child, &other);
+        child.cancel();
+        assert!(!parent.is_cancelled(), "a child does not cancel its parent");
+        assert!(both.is_cancelled());
+        let child = parent.child();
+        parent.cancel();
+        assert!(child.is_cancelled());
     }
 
     #[test]

@@ -521,3 +521,35 @@ async fn a_lost_create_multipart_answer_adopts_the_upload_it_created() {
     assert_eq!(parts.len(), 2, "{parts:?}");
     assert!(parts.iter().all(|l| l.contains("uploadId=U7")), "{parts:?}");
 }
+
+#[maybe_async]
+#[mode_test]
+async fn a_create_only_put_whose_answer_was_lost_is_not_reported_refused() {
+    let body = b"lock held by worker 7".to_vec();
+    let puts = Arc::new(Mutex::new(0));
+    let (seen, stored) = (puts.clone(), multicloud::storage::md5_hex(&body));
+    let server = FakeServer::start_with_request(move |_, line, s| {
+        if line.starts_with("HEAD ") {
+            let head = format!("ETag: \"{stored}\"\r\n");
+            respond(s, 200, &head, b"");
+            return;
+        }
+        let mut n = seen.lock().unwrap();
+        *n += 1;
+        match *n {
+            // Stored, then the answer is lost: a 500, which the client retries.
+            1 => respond(s, 500, "", b"<Error><Code>InternalError</Code></Error>"),
+            _ => respond(s, 412, "", b"<Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message></Error>"),
+        }
+    });
+    let s3 = on_fake(&server, Duration::from_secs(5));
+    let opts = UploadOptions::new().create_only();
+    let o = s3.upload_bytes("b", "lock", body.clone().into(), &opts).await.unwrap();
+    assert_eq!(*puts.lock().unwrap(), 2, "the PUT was retried");
+    assert_eq!(o.md5(), Some(multicloud::storage::md5_hex(&body).as_str()));
+
+    // The same 412 while the name holds other bytes is a refusal.
+    let other = b"lock held by worker 3".to_vec();
+    let e = s3.upload_bytes("b", "lock", other.into(), &opts).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::PreconditionFailed, "{e}");
+}

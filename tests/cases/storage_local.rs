@@ -297,3 +297,31 @@ async fn local_persists_metadata_across_instances_and_cleans_temp_files() {
     let head = again.get_object("c", "by-hand.txt").await.unwrap();
     assert_eq!(head.hash.as_deref(), Some(md5(b"hello").as_str()));
 }
+
+#[maybe_async]
+#[mode_test]
+async fn local_cancelled_and_refused_uploads_leave_no_temporary_file_and_a_stale_sidecar_is_not_believed() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = dir.path().join("root");
+    let d = Local::new(&root).unwrap();
+    d.create_container("c").await.unwrap();
+    let token = multicloud::storage::CancelToken::new();
+    let reader = super::common::transfer::CancellingReader::new(content(5, 1 << 20), 256 << 10, &token);
+    let e = d.upload_reader("c", "k", reader, &opts().cancel(&token)).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Cancelled, "{e}");
+    d.upload_bytes("c", "k", Bytes::from_static(b"old!"), &opts()).await.unwrap();
+    let refused = d.upload_bytes("c", "k", Bytes::from_static(b"new!"), &opts().create_only()).await;
+    assert_eq!(refused.unwrap_err().kind(), ErrorKind::PreconditionFailed);
+    assert!(tree(&root.join(".multicloud/tmp")).is_empty(), "no temporary file left");
+
+    // The file is replaced behind the driver's back by one of the same size: the sidecar's
+    // MD5 (of "old!") no longer describes it, so the ETag is the new bytes' and an
+    // If-Match with the old ETag is refused.
+    let old = d.get_object("c", "k").await.unwrap();
+    std::fs::write(root.join("c/k"), b"new!").unwrap();
+    let now = d.get_object("c", "k").await.unwrap();
+    assert_eq!(now.md5(), Some(md5(b"new!").as_str()));
+    let stale = opts().if_match(old.hash.unwrap());
+    let e = d.upload_bytes("c", "k", Bytes::from_static(b"3rd!"), &stale).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::PreconditionFailed, "{e}");
+}

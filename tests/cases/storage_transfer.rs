@@ -64,6 +64,36 @@ scoped_cases!(scoped_local, {
 });
 scoped_cases!(scoped_s3_moto, (mc::storage::Scoped::new(s3_fixture(&s3env::moto()), "p"), ()));
 
+#[maybe_async]
+#[mode_test]
+async fn a_scoped_view_maps_names_both_ways_and_hides_its_own_marker() {
+    let store = Memory::new();
+    store.create_container("c").await.unwrap();
+    let view = mc::storage::Scoped::new(store.clone(), "users/ann");
+    assert_eq!(view.prefix(), "users/ann/");
+    view.upload_bytes("c", "a/b.txt", Bytes::from_static(b"1"), &opts()).await.unwrap();
+    let inner = store.get_object("c", "users/ann/a/b.txt").await;
+    assert_eq!(inner.unwrap().size, 1, "stored under the prefix");
+    let marker = store.upload_bytes("c", "users/ann/", Bytes::new(), &opts()).await;
+    marker.unwrap();
+    let elsewhere = store.upload_bytes("c", "users/bob/x", Bytes::new(), &opts()).await;
+    elsewhere.unwrap();
+    let names: Vec<String> = view.list_objects("c", "").await.unwrap().into_iter().map(|o| o.name).collect();
+    assert_eq!(names, ["a/b.txt"], "the view's own marker and other users' keys are not shown");
+    let entries = view.list_entries("c", "", "/").await.unwrap();
+    assert_eq!(entries, [mc::storage::Entry::Prefix("a/".to_owned())]);
+    let e = view.get_object("c", "").await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "an empty name is refused, not the marker");
+    let missing = view.get_object("c", "x").await.unwrap_err();
+    assert_eq!(missing.kind(), ErrorKind::NotFound, "bob's x is not ann's");
+    let copied = view.copy_object("c", "a/b.txt", "c", "a/c.txt").await.unwrap();
+    assert_eq!(copied.name, "a/c.txt");
+    let gone = view.delete_many("c", vec!["a/b.txt".into(), "".into()], 2).await;
+    assert!(gone[0].is_ok() && gone[1].as_ref().is_err_and(|e| e.kind() == ErrorKind::InvalidInput));
+    let left = store.get_object("c", "users/ann/a/b.txt").await;
+    assert_eq!(left.unwrap_err().kind(), ErrorKind::NotFound);
+}
+
 /// Above the S3 fixture's 5 MiB part size: three parts.
 const BIG: usize = 11 << 20;
 
@@ -237,6 +267,16 @@ async fn batch_progress_and_per_item_options<D: StorageDriver>(d: &D) {
     let (bytes, total, done, items) = last.batch.expect("batch figures");
     assert_eq!((bytes, done, items), (2 + 9 + 5, 3, 3));
     assert_eq!(total, None, "a file's size is not known in advance");
+    // With every size known in advance, the batch has a total.
+    let seen = Recorder::default();
+    let sized = vec![("s/1", vec![1u8; 3]), ("s/2", vec![2u8; 4])];
+    let done = d.upload_many("c", sized, &opts().progress(seen.observer()), 2).await;
+    assert!(done.iter().all(Result::is_ok));
+    let batches: Vec<_> = seen.reports().iter().filter_map(|r| r.batch).collect();
+    assert!(batches.iter().all(|b| b.1 == Some(7)), "{batches:?}");
+    assert!(batches.windows(2).all(|w| w[0].0 <= w[1].0 && w[0].2 <= w[1].2), "{batches:?}");
+    assert_eq!(batches.last().map(|b| (b.0, b.2)), Some((7, 2)));
+
     let seen = Recorder::default();
     let down = DownloadOptions::new().overwrite(true).progress(seen.observer());
     let targets = vec![("plain".to_owned(), dir.path().join("p")), ("data.json".into(), dir.path().join("j"))];
@@ -273,5 +313,20 @@ async fn cancel_token_stops_uploads_and_downloads<D: StorageDriver>(d: &D) {
     let dir = tempfile::tempdir().unwrap();
     let r = d.download_object("c", "big", &dir.path().join("big"), stop).await;
     assert_eq!(kind_of(r), ErrorKind::Cancelled);
+    assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none(), "no partial file");
+
+    // Cancelled mid-way, from the observer, once the first chunk is on disk.
+    let token = CancelToken::new();
+    let button = token.clone();
+    let written = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(0));
+    let seen = written.clone();
+    let mid = DownloadOptions::new().cancel(&token).progress(move |p: &mc::storage::Progress<'_>| {
+        seen.store(p.bytes, Ordering::SeqCst);
+        button.cancel();
+    });
+    let r = d.download_object("c", "big", &dir.path().join("big"), mid).await;
+    assert_eq!(kind_of(r), ErrorKind::Cancelled);
+    let at = written.load(Ordering::SeqCst);
+    assert!(at > 0 && at < BIG as u64, "stopped after {at} bytes");
     assert!(std::fs::read_dir(dir.path()).unwrap().next().is_none(), "no partial file");
 }

@@ -412,9 +412,14 @@ pub trait StorageDriver: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<Object>> + Send {
         async move {
             let opts: DownloadOptions = opts.into();
-            if name.ends_with('/') {
+            opts.tracker(name, None).check()?;
+            let marker = name.ends_with('/');
+            if marker || !opts.conditions.is_empty() {
+                // Before anything is created locally: a condition that fails leaves the
+                // destination (and its parent directories) as they were.
                 let object = self.get_object(container, name).await?;
-                if object.size == 0 {
+                opts.conditions.check(&object)?;
+                if marker && object.size == 0 {
                     let dest = dest.to_path_buf();
                     rt::unblock(move || download_target::create_dir(&dest)).await?;
                     return Ok(object);
@@ -481,13 +486,15 @@ pub trait StorageDriver: Clone + Send + Sync + 'static {
             let batch = &batch;
             rt::run_bounded(items, concurrency, |item| async move {
                 let mut item_opts = item.resolved_options(opts);
-                if let Some(b) = batch {
-                    item_opts.progress = Some(b.item());
+                let own = item.options.as_ref().and_then(|o| o.progress.clone());
+                let tracked = batch.as_ref().map(|b| b.item(own));
+                if let Some(t) = &tracked {
+                    item_opts.progress = Some(t.observer());
                 }
                 let name = item.name.clone();
                 let result = upload_one(self, container, item, &item_opts).await;
-                if let Some(b) = batch {
-                    b.finish_item(&name, result.as_ref().ok().map(|o| o.size));
+                if let Some(t) = &tracked {
+                    t.finish(&name, result.as_ref().ok().map(|o| o.size));
                 }
                 result
             })
@@ -516,14 +523,15 @@ pub trait StorageDriver: Clone + Send + Sync + 'static {
             let (opts, batch) = (&opts, &batch);
             rt::run_bounded(items, concurrency, |(name, dest)| async move {
                 let mut item_opts = opts.clone();
-                if let Some(b) = batch {
-                    item_opts.progress = Some(b.item());
+                let tracked = batch.as_ref().map(|b| b.item(None));
+                if let Some(t) = &tracked {
+                    item_opts.progress = Some(t.observer());
                 }
                 let result = self
                     .download_object(container, &name, &dest, item_opts)
                     .await;
-                if let Some(b) = batch {
-                    b.finish_item(&name, result.as_ref().ok().map(|o| o.size));
+                if let Some(t) = &tracked {
+                    t.finish(&name, result.as_ref().ok().map(|o| o.size));
                 }
                 result
             })

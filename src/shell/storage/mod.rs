@@ -16,8 +16,8 @@ use super::rt;
 pub use super::rt::{DownloadWriter, Listing, ObjectReader, UploadReader};
 pub use crate::storage::{
     BatchProgress, ByteRange, CancelToken, Container, DEFAULT_CONCURRENCY, DEFAULT_PAGE_SIZE,
-    DownloadOptions, Entry, GetOptions, Object, Page, Progress, ReadConditions, UploadOptions,
-    WriteCondition,
+    DownloadOptions, Entry, GetOptions, Object, Observer, Page, Progress, ProgressObserver,
+    ReadConditions, UploadOptions, WriteCondition,
 };
 pub use any::AnyStorage;
 pub use driver::StorageDriver;

@@ -12,9 +12,11 @@ use super::{
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{LengthCheck, Method, Request};
 use crate::storage::s3::{S3Config, S3Requests, responses};
-use crate::storage::{check_range_answer, names};
+use crate::storage::{check_range_answer, md5_hex, names};
 
 mod multipart;
+
+use multipart::PartSource;
 
 /// Amazon S3 and S3-compatible stores (MinIO, Cloudflare R2, Ceph, DigitalOcean Spaces,
 /// Wasabi...).
@@ -328,13 +330,7 @@ impl StorageDriver for S3 {
         let opts = opts.validated()?;
         if data.len() > self.requests.config().multipart_threshold {
             return self
-                .upload_multipart(
-                    container,
-                    name,
-                    Vec::new(),
-                    std::io::Cursor::new(data),
-                    &opts,
-                )
+                .upload_multipart(container, name, PartSource::whole(data), &opts)
                 .await;
         }
         self.put_small(container, name, data, opts).await
@@ -357,8 +353,12 @@ impl StorageDriver for S3 {
         if head.len() <= threshold {
             return self.put_small(container, name, head.into(), opts).await;
         }
-        self.upload_multipart(container, name, head, reader, &opts)
-            .await
+        let source = PartSource {
+            head,
+            rest: reader,
+            total: None,
+        };
+        self.upload_multipart(container, name, source, &opts).await
     }
 
     async fn open_object_with(
@@ -460,13 +460,21 @@ impl S3 {
         let size = data.len() as u64;
         let tracker = opts.tracker(name, Some(size));
         tracker.check()?;
+        let md5 = opts.condition.is_some().then(|| md5_hex(&data));
         let req = self
             .requests
             .put_object(container, name, data, &opts, SystemTime::now());
-        let resp = self
-            .call(req, &format!("uploading {name:?}"))
-            .await
-            .map_err(|e| responses::condition_error(e, opts.condition.as_ref()))?;
+        let resp = match self.call(req, &format!("uploading {name:?}")).await {
+            Ok(resp) => resp,
+            Err(e) => {
+                let e = responses::condition_error(e, opts.condition.as_ref());
+                let object = self
+                    .landed_anyway(container, name, md5.as_deref(), e)
+                    .await?;
+                tracker.advance(size);
+                return Ok(object);
+            }
+        };
         tracker.advance(size);
         let mut o = Object::new(container, name, size);
         o.hash = responses::etag(&resp);
@@ -475,8 +483,31 @@ impl S3 {
                 .unwrap_or_else(|| "application/octet-stream".to_owned()),
         );
         o.metadata = opts.metadata;
-        o.last_modified = Some(SystemTime::now());
+        // The store's clock, not ours: conditions compare against the store's times.
+        o.last_modified = resp
+            .header("date")
+            .and_then(|d| httpdate::parse_http_date(d).ok());
         Ok(o)
+    }
+
+    /// A conditional PUT refused with 412 may be a retry whose first attempt landed (its
+    /// answer lost): when the object now holds exactly the bytes sent (`md5`), the upload
+    /// did happen and is reported so; any other error stands.
+    #[maybe_async]
+    async fn landed_anyway(
+        &self,
+        container: &str,
+        name: &str,
+        md5: Option<&str>,
+        error: Error,
+    ) -> Result<Object> {
+        let Some(md5) = md5.filter(|_| error.kind() == ErrorKind::PreconditionFailed) else {
+            return Err(error);
+        };
+        match self.get_object(container, name).await {
+            Ok(o) if o.md5() == Some(md5) => Ok(o),
+            _ => Err(error),
+        }
     }
 
     /// One DeleteObjects request; returns the keys that failed.

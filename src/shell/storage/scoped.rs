@@ -107,12 +107,40 @@ impl<D: StorageDriver> Scoped<D> {
         })
     }
 
-    fn page<T>(&self, page: Page<T>, f: impl Fn(&Self, T) -> Result<T>) -> Result<Page<T>> {
-        let items = page.items.into_iter().map(|t| f(self, t));
+    /// A page with names made relative; the prefix's own folder marker (which would be
+    /// named `""`, and which no call through the view can address) is left out.
+    fn page<T>(&self, page: Page<T>, f: impl Fn(&Self, T) -> Result<T>) -> Result<Page<T>>
+    where
+        T: Named,
+    {
+        let mut items = Vec::with_capacity(page.items.len());
+        for item in page.items {
+            let item = f(self, item)?;
+            if !item.name().is_empty() {
+                items.push(item);
+            }
+        }
         Ok(Page {
-            items: items.collect::<Result<_>>()?,
+            items,
             next_token: page.next_token,
         })
+    }
+}
+
+/// What a listing holds, by name.
+trait Named {
+    fn name(&self) -> &str;
+}
+
+impl Named for Object {
+    fn name(&self) -> &str {
+        &self.name
+    }
+}
+
+impl Named for Entry {
+    fn name(&self) -> &str {
+        self.key()
     }
 }
 

@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::{ObjectReader, UploadOptions};
+use super::{CancelToken, ObjectReader, UploadOptions};
 
 /// Where an upload's bytes come from.
 #[non_exhaustive]
@@ -61,7 +61,8 @@ impl From<ObjectReader> for UploadSource {
 
 /// One object for [`upload_many`](super::StorageDriver::upload_many): its name, its
 /// source, and optionally its own options (which replace the call's content type,
-/// metadata and condition; the call's progress observer and cancel token still apply).
+/// metadata and condition; the call's cancel token still applies besides the item's own,
+/// and the call's progress observer hears the item as well as the item's own does).
 ///
 /// Without a content type of its own, an item gets the one its file extension suggests
 /// (the path's for a file, else the object name's: `a.json` is `application/json`), or
@@ -101,9 +102,10 @@ impl UploadItem {
         if opts.progress.is_none() {
             opts.progress = call.progress.clone();
         }
-        if opts.cancel.is_none() {
-            opts.cancel = call.cancel.clone();
-        }
+        opts.cancel = match (opts.cancel.take(), &call.cancel) {
+            (Some(own), Some(call)) => Some(CancelToken::either(&own, call)),
+            (own, call) => own.or_else(|| call.clone()),
+        };
         if opts.content_type.is_none() {
             opts.content_type = self.guessed_content_type().map(str::to_owned);
         }

@@ -86,19 +86,20 @@ impl S3 {
         &self,
         bucket: &str,
         key: &str,
-        head: Vec<u8>,
-        reader: R,
+        source: PartSource<R>,
         opts: &UploadOptions,
     ) -> Result<Object> {
+        if let Some(condition) = &opts.condition {
+            // Fail before sending gigabytes; the completion checks again, atomically.
+            condition.check(key, self.current(bucket, key).await?.as_ref())?;
+        }
         let upload_id = self.create_upload(bucket, key, opts).await?;
         let guard = AbortOnDrop(Some(Abort {
             http: self.http.clone(),
             requests: self.requests.clone(),
             target: (bucket.to_owned(), key.to_owned(), upload_id.clone()),
         }));
-        let outcome = self
-            .send_parts(bucket, key, &upload_id, (head, reader), opts)
-            .await;
+        let outcome = self.send_parts(bucket, key, &upload_id, source, opts).await;
         guard.disarm();
         if outcome.is_err() {
             // Abort now (and wait for it) so no parts are left behind.
@@ -149,6 +150,18 @@ impl S3 {
     }
 
     /// The ids of the uploads in progress for exactly `key`.
+    /// What `key` holds now, for a write condition: `None` when nothing.
+    #[maybe_async]
+    async fn current(&self, bucket: &str, key: &str) -> Result<Option<Object>> {
+        match self.get_object(bucket, key).await {
+            Ok(o) => Ok(Some(o)),
+            Err(e) if e.kind() == ErrorKind::NotFound && e.code() != Some("NoSuchBucket") => {
+                Ok(None)
+            }
+            Err(e) => Err(e),
+        }
+    }
+
     #[maybe_async]
     async fn upload_ids(&self, bucket: &str, key: &str) -> Result<Vec<String>> {
         let uploads = self.list_multipart_uploads(bucket, key).await?;
@@ -162,13 +175,13 @@ impl S3 {
         bucket: &str,
         key: &str,
         upload_id: &str,
-        (head, reader): (Vec<u8>, R),
+        PartSource { head, rest, total }: PartSource<R>,
         opts: &UploadOptions,
     ) -> Result<Object> {
         use super::super::rt::ReadExt;
         let cfg = self.requests.config();
-        let source = std::io::Cursor::new(head).chain(reader);
-        let tracker = opts.tracker(key, None);
+        let source = std::io::Cursor::new(head).chain(rest);
+        let tracker = opts.tracker(key, total);
         let part_md5s: std::sync::Mutex<Vec<(u32, [u8; 16])>> = std::sync::Mutex::new(Vec::new());
         let etags = rt::upload_parts(source, cfg.part_size, cfg.part_concurrency, |n, bytes| {
             let (part_md5s, tracker) = (&part_md5s, &tracker);
@@ -257,11 +270,8 @@ impl S3 {
             Err(e) if e.code() == Some("NoSuchUpload") => {
                 self.completed_earlier(bucket, key, expected, e).await
             }
-            // A retried completion of a create-only upload finds the object it made.
-            Err(e)
-                if e.kind() == ErrorKind::PreconditionFailed
-                    && condition == Some(&WriteCondition::IfNotExists) =>
-            {
+            // A retried completion of a conditional upload finds the object it made.
+            Err(e) if e.kind() == ErrorKind::PreconditionFailed && condition.is_some() => {
                 self.completed_earlier(bucket, key, expected, e).await
             }
             Err(e) => Err(e),
@@ -300,8 +310,26 @@ impl S3 {
     }
 }
 
-/// Whether a failed call may have been carried out by the store (its answer lost or
-/// garbled, or a 5xx, which S3 may send after acting) rather than refused.
+/// What a multipart upload sends: bytes already read, the reader's rest, and the total
+/// size when known (for progress).
+pub(super) struct PartSource<R> {
+    pub(super) head: Vec<u8>,
+    pub(super) rest: R,
+    pub(super) total: Option<u64>,
+}
+
+impl PartSource<std::io::Cursor<bytes::Bytes>> {
+    /// All of `data`, in memory.
+    pub(super) fn whole(data: bytes::Bytes) -> Self {
+        let total = Some(data.len() as u64);
+        PartSource {
+            head: Vec::new(),
+            rest: std::io::Cursor::new(data),
+            total,
+        }
+    }
+}
+
 /// The parts sent: their ETags in order, and the multipart ETag they must make.
 #[derive(Clone, Copy)]
 struct Parts<'a> {
@@ -309,6 +337,8 @@ struct Parts<'a> {
     expected: &'a str,
 }
 
+/// Whether a failed call may have been carried out by the store (its answer lost or
+/// garbled, or a 5xx, which S3 may send after acting) rather than refused.
 fn may_have_arrived(e: &Error) -> bool {
     let server_error = e.status().is_some_and(|s| s >= 500);
     server_error
