@@ -122,6 +122,11 @@ pub trait StorageDriver: Clone + Send + Sync + 'static {
 
     /// Stores what `reader` yields until its end as `name`. The built-in drivers never
     /// expose a partially written object: on error the previous object (if any) remains.
+    ///
+    /// A reader's error fails the upload, except `std::io::ErrorKind::Interrupted`, which
+    /// the standard I/O loops retry at once, forever: a reader meant to stop an upload
+    /// must return another error, or better, the caller cancels the
+    /// [`CancelToken`](crate::storage::CancelToken) in `opts`.
     fn upload_reader<R: UploadReader>(
         &self,
         container: &str,
