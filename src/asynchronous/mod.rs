@@ -14,6 +14,10 @@ pub use rt::run_bounded;
 #[allow(clippy::duplicate_mod)]
 pub mod storage;
 
+#[path = "../shell/aws.rs"]
+#[allow(clippy::duplicate_mod)]
+pub mod aws;
+
 #[path = "../shell/http.rs"]
 #[allow(clippy::duplicate_mod)]
 pub mod http;

@@ -3,6 +3,7 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 
+use super::super::aws::CredentialsProvider;
 use super::super::http::{HttpClient, TransportConfig};
 use super::UploadReader;
 use super::rt::{self, maybe_async};
@@ -40,6 +41,8 @@ mod multipart;
 pub struct S3 {
     http: HttpClient,
     requests: Arc<S3Requests>,
+    /// Refreshes the credentials `requests` signs with (`None`: static or anonymous).
+    credentials: Option<CredentialsProvider>,
 }
 
 impl S3 {
@@ -50,10 +53,41 @@ impl S3 {
 
     /// A driver with custom transport settings (timeouts, retries).
     pub fn with_transport(config: S3Config, transport: TransportConfig) -> Result<Self> {
+        match config.credential_source.clone() {
+            Some(source) => {
+                let provider = CredentialsProvider::new(source)?;
+                Self::with_credentials_provider(config, transport, provider)
+            }
+            None => Ok(S3 {
+                http: HttpClient::new(transport)?.for_provider("s3"),
+                requests: Arc::new(S3Requests::new(config)),
+                credentials: None,
+            }),
+        }
+    }
+
+    /// A driver signing with what `provider` gives (refreshed before it expires), whatever
+    /// credentials the configuration holds.
+    pub fn with_credentials_provider(
+        config: S3Config,
+        transport: TransportConfig,
+        provider: CredentialsProvider,
+    ) -> Result<Self> {
+        let cache = Some(provider.cache());
         Ok(S3 {
             http: HttpClient::new(transport)?.for_provider("s3"),
-            requests: Arc::new(S3Requests::new(config)),
+            requests: Arc::new(S3Requests::with_credentials(config, cache)),
+            credentials: Some(provider),
         })
+    }
+
+    /// The request builder, once the credentials it signs with are fresh.
+    #[maybe_async]
+    async fn signer(&self) -> Result<&S3Requests> {
+        if let Some(p) = &self.credentials {
+            p.credentials().await?;
+        }
+        Ok(&self.requests)
     }
 
     /// A driver configured from the environment and the shared AWS files. Finding no
@@ -152,9 +186,10 @@ impl StorageDriver for S3 {
         check_bucket(src_bucket)?;
         check_key(key)?;
         names::validate_object(src_key).map_err(|e| e.with_provider("s3"))?;
-        let req = self
-            .requests
-            .copy_object(src_bucket, src_key, bucket, key, SystemTime::now());
+        let req =
+            self.signer()
+                .await?
+                .copy_object(src_bucket, src_key, bucket, key, SystemTime::now());
         // S3 pads a long copy's 200 with whitespace, then may send an <Error>: retried as
         // the 5xx it stands for.
         let resp = self
@@ -169,14 +204,14 @@ impl StorageDriver for S3 {
     async fn list_containers(&self) -> Result<Vec<Container>> {
         let resp = self
             .http
-            .send(&self.requests.list_buckets(SystemTime::now()))
+            .send(&self.signer().await?.list_buckets(SystemTime::now()))
             .await?;
         responses::containers(&resp)
     }
 
     async fn get_container(&self, name: &str) -> Result<Container> {
         check_bucket(name)?;
-        let req = self.requests.head_bucket(name, SystemTime::now());
+        let req = self.signer().await?.head_bucket(name, SystemTime::now());
         self.call(req, &format!("bucket {name:?}")).await?;
         Ok(Container::new(name))
     }
@@ -187,7 +222,7 @@ impl StorageDriver for S3 {
         // look first, so "already exists" means the same on every store.
         let head = self
             .http
-            .send(&self.requests.head_bucket(name, SystemTime::now()))
+            .send(&self.signer().await?.head_bucket(name, SystemTime::now()))
             .await?;
         if head.is_success() {
             return Err(Error::new(
@@ -197,7 +232,7 @@ impl StorageDriver for S3 {
             .with_provider("s3")
             .with_status(409));
         }
-        let req = self.requests.create_bucket(name, SystemTime::now());
+        let req = self.signer().await?.create_bucket(name, SystemTime::now());
         let context = format!("creating bucket {name:?}");
         self.call_for(req, &context, ErrorKind::AlreadyExists)
             .await?;
@@ -215,7 +250,7 @@ impl StorageDriver for S3 {
                     .with_code("BucketNotEmpty"),
             );
         }
-        let req = self.requests.delete_bucket(name, SystemTime::now());
+        let req = self.signer().await?.delete_bucket(name, SystemTime::now());
         let context = format!("deleting bucket {name:?}");
         self.call_for(req, &context, ErrorKind::NotEmpty).await?;
         Ok(())
@@ -229,9 +264,10 @@ impl StorageDriver for S3 {
         max: usize,
     ) -> Result<Page<Object>> {
         check_bucket(container)?;
-        let req = self
-            .requests
-            .list_objects(container, prefix, token, max, SystemTime::now());
+        let req =
+            self.signer()
+                .await?
+                .list_objects(container, prefix, token, max, SystemTime::now());
         let resp = self
             .http
             .send_classified(&req, responses::effective_status)
@@ -249,9 +285,14 @@ impl StorageDriver for S3 {
         max: usize,
     ) -> Result<Page<Entry>> {
         check_bucket(container)?;
-        let req =
-            self.requests
-                .list_entries(container, prefix, delimiter, token, max, SystemTime::now());
+        let req = self.signer().await?.list_entries(
+            container,
+            prefix,
+            delimiter,
+            token,
+            max,
+            SystemTime::now(),
+        );
         let resp = self
             .http
             .send_classified(&req, responses::effective_status)
@@ -263,7 +304,8 @@ impl StorageDriver for S3 {
         check_bucket(container)?;
         check_key(name)?;
         let req = self
-            .requests
+            .signer()
+            .await?
             .head_object(container, name, SystemTime::now());
         let resp = self
             .call(req, &format!("object {name:?} in bucket {container:?}"))
@@ -333,7 +375,8 @@ impl StorageDriver for S3 {
             return Ok((object, rt::bytes_reader(Bytes::new())));
         }
         let req = self
-            .requests
+            .signer()
+            .await?
             .get_object(container, name, range, SystemTime::now());
         let resp = self.http.send_streaming(&req).await?;
         if !(200..300).contains(&resp.status) {
@@ -362,7 +405,8 @@ impl StorageDriver for S3 {
         check_bucket(container)?;
         check_key(name)?;
         let req = self
-            .requests
+            .signer()
+            .await?
             .delete_object(container, name, SystemTime::now());
         self.call(req, &format!("deleting {name:?}")).await?;
         Ok(())
@@ -412,7 +456,8 @@ impl S3 {
     ) -> Result<Object> {
         let size = data.len() as u64;
         let req = self
-            .requests
+            .signer()
+            .await?
             .put_object(container, name, data, &opts, SystemTime::now());
         let resp = self.call(req, &format!("uploading {name:?}")).await?;
         let mut o = Object::new(container, name, size);
@@ -434,7 +479,8 @@ impl S3 {
             check_key(k)?;
         }
         let req = self
-            .requests
+            .signer()
+            .await?
             .delete_objects(bucket, keys, SystemTime::now());
         let resp = self
             .http
