@@ -1,11 +1,15 @@
-//! Which credentials source to use, decided from the environment and the shared files
-//! (already read). Order: explicit (the caller's) → `AWS_ACCESS_KEY_ID` /
-//! `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN` → web identity (`AWS_WEB_IDENTITY_TOKEN_FILE`
-//! + `AWS_ROLE_ARN`) → the profile (static keys, `role_arn` + `source_profile` or
-//! `web_identity_token_file`, `credential_process`) → container credentials
-//! (`AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` / `_FULL_URI`) → instance metadata, only when
-//! opted in (by [`ChainOptions::instance_metadata`], `AWS_EC2_METADATA_SERVICE_ENDPOINT` or
-//! `AWS_EC2_METADATA_DISABLED=false`) and never when `AWS_EC2_METADATA_DISABLED=true`.
+//! Which credentials source to use, decided from the environment and the shared files.
+//! Order:
+//!
+//! 1. explicit (the caller's);
+//! 2. `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN`;
+//! 3. web identity (`AWS_WEB_IDENTITY_TOKEN_FILE` and `AWS_ROLE_ARN`);
+//! 4. the profile (static keys, `role_arn` with `source_profile` or
+//!    `web_identity_token_file`, `credential_process`);
+//! 5. container credentials (`AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` / `_FULL_URI`);
+//! 6. instance metadata, only when opted in ([`ChainOptions::instance_metadata`],
+//!    `AWS_EC2_METADATA_SERVICE_ENDPOINT` or `AWS_EC2_METADATA_DISABLED=false`), never when
+//!    `AWS_EC2_METADATA_DISABLED=true`.
 //!
 //! The first source configured wins; a source that fails later is not skipped over.
 
@@ -454,7 +458,7 @@ mod tests {
             matches!(with("proc").unwrap(), Some(Source::Process { command, .. }) if command == "/bin/creds --json")
         );
         assert!(
-            matches!(with("wi").unwrap(), Some(Source::WebIdentity(w)) if w.token_file == PathBuf::from("/tok"))
+            matches!(with("wi").unwrap(), Some(Source::WebIdentity(w)) if w.token_file == std::path::Path::new("/tok"))
         );
         for (p, needle) in [
             ("lonely", "source_profile"),

@@ -39,7 +39,7 @@ pub fn parse_imds_token(resp: &Response) -> Result<Option<Secret>> {
             }
             Ok(Some(Secret::new(t)))
         }
-        403 | 404 | 405 => Ok(None),
+        403..=405 => Ok(None),
         s => Err(status_error(IMDS, s)),
     }
 }
