@@ -303,3 +303,47 @@ fn nothing_configured_fails_fast_without_asking_instance_metadata() {
     let opted = S3Config::builder().instance_metadata(true).build().unwrap();
     assert!(matches!(opted.credential_source, Some(Source::InstanceMetadata { .. })));
 }
+
+/// `credential_process` output with the s3s key and `secret`, expiring at `at(3600)`.
+fn s3s_process_output(secret: &str) -> String {
+    format!(
+        r#"{{"Version":1,"AccessKeyId":"{}","SecretAccessKey":"{secret}","SessionToken":"t","Expiration":"2030-01-01T01:00:00Z"}}"#,
+        s3env::S3S_KEY
+    )
+}
+
+/// s3s verifies signatures: S3 must sign with what the provider holds now. The same key id
+/// with a new secret after a refresh must sign with the new secret (the derived signing key
+/// is cached per secret, not per key id and day).
+#[maybe_async]
+#[mode_test]
+async fn s3_signs_with_the_refreshed_credentials() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("creds.json");
+    std::fs::write(&out, s3s_process_output("not-the-secret")).unwrap();
+    let source = Source::Process {
+        command: format!("cat {}", out.display()),
+        profile: "test".into(),
+    };
+    let clock = Arc::new(AtomicU64::new(0));
+    let c = clock.clone();
+    let provider = CredentialsProvider::new(source)
+        .unwrap()
+        .with_clock(Arc::new(move || at(c.load(Ordering::SeqCst))));
+    let cfg = S3Config::builder().endpoint(s3env::s3s()).anonymous().build().unwrap();
+    let transport = mc::http::TransportConfig::default();
+    let s3 = S3::with_credentials_provider(cfg, transport, provider).unwrap();
+    let e = s3.list_containers().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unauthorized, "{e}");
+    std::fs::write(&out, s3s_process_output(s3env::S3S_SECRET)).unwrap();
+    // Still fresh: the cached (wrong) secret is kept, no refresh.
+    clock.store(30 * 60, Ordering::SeqCst);
+    let e = s3.list_containers().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unauthorized, "{e}");
+    // Due for refresh: the new secret signs.
+    clock.store(56 * 60, Ordering::SeqCst);
+    let listed = s3.list_containers().await;
+    listed.unwrap();
+    let shown = format!("{s3:?}");
+    assert!(!shown.contains(s3env::S3S_SECRET), "{shown}");
+}
