@@ -49,7 +49,10 @@ pub fn run(data: &[u8]) {
             // Roles and commands: the source keys inside must not print either.
             if let Some(source) = &config.credential_source {
                 let shown = format!("{source:?}");
-                assert!(!shows_marker(&shown), "a secret in a source's Debug: {shown}");
+                assert!(
+                    !shows_marker(&shown),
+                    "a secret in a source's Debug: {shown}"
+                );
             }
             if let Some(c) = &config.credentials {
                 let secret = c.secret.expose();

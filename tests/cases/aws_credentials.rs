@@ -347,3 +347,31 @@ async fn s3_signs_with_the_refreshed_credentials() {
     let shown = format!("{s3:?}");
     assert!(!shown.contains(s3env::S3S_SECRET), "{shown}");
 }
+
+/// A metadata service that refuses tokens (IMDSv1 only): refused unless v1 is enabled, and
+/// then asked without a token.
+#[maybe_async]
+#[mode_test]
+async fn imds_v1_only_when_enabled() {
+    let server = FakeServer::start_with_head(|_, head, s| {
+        let line = head.lines().next().unwrap_or("");
+        if line.starts_with("PUT ") || head.to_ascii_lowercase().contains("metadata-token:") {
+            return respond(s, 403, "", b"");
+        }
+        if line.starts_with("GET /latest/meta-data/iam/security-credentials/ ") {
+            return respond(s, 200, "", b"v1-role\n");
+        }
+        let body = br#"{"Code":"Success","AccessKeyId":"ASIAV1","SecretAccessKey":"v1-very-secret","Token":"t","Expiration":"2099-01-01T00:00:00Z"}"#;
+        respond(s, 200, "", body)
+    });
+    let source = |allow_v1| Source::InstanceMetadata {
+        endpoint: server.url(""),
+        allow_v1,
+    };
+    let e = CredentialsProvider::new(source(false)).unwrap().credentials().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unauthorized, "{e}");
+    assert!(e.to_string().contains("IMDSv1"), "{e}");
+    assert_eq!(server.hits(), 1, "nothing asked without a token");
+    let c = CredentialsProvider::new(source(true)).unwrap().credentials().await.unwrap();
+    assert_eq!(c.key_id, "ASIAV1");
+}
