@@ -104,12 +104,24 @@ pub fn parse_imds_credentials(resp: &Response) -> Result<Timed> {
     doc.into_timed(IMDS)
 }
 
-/// The container credentials request, with its `Authorization` value if any.
-pub fn container_request(url: &str, authorization: Option<&Secret>) -> Request {
+/// The container credentials request, with its `Authorization` value if any. A value that
+/// is not printable ASCII is `InvalidInput` (it would not be a valid header, and the
+/// transport's error might quote it).
+pub fn container_request(url: &str, authorization: Option<&Secret>) -> Result<Request> {
     let r = Request::new(Method::Get, url);
     match authorization {
-        Some(a) => r.header("authorization", a.expose()),
-        None => r,
+        Some(a)
+            if !a
+                .expose()
+                .bytes()
+                .all(|b| b == b' ' || b.is_ascii_graphic()) =>
+        {
+            Err(Error::invalid(
+                "the container authorization token is not printable ASCII",
+            ))
+        }
+        Some(a) => Ok(r.header("authorization", a.expose())),
+        None => Ok(r),
     }
 }
 
@@ -335,7 +347,14 @@ mod tests {
         );
         let e = parse_container_credentials(&resp(200, "{\"AccessKeyId\":1}")).unwrap_err();
         assert!(e.to_string().contains("container credentials"), "{e}");
-        let r = container_request("http://127.0.0.1/c", Some(&Secret::new("auth")));
+        let bad = container_request(
+            "http://127.0.0.1/c",
+            Some(&Secret::new("a\r\nb: very-secret")),
+        );
+        let e = bad.unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput);
+        assert!(!e.to_string().contains("very-secret"));
+        let r = container_request("http://127.0.0.1/c", Some(&Secret::new("auth"))).unwrap();
         assert!(r.headers.contains(&("authorization".into(), "auth".into())));
         assert!(container_url_allowed("http://127.0.0.1:8080/creds"));
         assert!(container_url_allowed("http://169.254.170.2/v2/c"));

@@ -199,9 +199,8 @@ impl CredentialsProvider {
                     }
                     None => c.token.clone(),
                 };
-                let resp = http
-                    .send(&metadata::container_request(&c.url, auth.as_ref()))
-                    .await?;
+                let req = metadata::container_request(&c.url, auth.as_ref())?;
+                let resp = http.send(&req).await?;
                 metadata::parse_container_credentials(&resp)
             }
             Source::InstanceMetadata { endpoint, allow_v1 } => {
