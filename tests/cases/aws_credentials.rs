@@ -39,7 +39,7 @@ fn shared_files(creds: &str, config: &str) -> (tempfile::TempDir, Vec<(&'static 
 
 /// An S3 round trip (create, upload, read back) with the driver the variables configure.
 #[maybe_async]
-async fn s3_round_trip(vars: &[(&str, String)]) {
+async fn s3_round_trip(vars: &[(&str, String)], hidden: &str) {
     let cfg = S3Config::builder().from_env_with(env(vars)).unwrap().build().unwrap();
     assert!(cfg.credentials.is_none(), "temporary credentials come from the provider");
     assert!(cfg.credential_source.is_some());
@@ -51,6 +51,8 @@ async fn s3_round_trip(vars: &[(&str, String)]) {
     put.unwrap();
     let back = s3.download_bytes(&b, "k").await.unwrap();
     assert_eq!(back, data);
+    let shown = format!("{s3:?} {:?}", s3.config());
+    assert!(!shown.contains(hidden), "{shown}");
 }
 
 #[maybe_async]
@@ -67,7 +69,7 @@ async fn moto_assume_role_through_a_profile_then_s3_works() {
     let c = p.credentials().await.unwrap();
     assert!(c.key_id.starts_with("ASIA"), "{}", c.key_id);
     assert!(c.session_token.is_some());
-    s3_round_trip(&vars).await;
+    s3_round_trip(&vars, "base-secret").await;
 }
 
 #[maybe_async]
@@ -84,7 +86,7 @@ async fn moto_web_identity_through_a_token_file_then_s3_works() {
     assert!(matches!(p.source(), Source::WebIdentity(_)));
     let c = p.credentials().await.unwrap();
     assert!(c.key_id.starts_with("ASIA"), "{}", c.key_id);
-    s3_round_trip(&vars).await;
+    s3_round_trip(&vars, "web-identity-token").await;
     // A missing token file is a configuration error naming it, not a panic.
     std::fs::remove_file(&token).unwrap();
     let p = CredentialsProvider::from_env_with(env(&vars), &Default::default()).unwrap();
