@@ -377,3 +377,14 @@ async fn imds_v1_only_when_enabled() {
     let c = CredentialsProvider::new(source(true)).unwrap().credentials().await.unwrap();
     assert_eq!(c.key_id, "ASIAV1");
 }
+
+#[test]
+fn the_provider_is_send_sync_and_clone_sharing_its_cache() {
+    fn shareable<T: Send + Sync + Clone + 'static>() {}
+    shareable::<CredentialsProvider>();
+    let p = CredentialsProvider::fixed(multicloud::Credentials::new("AKFIXED", "fixed-very-secret")).unwrap();
+    let q = p.clone();
+    assert!(matches!(q.source(), Source::Static(c) if c.key_id == "AKFIXED"));
+    let shown = format!("{p:?}");
+    assert!(shown.contains("AKFIXED") && !shown.contains("very-secret"), "{shown}");
+}
