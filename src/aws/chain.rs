@@ -195,6 +195,7 @@ pub(crate) fn profile_source(
         return Ok(Some(Source::Process {
             command: command.clone(),
             profile: name.to_owned(),
+            timeout: super::PROCESS_TIMEOUT,
         }));
     }
     match ["sso_session", "sso_start_url", "credential_source"]

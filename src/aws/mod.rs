@@ -24,6 +24,9 @@ pub const REFRESH_EARLY: Duration = Duration::from_secs(5 * 60);
 /// The default instance-metadata endpoint (IMDS).
 pub const IMDS_ENDPOINT: &str = "http://169.254.169.254";
 
+/// How long a `credential_process` command may run.
+pub const PROCESS_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// The container-credentials host `AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` is relative to.
 pub const ECS_ENDPOINT: &str = "http://169.254.170.2";
 
@@ -140,6 +143,8 @@ pub enum Source {
         command: String,
         /// The profile that named it (for errors).
         profile: String,
+        /// How long it may run before it is killed ([`PROCESS_TIMEOUT`] from the chain).
+        timeout: Duration,
     },
     /// The container credentials endpoint (ECS, EKS pod identity).
     Container(Container),
@@ -336,6 +341,7 @@ mod tests {
             Source::Process {
                 command: "echo very-secret-inline".into(),
                 profile: "p".into(),
+                timeout: PROCESS_TIMEOUT,
             },
         ];
         for s in &sources {

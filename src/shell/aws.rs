@@ -187,9 +187,13 @@ impl CredentialsProvider {
                 let resp = http.send(&sts::assume_role(a, now)).await?;
                 sts::parse_credentials(&resp, "AssumeRole")
             }
-            Source::Process { command, profile } => {
-                let (command, profile) = (command.clone(), profile.clone());
-                let out = rt::unblock(move || run_process(&command, &profile)).await?;
+            Source::Process {
+                command,
+                profile,
+                timeout,
+            } => {
+                let (command, profile, timeout) = (command.clone(), profile.clone(), *timeout);
+                let out = rt::unblock(move || run_process(&command, &profile, timeout)).await?;
                 metadata::parse_process_output(&out)
             }
             Source::Container(c) => {
@@ -246,31 +250,60 @@ async fn read_secret_file(path: std::path::PathBuf, what: &'static str) -> Resul
     .await
 }
 
-/// Runs a `credential_process` command (`sh -c`), returning what it printed. Its stderr
-/// is passed through to ours; a failure names the profile, never the command (it may hold
-/// a secret).
-fn run_process(command: &str, profile: &str) -> Result<Vec<u8>> {
-    let out = std::process::Command::new("sh")
+/// Runs a `credential_process` command (`sh -c`), returning what it printed (at most
+/// 1 MiB). Its stderr is passed through to ours. A command still running after `timeout` is
+/// killed (`Timeout`). Failures name the profile, never the command (it may hold a secret).
+fn run_process(command: &str, profile: &str, timeout: Duration) -> Result<Vec<u8>> {
+    use std::io::Read;
+    use std::process::{Command, Stdio};
+    let io = |e: std::io::Error| {
+        Error::new(
+            ErrorKind::Io,
+            format!("cannot run the credential_process of profile {profile:?}: {e}"),
+        )
+    };
+    let mut child = Command::new("sh")
         .arg("-c")
         .arg(command)
-        .stdin(std::process::Stdio::null())
-        .stderr(std::process::Stdio::inherit())
-        .output()
-        .map_err(|e| {
-            Error::new(
-                ErrorKind::Io,
-                format!("cannot run the credential_process of profile {profile:?}: {e}"),
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .map_err(io)?;
+    let Some(stdout) = child.stdout.take() else {
+        return Err(io(std::io::Error::other("no stdout pipe")));
+    };
+    // Read on a thread so a full pipe never blocks the child while we wait for it.
+    let reader = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        stdout.take(1 << 20).read_to_end(&mut out).map(|_| out)
+    });
+    let deadline = std::time::Instant::now() + timeout;
+    let status = loop {
+        if let Some(status) = child.try_wait().map_err(io)? {
+            break status;
+        }
+        if std::time::Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(Error::new(
+                ErrorKind::Timeout,
+                format!("the credential_process of profile {profile:?} ran over {timeout:?}"),
             )
-        })?;
-    if !out.status.success() {
+            .with_provider("aws"));
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    if !status.success() {
         return Err(Error::new(
             ErrorKind::Unauthorized,
-            format!(
-                "the credential_process of profile {profile:?} failed ({})",
-                out.status
-            ),
+            format!("the credential_process of profile {profile:?} failed ({status})"),
         )
         .with_provider("aws"));
     }
-    Ok(out.stdout)
+    match reader.join() {
+        Ok(Ok(out)) => Ok(out),
+        Ok(Err(e)) => Err(io(e)),
+        Err(_) => Err(io(std::io::Error::other("the output reader panicked"))),
+    }
 }

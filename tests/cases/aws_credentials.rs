@@ -326,6 +326,7 @@ async fn s3_signs_with_the_refreshed_credentials() {
     let source = Source::Process {
         command: format!("cat {}", out.display()),
         profile: "test".into(),
+        timeout: multicloud::aws::PROCESS_TIMEOUT,
     };
     let clock = Arc::new(AtomicU64::new(0));
     let c = clock.clone();
@@ -387,4 +388,19 @@ fn the_provider_is_send_sync_and_clone_sharing_its_cache() {
     assert!(matches!(q.source(), Source::Static(c) if c.key_id == "AKFIXED"));
     let shown = format!("{p:?}");
     assert!(shown.contains("AKFIXED") && !shown.contains("very-secret"), "{shown}");
+}
+
+#[maybe_async]
+#[mode_test]
+async fn a_credential_process_that_hangs_is_killed_after_its_timeout() {
+    let source = Source::Process {
+        command: "sleep 30".into(),
+        profile: "slow".into(),
+        timeout: Duration::from_millis(200),
+    };
+    let started = std::time::Instant::now();
+    let e = CredentialsProvider::new(source).unwrap().credentials().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert!(e.to_string().contains("\"slow\""), "{e}");
+    assert!(started.elapsed() < Duration::from_secs(10), "{:?}", started.elapsed());
 }
