@@ -2,6 +2,7 @@
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
+pub mod aws;
 pub mod credentials;
 pub mod error;
 pub mod http;

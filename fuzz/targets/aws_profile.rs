@@ -4,7 +4,7 @@
 //!
 //! Input: the credentials file, NUL, the config file, NUL, the profile name (raw bytes: a
 //! profile that is not UTF-8 is tried too). Properties: every failure is `InvalidInput`
-//! (or `Unsupported` for credential sources this version cannot follow) and never shows
+//! (or `Unsupported` for credential sources this version cannot follow: SSO, chained roles) and never shows
 //! [`SECRET`] — seeds and generated inputs use it as the secret value — unless the profile
 //! name itself holds it; a secret read is never shown by `Debug`.
 
@@ -46,6 +46,14 @@ pub fn run(data: &[u8]) {
     let shows_marker = |s: &str| checked && s.contains(SECRET);
     match built {
         Ok(config) => {
+            // Roles and commands: the source keys inside must not print either.
+            if let Some(source) = &config.credential_source {
+                let shown = format!("{source:?}");
+                assert!(
+                    !shows_marker(&shown),
+                    "a secret in a source's Debug: {shown}"
+                );
+            }
             if let Some(c) = &config.credentials {
                 let secret = c.secret.expose();
                 let shown = format!("{c:?}");

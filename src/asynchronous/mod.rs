@@ -25,6 +25,10 @@ pub use futures_util::stream::{Stream, StreamExt, TryStreamExt};
 #[allow(clippy::duplicate_mod)]
 pub mod storage;
 
+#[path = "../shell/aws.rs"]
+#[allow(clippy::duplicate_mod)]
+pub mod aws;
+
 #[path = "../shell/http.rs"]
 #[allow(clippy::duplicate_mod)]
 pub mod http;

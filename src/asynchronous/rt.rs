@@ -44,6 +44,17 @@ where
 
 pub(crate) use super::raw_http::RawClient;
 
+/// One credentials refresh at a time: the refresher holds it, other callers wait on it.
+#[derive(Debug, Default)]
+pub(crate) struct FlightLock(tokio::sync::Mutex<()>);
+
+impl FlightLock {
+    /// Waits for the lock.
+    pub(crate) async fn lock(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.0.lock().await
+    }
+}
+
 /// Runs the future `f` makes inside `span`.
 pub(crate) fn in_span<Fut: Future>(
     span: tracing::Span,

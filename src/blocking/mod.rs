@@ -19,5 +19,8 @@ pub use rt::run_bounded;
 #[path = "../shell/storage/mod.rs"]
 pub mod storage;
 
+#[path = "../shell/aws.rs"]
+pub mod aws;
+
 #[path = "../shell/http.rs"]
 pub mod http;

@@ -41,6 +41,17 @@ where
 
 pub(crate) use super::raw_http::RawClient;
 
+/// One credentials refresh at a time: the refresher holds it, other callers wait on it.
+#[derive(Debug, Default)]
+pub(crate) struct FlightLock(Mutex<()>);
+
+impl FlightLock {
+    /// Waits for the lock (a panicked holder does not poison it: the cache is re-read).
+    pub(crate) fn lock(&self) -> std::sync::MutexGuard<'_, ()> {
+        self.0.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+}
+
 /// Runs `f` inside `span`.
 pub(crate) fn in_span<T>(span: tracing::Span, f: impl FnOnce() -> T) -> T {
     span.in_scope(f)

@@ -59,7 +59,7 @@ pub struct Scope<'a> {
 /// The last derived signing key and its day. A driver keeps one per credentials, region
 /// and service, which saves four HMACs per request.
 #[derive(Default)]
-pub struct KeyCache(std::sync::Mutex<Option<(String, [u8; 32])>>);
+pub struct KeyCache(std::sync::Mutex<Option<(String, crate::Secret, [u8; 32])>>);
 
 // The derived key signs anything for a day: it must never print.
 impl std::fmt::Debug for KeyCache {
@@ -79,8 +79,10 @@ impl KeyCache {
             .0
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let secret = &scope.credentials.secret;
         match &*slot {
-            Some((d, k)) if d == date => *k,
+            // Refreshed credentials bring a new secret: the key is per secret and day.
+            Some((d, s, k)) if d == date && s == secret => *k,
             _ => {
                 let k = signing_key(
                     scope.credentials.secret.expose(),
@@ -88,7 +90,7 @@ impl KeyCache {
                     scope.region,
                     scope.service,
                 );
-                *slot = Some((date.to_owned(), k));
+                *slot = Some((date.to_owned(), secret.clone(), k));
                 k
             }
         }

@@ -266,7 +266,7 @@ async fn a_handed_in_client_is_used_but_the_library_keeps_redirects_statuses_and
         .anonymous()
         .build()
         .unwrap();
-    let s3 = mc::storage::S3::with_http_client(cfg, http.clone());
+    let s3 = mc::storage::S3::with_http_client(cfg, http.clone()).unwrap();
     use mc::storage::StorageDriver;
     s3.get_container("bucket").await.unwrap();
 }

@@ -3,6 +3,7 @@ use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
 
+use super::super::aws::CredentialsProvider;
 use super::super::http::{HttpClient, TransportConfig};
 use super::UploadReader;
 use super::rt::{self, maybe_async};
@@ -65,6 +66,8 @@ while let Some(object) = listing.try_next().await? {
 pub struct S3 {
     http: HttpClient,
     requests: Arc<S3Requests>,
+    /// Refreshes the credentials `requests` signs with (`None`: static or anonymous).
+    credentials: Option<CredentialsProvider>,
 }
 
 impl S3 {
@@ -75,21 +78,65 @@ impl S3 {
 
     /// A driver with custom transport settings (timeouts, retries).
     pub fn with_transport(config: S3Config, transport: TransportConfig) -> Result<Self> {
+        match config.credential_source.clone() {
+            Some(source) => {
+                let provider = CredentialsProvider::new(source)?;
+                Self::with_credentials_provider(config, transport, provider)
+            }
+            None => Ok(S3 {
+                http: HttpClient::new(transport)?.for_provider("s3"),
+                requests: Arc::new(S3Requests::new(config)),
+                credentials: None,
+            }),
+        }
+    }
+
+    /// A driver signing with what `provider` gives (refreshed before it expires), whatever
+    /// credentials the configuration holds.
+    pub fn with_credentials_provider(
+        config: S3Config,
+        transport: TransportConfig,
+        provider: CredentialsProvider,
+    ) -> Result<Self> {
+        let cache = Some(provider.cache());
         Ok(S3 {
             http: HttpClient::new(transport)?.for_provider("s3"),
-            requests: Arc::new(S3Requests::new(config)),
+            requests: Arc::new(S3Requests::with_credentials(config, cache)),
+            credentials: Some(provider),
         })
     }
 
     /// A driver sending through `http`, a client the caller built (in blocking mode
     /// `HttpClient::from_ureq_agent`, in async mode `HttpClient::from_reqwest_client`,
     /// which say what the library still controls), so TLS, proxies and pools are the
-    /// caller's. Errors name `s3` as their provider.
-    pub fn with_http_client(config: S3Config, http: HttpClient) -> Self {
-        S3 {
-            http: http.for_provider("s3"),
-            requests: Arc::new(S3Requests::new(config)),
+    /// caller's. Errors name `s3` as their provider. A configuration whose credentials
+    /// come from a source (a role, instance metadata...) fetches them with the library's
+    /// own short-timeout client (instance metadata must never go through a proxy).
+    pub fn with_http_client(config: S3Config, http: HttpClient) -> Result<Self> {
+        let http = http.for_provider("s3");
+        let Some(source) = config.credential_source.clone() else {
+            return Ok(S3 {
+                http,
+                requests: Arc::new(S3Requests::new(config)),
+                credentials: None,
+            });
+        };
+        let provider = CredentialsProvider::new(source)?;
+        let cache = Some(provider.cache());
+        Ok(S3 {
+            http,
+            requests: Arc::new(S3Requests::with_credentials(config, cache)),
+            credentials: Some(provider),
+        })
+    }
+
+    /// The request builder, once the credentials it signs with are fresh.
+    #[maybe_async]
+    async fn signer(&self) -> Result<&S3Requests> {
+        if let Some(p) = &self.credentials {
+            p.credentials().await?;
         }
+        Ok(&self.requests)
     }
 
     /// A driver configured from the environment and the shared AWS files. Finding no
@@ -192,9 +239,10 @@ impl StorageDriver for S3 {
         check_bucket(src_bucket)?;
         check_key(key)?;
         names::validate_object(src_key).map_err(|e| e.with_provider("s3"))?;
-        let req = self
-            .requests
-            .copy_object(src_bucket, src_key, bucket, key, SystemTime::now());
+        let req =
+            self.signer()
+                .await?
+                .copy_object(src_bucket, src_key, bucket, key, SystemTime::now());
         // S3 pads a long copy's 200 with whitespace, then may send an <Error>: retried as
         // the 5xx it stands for.
         let resp = self
@@ -209,14 +257,14 @@ impl StorageDriver for S3 {
     async fn list_containers(&self) -> Result<Vec<Container>> {
         let resp = self
             .http
-            .send(&self.requests.list_buckets(SystemTime::now()))
+            .send(&self.signer().await?.list_buckets(SystemTime::now()))
             .await?;
         responses::containers(&resp)
     }
 
     async fn get_container(&self, name: &str) -> Result<Container> {
         check_bucket(name)?;
-        let req = self.requests.head_bucket(name, SystemTime::now());
+        let req = self.signer().await?.head_bucket(name, SystemTime::now());
         self.call(req, &format!("bucket {name:?}")).await?;
         Ok(Container::new(name))
     }
@@ -227,7 +275,7 @@ impl StorageDriver for S3 {
         // look first, so "already exists" means the same on every store.
         let head = self
             .http
-            .send(&self.requests.head_bucket(name, SystemTime::now()))
+            .send(&self.signer().await?.head_bucket(name, SystemTime::now()))
             .await?;
         if head.is_success() {
             return Err(Error::new(
@@ -237,7 +285,7 @@ impl StorageDriver for S3 {
             .with_provider("s3")
             .with_status(409));
         }
-        let req = self.requests.create_bucket(name, SystemTime::now());
+        let req = self.signer().await?.create_bucket(name, SystemTime::now());
         let context = format!("creating bucket {name:?}");
         self.call_for(req, &context, ErrorKind::AlreadyExists)
             .await?;
@@ -255,7 +303,7 @@ impl StorageDriver for S3 {
                     .with_code("BucketNotEmpty"),
             );
         }
-        let req = self.requests.delete_bucket(name, SystemTime::now());
+        let req = self.signer().await?.delete_bucket(name, SystemTime::now());
         let context = format!("deleting bucket {name:?}");
         self.call_for(req, &context, ErrorKind::NotEmpty).await?;
         Ok(())
@@ -269,9 +317,10 @@ impl StorageDriver for S3 {
         max: usize,
     ) -> Result<Page<Object>> {
         check_bucket(container)?;
-        let req = self
-            .requests
-            .list_objects(container, prefix, token, max, SystemTime::now());
+        let req =
+            self.signer()
+                .await?
+                .list_objects(container, prefix, token, max, SystemTime::now());
         let resp = self
             .http
             .send_classified(&req, responses::effective_status)
@@ -293,9 +342,14 @@ impl StorageDriver for S3 {
         max: usize,
     ) -> Result<Page<Entry>> {
         check_bucket(container)?;
-        let req =
-            self.requests
-                .list_entries(container, prefix, delimiter, token, max, SystemTime::now());
+        let req = self.signer().await?.list_entries(
+            container,
+            prefix,
+            delimiter,
+            token,
+            max,
+            SystemTime::now(),
+        );
         let resp = self
             .http
             .send_classified(&req, responses::effective_status)
@@ -310,7 +364,8 @@ impl StorageDriver for S3 {
         check_bucket(container)?;
         check_key(name)?;
         let req = self
-            .requests
+            .signer()
+            .await?
             .head_object(container, name, SystemTime::now());
         let resp = self
             .call(req, &format!("object {name:?} in bucket {container:?}"))
@@ -378,7 +433,8 @@ impl StorageDriver for S3 {
             return Ok((object, rt::bytes_reader(Bytes::new())));
         }
         let req = self
-            .requests
+            .signer()
+            .await?
             .get_object(container, name, opts, SystemTime::now());
         let resp = self.http.send_streaming(&req).await?;
         if !(200..300).contains(&resp.status) {
@@ -409,7 +465,8 @@ impl StorageDriver for S3 {
         check_bucket(container)?;
         check_key(name)?;
         let req = self
-            .requests
+            .signer()
+            .await?
             .delete_object(container, name, SystemTime::now());
         self.call(req, &format!("deleting {name:?}")).await?;
         Ok(())
@@ -462,7 +519,8 @@ impl S3 {
         tracker.check()?;
         let md5 = opts.condition.is_some().then(|| md5_hex(&data));
         let req = self
-            .requests
+            .signer()
+            .await?
             .put_object(container, name, data, &opts, SystemTime::now());
         let resp = match self.call(req, &format!("uploading {name:?}")).await {
             Ok(resp) => resp,
@@ -518,7 +576,8 @@ impl S3 {
             check_key(k)?;
         }
         let req = self
-            .requests
+            .signer()
+            .await?
             .delete_objects(bucket, keys, SystemTime::now());
         let resp = self
             .http

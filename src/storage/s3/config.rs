@@ -3,7 +3,8 @@
 
 use std::ffi::OsString;
 
-use super::profile::{self, SharedFiles};
+use super::profile::SharedFiles;
+use crate::aws::{Source, chain};
 use crate::credentials::Credentials;
 use crate::error::{Error, Result};
 
@@ -19,9 +20,14 @@ pub struct S3Config {
     /// Path-style addressing (`endpoint/bucket/key`) rather than virtual-host
     /// (`bucket.endpoint/key`).
     pub path_style: bool,
-    /// Credentials; `None` only when [`S3ConfigBuilder::anonymous`] asked for unsigned
-    /// (anonymous) requests.
+    /// Static credentials (explicit, environment, a profile's keys); `None` when they come
+    /// from [`credential_source`](Self::credential_source), or when
+    /// [`S3ConfigBuilder::anonymous`] asked for unsigned (anonymous) requests.
     pub credentials: Option<Credentials>,
+    /// Where temporary credentials come from (web identity, an assumed role, a command,
+    /// the container or instance metadata), when there are no static ones: the driver
+    /// asks a [`CredentialsProvider`](crate::aws) for them before signing.
+    pub credential_source: Option<Source>,
     /// Uploads from readers switch to multipart above this many bytes.
     pub multipart_threshold: usize,
     /// The size of each multipart part (5 MiB minimum on AWS).
@@ -54,6 +60,8 @@ pub struct S3ConfigBuilder {
     endpoint: Option<String>,
     path_style: Option<bool>,
     credentials: Option<Credentials>,
+    credential_source: Option<Source>,
+    instance_metadata: bool,
     anonymous: bool,
     multipart_threshold: Option<usize>,
     part_size: Option<usize>,
@@ -95,6 +103,22 @@ impl S3ConfigBuilder {
     /// Explicit credentials.
     pub fn credentials(mut self, credentials: Credentials) -> Self {
         self.credentials = Some(credentials);
+        self
+    }
+
+    /// A source of temporary credentials (see [`Source`]), used when no static
+    /// credentials are given.
+    pub fn credential_source(mut self, source: Source) -> Self {
+        self.credential_source = Some(source);
+        self
+    }
+
+    /// Whether EC2 instance metadata is the last source tried (off by default, so that with
+    /// nothing configured [`build`](Self::build) fails at once rather than the first call
+    /// waiting for a metadata service; `AWS_EC2_METADATA_SERVICE_ENDPOINT` or
+    /// `AWS_EC2_METADATA_DISABLED=false` in the environment also turn it on).
+    pub fn instance_metadata(mut self, on: bool) -> Self {
+        self.instance_metadata = on;
         self
     }
 
@@ -155,6 +179,15 @@ impl S3ConfigBuilder {
     /// (`~/.aws/credentials`, `~/.aws/config`, or `AWS_SHARED_CREDENTIALS_FILE` /
     /// `AWS_CONFIG_FILE`) for the profile `AWS_PROFILE` (default `default`).
     ///
+    /// Temporary credentials come, in this order, after the `AWS_*` keys: web identity
+    /// (`AWS_WEB_IDENTITY_TOKEN_FILE`, `AWS_ROLE_ARN`, `AWS_ROLE_SESSION_NAME`), the
+    /// profile (static keys, `role_arn` with `source_profile` or `web_identity_token_file`,
+    /// `credential_process`), container credentials
+    /// (`AWS_CONTAINER_CREDENTIALS_RELATIVE_URI` / `_FULL_URI`,
+    /// `AWS_CONTAINER_AUTHORIZATION_TOKEN[_FILE]`), then instance metadata when asked for
+    /// (see [`instance_metadata`](Self::instance_metadata)); STS is reached at
+    /// `AWS_ENDPOINT_URL_STS` or `AWS_ENDPOINT_URL` when set. See [`chain`].
+    ///
     /// Only these variables are read. Configuration mistakes are `InvalidInput` errors
     /// naming the variable, file and profile (never a secret): an `AWS_PROFILE` found in
     /// neither file, a key id without its secret, a malformed or non-UTF-8 file, a variable
@@ -167,7 +200,7 @@ impl S3ConfigBuilder {
     /// [`from_env`](Self::from_env) reading variables through `var` instead of the process
     /// environment (for tests and sandboxes): `|name| map.get(name).map(Into::into)`.
     pub fn from_env_with(mut self, var: impl Fn(&str) -> Option<OsString>) -> Result<Self> {
-        let text = |name: &str| text_var(&var, name);
+        let text = |name: &str| chain::text_var(&var, name);
         if self.region.is_none() {
             self.region = first_of(text("AWS_REGION")?, || text("AWS_DEFAULT_REGION"))?;
         }
@@ -175,29 +208,46 @@ impl S3ConfigBuilder {
             self.endpoint = first_of(text("AWS_ENDPOINT_URL_S3")?, || text("AWS_ENDPOINT_URL"))?;
         }
         if self.wants_credentials() {
-            self.credentials = env_credentials(&text)?;
+            self.credentials = chain::env_credentials(&var)?;
         }
         let profile = match self.profile.clone() {
             Some(p) => Some(p),
             None => text("AWS_PROFILE")?,
         };
         let files = SharedFiles::locate(&var, profile)?;
-        self.looked_in = Some(files.describe());
-        self.apply_shared_files(&files)
+        self.looked_in = Some(format!(
+            "{}, web identity, container and instance-metadata variables",
+            files.describe()
+        ));
+        self = self.apply_shared_files(&files);
+        let region = self
+            .region
+            .clone()
+            .unwrap_or_else(|| "us-east-1".to_owned());
+        if self.wants_credentials() {
+            self.credential_source = chain::web_identity_env(&var, &region)?;
+        }
+        if self.wants_credentials() {
+            match chain::profile_source(&files, &var, &region)? {
+                Some(Source::Static(c)) => self.credentials = Some(c),
+                other => self.credential_source = other,
+            }
+        }
+        if self.wants_credentials() {
+            let opts = chain::ChainOptions::default().instance_metadata(self.instance_metadata);
+            self.credential_source = chain::after_profile(&var, &opts)?;
+        }
+        Ok(self)
     }
 
     fn wants_credentials(&self) -> bool {
-        self.credentials.is_none() && !self.anonymous
+        self.credentials.is_none() && self.credential_source.is_none() && !self.anonymous
     }
 
-    /// Takes credentials (credentials file first), region and endpoint from the profile.
-    fn apply_shared_files(mut self, files: &SharedFiles) -> Result<Self> {
-        let profile = files.profile.as_str();
-        if let (true, Some((file, section))) = (self.wants_credentials(), files.credentials()) {
-            self.credentials = profile::credentials_in(section, &file.path, profile)?;
-        }
-        let Some((file, section)) = files.config() else {
-            return Ok(self);
+    /// Takes region and endpoint from the profile.
+    fn apply_shared_files(mut self, files: &SharedFiles) -> Self {
+        let Some((_, section)) = files.config() else {
+            return self;
         };
         if self.region.is_none() {
             self.region = section.get("region").cloned();
@@ -205,15 +255,15 @@ impl S3ConfigBuilder {
         if self.endpoint.is_none() {
             self.endpoint = section.get("endpoint_url").cloned();
         }
-        if self.wants_credentials() {
-            self.credentials = profile::credentials_in(section, &file.path, profile)?;
-        }
-        Ok(self)
+        self
     }
 
     /// Checks and resolves the configuration. `InvalidInput` when a setting is invalid, or
     /// when there are no credentials and [`anonymous`](Self::anonymous) was not asked for.
-    pub fn build(self) -> Result<S3Config> {
+    pub fn build(mut self) -> Result<S3Config> {
+        if self.wants_credentials() && self.instance_metadata {
+            self.credential_source = chain::instance_metadata_env(&|_: &str| None, true)?;
+        }
         if self.wants_credentials() {
             return Err(Error::invalid(format!(
                 "no S3 credentials found (looked in {}); give credentials, or call \
@@ -275,6 +325,10 @@ impl S3ConfigBuilder {
             } else {
                 self.credentials
             },
+            credential_source: match self.anonymous {
+                true => None,
+                false => self.credential_source,
+            },
             multipart_threshold: self.multipart_threshold.unwrap_or(part_size).max(1),
             part_size,
             part_concurrency,
@@ -326,18 +380,6 @@ fn check_base_path(endpoint: &url::Url) -> Result<()> {
         })
 }
 
-/// A variable's value as text: `None` when unset or empty, an error naming it when it is
-/// not UTF-8.
-fn text_var(var: &impl Fn(&str) -> Option<OsString>, name: &str) -> Result<Option<String>> {
-    match var(name).filter(|v| !v.is_empty()) {
-        None => Ok(None),
-        Some(v) => v
-            .into_string()
-            .map(Some)
-            .map_err(|_| Error::invalid(format!("environment variable {name} is not valid UTF-8"))),
-    }
-}
-
 fn first_of(
     first: Option<String>,
     second: impl FnOnce() -> Result<Option<String>>,
@@ -345,32 +387,6 @@ fn first_of(
     match first {
         Some(v) => Ok(Some(v)),
         None => second(),
-    }
-}
-
-/// Credentials from `AWS_ACCESS_KEY_ID` / `AWS_SECRET_ACCESS_KEY` / `AWS_SESSION_TOKEN`:
-/// both or neither (a key id alone is a mistake, not a request for anonymity).
-fn env_credentials(text: &impl Fn(&str) -> Result<Option<String>>) -> Result<Option<Credentials>> {
-    let id = text("AWS_ACCESS_KEY_ID")?;
-    let secret = text("AWS_SECRET_ACCESS_KEY")?;
-    let token = text("AWS_SESSION_TOKEN")?;
-    match (id, secret) {
-        (Some(id), Some(secret)) => {
-            let c = Credentials::new(id, secret);
-            Ok(Some(match token {
-                Some(t) => c.with_session_token(t),
-                None => c,
-            }))
-        }
-        (None, None) if token.is_none() => Ok(None),
-        (id, _) => Err(Error::invalid(format!(
-            "incomplete credentials in the environment: {} is unset or empty",
-            if id.is_some() {
-                "AWS_SECRET_ACCESS_KEY"
-            } else {
-                "AWS_ACCESS_KEY_ID"
-            }
-        ))),
     }
 }
 

@@ -1,7 +1,7 @@
 //! The pure parts of the S3 driver: configuration, request building, response parsing.
 
 pub mod config;
-mod profile;
+pub(crate) mod profile;
 pub mod requests;
 pub mod responses;
 

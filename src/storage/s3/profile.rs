@@ -93,14 +93,24 @@ impl SharedFiles {
 
     /// The profile's section in the credentials file.
     pub fn credentials(&self) -> Option<(&SharedFile, &Section)> {
-        let f = self.credentials_file.as_ref()?;
-        Some((f, f.section(&self.profile)?))
+        self.credentials_for(&self.profile)
     }
 
     /// The profile's section in the config file.
     pub fn config(&self) -> Option<(&SharedFile, &Section)> {
+        self.config_for(&self.profile)
+    }
+
+    /// Another profile's section in the credentials file (a role's `source_profile`).
+    pub fn credentials_for(&self, profile: &str) -> Option<(&SharedFile, &Section)> {
+        let f = self.credentials_file.as_ref()?;
+        Some((f, f.section(profile)?))
+    }
+
+    /// Another profile's section in the config file.
+    pub fn config_for(&self, profile: &str) -> Option<(&SharedFile, &Section)> {
         let f = self.config_file.as_ref()?;
-        Some((f, f.section(&config_section_name(&self.profile))?))
+        Some((f, f.section(&config_section_name(profile))?))
     }
 
     /// Both paths, each marked when missing.
@@ -140,18 +150,9 @@ pub(crate) fn config_section_name(profile: &str) -> String {
     }
 }
 
-/// Keys that mean "credentials come from elsewhere", which this version cannot follow.
-const UNSUPPORTED_SOURCES: &[&str] = &[
-    "credential_process",
-    "role_arn",
-    "sso_session",
-    "sso_start_url",
-    "web_identity_token_file",
-];
-
-/// The static credentials of one section: `None` when it has no credential keys at all;
-/// an error when they are half there (a key id without a secret, a token alone) or come
-/// from a source this version does not support.
+/// The static credentials of one section: `None` when it has no credential keys at all
+/// (other sources, such as `role_arn`, are `aws::chain`'s business); an error when they are
+/// half there (a key id without a secret, a token alone).
 pub(crate) fn credentials_in(
     section: &Section,
     file: &Path,
@@ -170,7 +171,7 @@ pub(crate) fn credentials_in(
                 None => c,
             }))
         }
-        (None, None) if token.is_none() => unsupported_source(section, file, profile),
+        (None, None) if token.is_none() => Ok(None),
         (id, _) => Err(Error::invalid(format!(
             "profile {profile:?} in {} has incomplete credentials: {} is missing or empty",
             file.display(),
@@ -180,27 +181,6 @@ pub(crate) fn credentials_in(
                 "aws_access_key_id"
             }
         ))),
-    }
-}
-
-fn unsupported_source(
-    section: &Section,
-    file: &Path,
-    profile: &str,
-) -> Result<Option<Credentials>> {
-    match UNSUPPORTED_SOURCES
-        .iter()
-        .find(|k| section.contains_key(**k))
-    {
-        None => Ok(None),
-        Some(key) => Err(Error::new(
-            ErrorKind::Unsupported,
-            format!(
-                "profile {profile:?} in {} gets credentials through {key}, which this \
-                 version does not support; give static credentials instead",
-                file.display()
-            ),
-        )),
     }
 }
 
@@ -303,8 +283,8 @@ mod tests {
                 .unwrap()
                 .is_none()
         );
+        // Roles are the chain's business (aws::chain), not static keys.
         let role = section(&[("role_arn", "arn:x"), ("source_profile", "default")]);
-        let e = credentials_in(&role, file, "p").unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
+        assert!(credentials_in(&role, file, "p").unwrap().is_none());
     }
 }

@@ -1,10 +1,12 @@
 //! Building signed S3 requests. Pure: the clock is an argument.
 
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use bytes::Bytes;
 
 use super::config::S3Config;
+use crate::aws::Cache;
 use crate::http::{Method, Request};
 use crate::signing::sigv4::{self, Options, Scope, Unsigned};
 use crate::storage::{ByteRange, GetOptions, UploadOptions, WriteCondition};
@@ -14,6 +16,8 @@ use crate::storage::{ByteRange, GetOptions, UploadOptions, WriteCondition};
 pub struct S3Requests {
     cfg: S3Config,
     keys: sigv4::KeyCache,
+    /// Where the signing credentials are read from at each request (`None`: unsigned).
+    credentials: Option<Arc<Cache>>,
 }
 
 /// A request about to be signed: bucket, key, query and headers in plain (decoded) form.
@@ -55,11 +59,19 @@ impl<'a> Draft<'a> {
 }
 
 impl S3Requests {
-    /// Requests for this configuration.
+    /// Requests for this configuration, signed with its static credentials.
     pub fn new(cfg: S3Config) -> Self {
+        let credentials = cfg.credentials.clone().map(|c| Arc::new(Cache::fixed(c)));
+        Self::with_credentials(cfg, credentials)
+    }
+
+    /// Requests signed with what `credentials` holds when each is built (a provider keeps
+    /// it fresh); `None` for unsigned requests.
+    pub fn with_credentials(cfg: S3Config, credentials: Option<Arc<Cache>>) -> Self {
         S3Requests {
             cfg,
             keys: sigv4::KeyCache::new(),
+            credentials,
         }
     }
 
@@ -352,7 +364,7 @@ impl S3Requests {
         now: SystemTime,
     ) -> String {
         let (base, host, path) = self.target(Some(bucket), Some(key));
-        let Some(creds) = &self.cfg.credentials else {
+        let Some(creds) = self.current_credentials() else {
             return base;
         };
         let headers = vec![("host".to_owned(), host)];
@@ -364,13 +376,17 @@ impl S3Requests {
             payload_hash: sigv4::UNSIGNED_PAYLOAD,
         };
         let signed = sigv4::sign_query(
-            self.scope(creds),
+            self.scope(&creds),
             &unsigned,
             now,
             expires_secs.min(604_800),
             Options::S3,
         );
         format!("{base}?{}", encode_query(&signed.query))
+    }
+
+    fn current_credentials(&self) -> Option<Arc<crate::Credentials>> {
+        self.credentials.as_ref()?.credentials()
     }
 
     fn scope<'s>(&'s self, credentials: &'s crate::Credentials) -> Scope<'s> {
@@ -417,7 +433,7 @@ impl S3Requests {
         let mut headers = d.headers;
         let mut req = Request::new(d.method, url);
         req.transfer = transfer;
-        if let Some(creds) = &self.cfg.credentials {
+        if let Some(creds) = self.current_credentials() {
             let payload_hash = if d.body.is_empty() {
                 sigv4::EMPTY_SHA256.to_owned()
             } else if self.cfg.sign_payload {
@@ -433,7 +449,7 @@ impl S3Requests {
                 headers: &headers,
                 payload_hash: &payload_hash,
             };
-            let signed = sigv4::sign_headers(self.scope(creds), &unsigned, now, Options::S3);
+            let signed = sigv4::sign_headers(self.scope(&creds), &unsigned, now, Options::S3);
             // The HTTP client sets Host itself, from the URL.
             headers.pop();
             headers.extend(signed.headers);

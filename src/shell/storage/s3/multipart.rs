@@ -22,7 +22,7 @@ impl S3 {
     ) -> Result<Vec<MultipartUpload>> {
         check_bucket(bucket)?;
         rt::collect_pages(move |token: Option<String>| async move {
-            let req = self.requests.list_multipart_uploads(
+            let req = self.signer().await?.list_multipart_uploads(
                 bucket,
                 prefix,
                 token.as_deref(),
@@ -46,7 +46,8 @@ impl S3 {
         check_bucket(bucket)?;
         check_key(key)?;
         let req = self
-            .requests
+            .signer()
+            .await?
             .abort_multipart(bucket, key, upload_id, SystemTime::now());
         let resp = self.http.send(&req).await?;
         match responses::check(&resp, &format!("aborting the upload of {key:?}")) {
@@ -143,7 +144,8 @@ impl S3 {
         opts: &UploadOptions,
     ) -> Result<String> {
         let req = self
-            .requests
+            .signer()
+            .await?
             .create_multipart(bucket, key, opts, SystemTime::now());
         let resp = self.http.send(&req).await?;
         responses::upload_id(&resp, key)
@@ -224,7 +226,8 @@ impl S3 {
         bytes: bytes::Bytes,
     ) -> Result<(String, [u8; 16])> {
         let (req, md5) =
-            self.requests
+            self.signer()
+                .await?
                 .upload_part(bucket, key, upload_id, n, bytes, SystemTime::now());
         let resp = self.http.send(&req).await?;
         responses::check(&resp, &format!("uploading part {n} of {key:?}"))?;
@@ -257,7 +260,8 @@ impl S3 {
     ) -> Result<()> {
         let now = SystemTime::now();
         let req = self
-            .requests
+            .signer()
+            .await?
             .complete_multipart(bucket, key, upload_id, etags, condition, now);
         let resp = self
             .http
