@@ -206,6 +206,9 @@ pub struct TransportConfig {
     /// Which proxies requests go through (default: the environment's, see
     /// [`http::proxy`](crate::http::proxy)); both modes decide the same way.
     pub proxy: ProxyChoice,
+    /// Idle connections kept per host for reuse. Default 64: at least the concurrency
+    /// you run, or each burst opens new connections (ureq's own default is 3).
+    pub idle_connections_per_host: usize,
 }
 
 impl Default for TransportConfig {
@@ -219,11 +222,18 @@ impl Default for TransportConfig {
             max_response_body: 32 << 20,
             extra_roots: Vec::new(),
             proxy: ProxyChoice::Environment,
+            idle_connections_per_host: 64,
         }
     }
 }
 
 impl TransportConfig {
+    /// Sets how many idle connections per host are kept for reuse.
+    pub fn idle_connections_per_host(mut self, n: usize) -> Self {
+        self.idle_connections_per_host = n;
+        self
+    }
+
     /// Sets the connect timeout.
     pub fn connect_timeout(mut self, d: Duration) -> Self {
         self.connect_timeout = d;

@@ -63,6 +63,7 @@ impl RawClient {
             // it while a body uploads, so slow but steady uploads would fail. Transfers get
             // our own stall watchdog instead (`stall`), small calls a whole-call limit.
             .redirect(reqwest::redirect::Policy::none())
+            .pool_max_idle_per_host(config.idle_connections_per_host.max(1))
             .user_agent(config.user_agent.clone());
         let client = with_proxies(client, config)?.build().map_err(|e| {
             crate::Error::new(ErrorKind::Transport, "cannot build the HTTP client")

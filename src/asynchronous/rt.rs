@@ -169,6 +169,53 @@ where
     out.into_iter().map(|(_, r)| r).collect()
 }
 
+/// [`run_bounded`] for owned work: each item runs on a task of its own, spawned on the
+/// current tokio runtime, so signing, hashing and parsing spread over the runtime's
+/// worker threads instead of sharing the caller's task. At most `limit` run at once;
+/// results come back in input order. Dropping the returned future aborts the tasks.
+/// Outside a runtime it runs the items on the caller's task, as `run_bounded` does.
+///
+/// The `*_many` helpers run on this.
+///
+/// ```
+/// # #[tokio::main(flavor = "multi_thread", worker_threads = 2)] async fn main() {
+/// let squares = multicloud::asynchronous::spawn_bounded(vec![1, 2, 3], 2, |x| async move { x * x }).await;
+/// assert_eq!(squares, [1, 4, 9]);
+/// # }
+/// ```
+pub async fn spawn_bounded<T, R, F, Fut>(items: Vec<T>, limit: usize, f: F) -> Vec<R>
+where
+    T: Send + 'static,
+    R: Send + 'static,
+    F: Fn(T) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = R> + Send + 'static,
+{
+    let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+        return run_bounded(items, limit, f).await;
+    };
+    let n = items.len();
+    let mut todo = items.into_iter().enumerate();
+    let mut out: Vec<Option<R>> = (0..n).map(|_| None).collect();
+    let mut running = tokio::task::JoinSet::new();
+    loop {
+        while running.len() < limit.max(1) {
+            let Some((i, item)) = todo.next() else { break };
+            let work = f(item);
+            running.spawn_on(async move { (i, work.await) }, &runtime);
+        }
+        match running.join_next().await {
+            None => break,
+            Some(Ok((i, r))) => out[i] = Some(r),
+            // A task panicked: the caller panics, as run_bounded's would.
+            Some(Err(e)) => std::panic::resume_unwind(e.into_panic()),
+        }
+    }
+    // Invariant: every item was spawned and joined, so every slot is filled.
+    out.into_iter()
+        .map(|r| r.expect("every item ran"))
+        .collect()
+}
+
 /// Reads up to `limit` bytes; fewer only at the end of the reader. `capacity` is the
 /// first allocation (the whole `limit` when the caller expects it to fill).
 pub(crate) async fn read_up_to<R: UploadReader + ?Sized>(

@@ -14,7 +14,7 @@ macro_rules! per_mode {
     };
 }
 
-pub use rt::run_bounded;
+pub use rt::{run_bounded, spawn_bounded};
 
 #[path = "../shell/storage/mod.rs"]
 pub mod storage;

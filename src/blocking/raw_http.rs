@@ -99,6 +99,8 @@ impl RawClient {
             .timeout_per_write(Some(config.stall_timeout))
             .http_status_as_error(false)
             .max_redirects(0)
+            .max_idle_connections_per_host(config.idle_connections_per_host.max(1))
+            .max_idle_connections(config.idle_connections_per_host.max(1).saturating_mul(4))
             // Proxies are decided per request from the core's rules, never from ureq's
             // own reading of the environment.
             .proxy(None)

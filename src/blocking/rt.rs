@@ -192,6 +192,23 @@ where
         .collect()
 }
 
+/// [`run_bounded`] for owned work, the twin of async mode's `spawn_bounded` (there it
+/// spreads the items over the runtime's workers; here `run_bounded`'s threads already
+/// do). The `*_many` helpers run on this.
+///
+/// ```
+/// let squares = multicloud::blocking::spawn_bounded(vec![1, 2, 3], 2, |x| x * x);
+/// assert_eq!(squares, [1, 4, 9]);
+/// ```
+pub fn spawn_bounded<T, R, F>(items: Vec<T>, limit: usize, f: F) -> Vec<R>
+where
+    T: Send + 'static,
+    R: Send + 'static,
+    F: Fn(T) -> R + Send + Sync + 'static,
+{
+    run_bounded(items, limit, f)
+}
+
 /// Reads up to `limit` bytes; fewer only at the end of the reader. `capacity` is the
 /// first allocation (the whole `limit` when the caller expects it to fill).
 pub(crate) fn read_up_to<R: UploadReader + ?Sized>(

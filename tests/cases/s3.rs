@@ -278,3 +278,48 @@ async fn malformed_truncated_and_failing_answers_are_typed_errors() {
     let e = s3.copy_object("b", "src", "b", "copy").await.unwrap_err();
     assert_eq!((e.kind(), e.code()), (ErrorKind::Provider, Some("InternalError")), "{e}");
 }
+
+#[maybe_async]
+#[mode_test]
+async fn corrupted_bodies_are_caught_in_both_directions() {
+    use super::common::corrupting_proxy::{CorruptingProxy, Flip};
+    // s3s verifies the payload's signed SHA-256 (and Content-MD5) as S3 does.
+    let direct = driver(&s3env::s3s());
+    let b = bucket();
+    direct.create_container(&b).await.unwrap();
+    let data = content(11, 4096);
+
+    // Without retries: a retry on the same connection goes through unharmed (the proxy
+    // flips one body per connection), which would hide what the first answer was.
+    let once = |url: &str| {
+        let transport = TransportConfig::default().retry(multicloud::retry::RetryPolicy::never());
+        S3::with_transport(config(url, s3env::S3S_SECRET), transport).unwrap()
+    };
+    let up = CorruptingProxy::start(&s3env::s3s(), Flip::Requests);
+    let sent = once(&up.url())
+        .upload_bytes(&b, "k", data.clone().into(), &UploadOptions::new())
+        .await;
+    assert_eq!(up.flipped(), 1, "one byte of the upload was flipped on the wire");
+    // s3s refuses the body (its hash does not match the signed one) with a 500.
+    let e = sent.unwrap_err();
+    assert!(matches!(e.kind(), ErrorKind::Integrity | ErrorKind::Provider), "{e}");
+    let stored = direct.get_object(&b, "k").await;
+    assert_eq!(stored.unwrap_err().kind(), ErrorKind::NotFound, "nothing stored");
+    // With retries (the default), the retry goes through unharmed and the bytes stored
+    // are the bytes sent.
+    let healed = CorruptingProxy::start(&s3env::s3s(), Flip::Requests);
+    let o = driver(&healed.url())
+        .upload_bytes(&b, "k2", data.clone().into(), &UploadOptions::new())
+        .await
+        .unwrap();
+    assert_eq!(healed.flipped(), 1);
+    assert_eq!(o.md5(), Some(multicloud::storage::md5_hex(&data).as_str()));
+    let back = direct.download_bytes(&b, "k2").await.unwrap();
+    assert!(back[..] == data[..], "stored intact");
+
+    direct.upload_bytes(&b, "k", data.clone().into(), &UploadOptions::new()).await.unwrap();
+    let down = CorruptingProxy::start(&s3env::s3s(), Flip::Responses);
+    let e = once(&down.url()).download_bytes(&b, "k").await.unwrap_err();
+    assert_eq!(down.flipped(), 1, "one byte of the download was flipped on the wire");
+    assert_eq!(e.kind(), ErrorKind::Integrity, "{e}");
+}

@@ -1,4 +1,5 @@
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use bytes::Bytes;
 
@@ -6,7 +7,8 @@ use bytes::Bytes;
 // through the `Read`/`Write` supertraits.
 #[allow(unused_imports)]
 use super::rt::{self, ReadExt, WriteExt, maybe_async};
-use super::streams::{TempFile, copy_between, copy_hashing_with, upload_one};
+use super::streams::{Many, TempFile, copy_between, copy_hashing_with};
+use super::streams::{download_tracked, upload_tracked};
 use super::{ByteRange, Container, Listing, Object, ObjectReader, Page, UploadOptions};
 use super::{DownloadWriter, UploadItem, UploadReader};
 use crate::error::{Error, ErrorKind, Result};
@@ -488,20 +490,10 @@ pub trait StorageDriver: Clone + Send + Sync + 'static {
                 .progress
                 .clone()
                 .map(|o| Batch::new(o, items.len(), sizes));
-            let batch = &batch;
-            rt::run_bounded(items, concurrency, |item| async move {
-                let mut item_opts = item.resolved_options(opts);
-                let own = item.options.as_ref().and_then(|o| o.progress.clone());
-                let tracked = batch.as_ref().map(|b| b.item(own));
-                if let Some(t) = &tracked {
-                    item_opts.progress = Some(t.observer());
-                }
-                let name = item.name.clone();
-                let result = upload_one(self, container, item, &item_opts).await;
-                if let Some(t) = &tracked {
-                    t.finish(&name, result.as_ref().ok().map(|o| o.size));
-                }
-                result
+            let ctx = Arc::new(Many::new(self, container, opts.clone(), batch));
+            rt::spawn_bounded(items, concurrency, move |item| {
+                let ctx = ctx.clone();
+                async move { upload_tracked(&ctx, item).await }
             })
             .await
         }
@@ -525,20 +517,10 @@ pub trait StorageDriver: Clone + Send + Sync + 'static {
                 .progress
                 .clone()
                 .map(|o| Batch::new(o, items.len(), None));
-            let (opts, batch) = (&opts, &batch);
-            rt::run_bounded(items, concurrency, |(name, dest)| async move {
-                let mut item_opts = opts.clone();
-                let tracked = batch.as_ref().map(|b| b.item(None));
-                if let Some(t) = &tracked {
-                    item_opts.progress = Some(t.observer());
-                }
-                let result = self
-                    .download_object(container, &name, &dest, item_opts)
-                    .await;
-                if let Some(t) = &tracked {
-                    t.finish(&name, result.as_ref().ok().map(|o| o.size));
-                }
-                result
+            let ctx = Arc::new(Many::new(self, container, opts, batch));
+            rt::spawn_bounded(items, concurrency, move |(name, dest)| {
+                let ctx = ctx.clone();
+                async move { download_tracked(&ctx, &name, &dest).await }
             })
             .await
         }
@@ -553,8 +535,10 @@ pub trait StorageDriver: Clone + Send + Sync + 'static {
         concurrency: usize,
     ) -> impl Future<Output = Vec<Result<()>>> + Send {
         async move {
-            rt::run_bounded(names, concurrency, |name| async move {
-                self.delete_object(container, &name).await
+            let ctx = Arc::new(Many::new(self, container, (), None));
+            rt::spawn_bounded(names, concurrency, move |name| {
+                let ctx = ctx.clone();
+                async move { ctx.driver.delete_object(&ctx.container, &name).await }
             })
             .await
         }

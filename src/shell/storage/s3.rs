@@ -13,7 +13,7 @@ use super::{
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{LengthCheck, Method, Request};
 use crate::storage::s3::{S3Config, S3Requests, responses};
-use crate::storage::{check_range_answer, md5_hex, names};
+use crate::storage::{check_range_answer, is_md5_hex, names};
 
 mod multipart;
 
@@ -481,9 +481,13 @@ impl StorageDriver for S3 {
         concurrency: usize,
     ) -> Vec<Result<()>> {
         let batches: Vec<Vec<String>> = names.chunks(1000).map(<[String]>::to_vec).collect();
-        let results = rt::run_bounded(batches, concurrency, |batch| async move {
-            let outcome = self.delete_batch(container, &batch).await;
-            (batch, outcome)
+        let (s3, bucket) = (self.clone(), Arc::new(container.to_owned()));
+        let results = rt::spawn_bounded(batches, concurrency, move |batch| {
+            let (s3, bucket) = (s3.clone(), bucket.clone());
+            async move {
+                let outcome = s3.delete_batch(&bucket, &batch).await;
+                (batch, outcome)
+            }
         })
         .await;
         let mut out = Vec::with_capacity(names.len());
@@ -517,25 +521,27 @@ impl S3 {
         let size = data.len() as u64;
         let tracker = opts.tracker(name, Some(size));
         tracker.check()?;
-        let md5 = opts.condition.is_some().then(|| md5_hex(&data));
-        let req = self
-            .signer()
-            .await?
-            .put_object(container, name, data, &opts, SystemTime::now());
+        let (req, md5) =
+            self.signer()
+                .await?
+                .put_object(container, name, data, &opts, SystemTime::now());
+        let md5 = hex::encode(md5);
         let resp = match self.call(req, &format!("uploading {name:?}")).await {
             Ok(resp) => resp,
             Err(e) => {
                 let e = responses::condition_error(e, opts.condition.as_ref());
-                let object = self
-                    .landed_anyway(container, name, md5.as_deref(), e)
-                    .await?;
+                let landed = opts.condition.is_some().then_some(md5.as_str());
+                let object = self.landed_anyway(container, name, landed, e).await?;
                 tracker.advance(size);
                 return Ok(object);
             }
         };
+        let etag = responses::etag(&resp);
+        self.check_stored_md5(container, name, etag.as_deref(), &md5)
+            .await?;
         tracker.advance(size);
         let mut o = Object::new(container, name, size);
-        o.hash = responses::etag(&resp);
+        o.hash = etag;
         o.content_type = Some(
             opts.content_type
                 .unwrap_or_else(|| "application/octet-stream".to_owned()),
@@ -546,6 +552,30 @@ impl S3 {
             .header("date")
             .and_then(|d| httpdate::parse_http_date(d).ok());
         Ok(o)
+    }
+
+    /// A store whose ETag for a single PUT is an MD5 other than the body's stored other
+    /// bytes (corrupted on the way; not every S3-compatible server checks the payload's
+    /// hash): the object is removed, so no reader gets them, and the upload is `Integrity`.
+    #[maybe_async]
+    async fn check_stored_md5(
+        &self,
+        container: &str,
+        name: &str,
+        etag: Option<&str>,
+        md5: &str,
+    ) -> Result<()> {
+        let verify = self.requests.config().verify_etags;
+        let Some(etag) = etag.filter(|e| verify && is_md5_hex(e) && !e.eq_ignore_ascii_case(md5))
+        else {
+            return Ok(());
+        };
+        let _ = self.delete_object(container, name).await;
+        Err(Error::new(
+            ErrorKind::Integrity,
+            format!("uploading {name:?}: the store's ETag {etag} is not the MD5 {md5} of the bytes sent; the corrupt object was deleted"),
+        )
+        .with_provider("s3"))
     }
 
     /// A conditional PUT refused with 412 may be a retry whose first attempt landed (its

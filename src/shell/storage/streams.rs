@@ -2,18 +2,81 @@
 //! reader to a writer while hashing (with progress and cancellation), one `upload_many`
 //! item, and the temporary file of a download.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::UploadSource;
 #[allow(unused_imports)]
 use super::rt::{ReadExt, WriteExt, maybe_async};
 use super::{DownloadWriter, Object, StorageDriver, UploadItem, UploadOptions, UploadReader};
 use crate::error::Result;
-use crate::storage::{Tracker, local_fs::download_target, verify_copy};
+use crate::storage::{Batch, DownloadOptions, Tracker, local_fs::download_target, verify_copy};
+
+/// What every item of a `*_many` call shares, owned, so each item can run on a task of
+/// its own (async mode spreads them over the runtime's workers).
+pub(super) struct Many<D, O> {
+    pub(super) driver: D,
+    pub(super) container: String,
+    pub(super) opts: O,
+    pub(super) batch: Option<Arc<Batch>>,
+}
+
+impl<D: StorageDriver, O> Many<D, O> {
+    pub(super) fn new(driver: &D, container: &str, opts: O, batch: Option<Arc<Batch>>) -> Self {
+        Many {
+            driver: driver.clone(),
+            container: container.to_owned(),
+            opts,
+            batch,
+        }
+    }
+}
+
+/// One item of `upload_many`: its options resolved, its progress counted in the batch.
+#[maybe_async]
+pub(super) async fn upload_tracked<D: StorageDriver>(
+    ctx: &Many<D, UploadOptions>,
+    item: UploadItem,
+) -> Result<Object> {
+    let mut opts = item.resolved_options(&ctx.opts);
+    let own = item.options.as_ref().and_then(|o| o.progress.clone());
+    let tracked = ctx.batch.as_ref().map(|b| b.item(own));
+    if let Some(t) = &tracked {
+        opts.progress = Some(t.observer());
+    }
+    let name = item.name.clone();
+    let result = upload_one(&ctx.driver, &ctx.container, item, &opts).await;
+    if let Some(t) = &tracked {
+        t.finish(&name, result.as_ref().ok().map(|o| o.size));
+    }
+    result
+}
+
+/// One item of `download_many`, its progress counted in the batch.
+#[maybe_async]
+pub(super) async fn download_tracked<D: StorageDriver>(
+    ctx: &Many<D, DownloadOptions>,
+    name: &str,
+    dest: &Path,
+) -> Result<Object> {
+    let mut opts = ctx.opts.clone();
+    let tracked = ctx.batch.as_ref().map(|b| b.item(None));
+    if let Some(t) = &tracked {
+        opts.progress = Some(t.observer());
+    }
+    let result = ctx
+        .driver
+        .download_object(&ctx.container, name, dest, opts)
+        .await;
+    if let Some(t) = &tracked {
+        t.finish(name, result.as_ref().ok().map(|o| o.size));
+    }
+    result
+}
 
 /// Uploads one [`UploadItem`] with `opts` (already resolved), unless cancelled already.
 #[maybe_async]
-pub(super) async fn upload_one<D: StorageDriver>(
+async fn upload_one<D: StorageDriver>(
     driver: &D,
     container: &str,
     item: UploadItem,

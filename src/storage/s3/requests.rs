@@ -190,7 +190,8 @@ impl S3Requests {
         self.finish(d, now, true)
     }
 
-    /// PutObject with `Content-MD5`, content type, user metadata and the write condition.
+    /// PutObject with `Content-MD5`, content type, user metadata and the write condition;
+    /// also returns the body's MD5, which the store's ETag must match.
     pub fn put_object(
         &self,
         bucket: &str,
@@ -198,12 +199,16 @@ impl S3Requests {
         body: Bytes,
         opts: &UploadOptions,
         now: SystemTime,
-    ) -> Request {
+    ) -> (Request, [u8; 16]) {
+        let md5: [u8; 16] = {
+            use md5::Digest;
+            md5::Md5::digest(&body).into()
+        };
         let d = Draft::new(Method::Put, Some(bucket), Some(key))
-            .header("content-md5", content_md5(&body))
+            .header("content-md5", base64_md5(&md5))
             .body(body);
         let d = with_condition(with_object_headers(d, opts), opts.condition.as_ref());
-        self.finish(d, now, true)
+        (self.finish(d, now, true), md5)
     }
 
     /// DeleteObject.
@@ -556,13 +561,14 @@ mod tests {
 
     #[test]
     fn requests_are_signed_with_content_hash() {
-        let r = reqs(true).put_object(
+        let (r, md5) = reqs(true).put_object(
             "b",
             "k",
             Bytes::from_static(b"hi"),
             &UploadOptions::new().metadata("a", "1"),
             SystemTime::UNIX_EPOCH,
         );
+        assert_eq!(hex::encode(md5), "49f68a5c8493ec2c0bf489821c21fc3b");
         let names: Vec<&str> = r.headers.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(
             names,
