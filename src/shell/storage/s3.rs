@@ -592,8 +592,15 @@ impl S3 {
         let Some(md5) = md5.filter(|_| error.kind() == ErrorKind::PreconditionFailed) else {
             return Err(error);
         };
-        match self.get_object(container, name).await {
-            Ok(o) if o.md5() == Some(md5) => Ok(o),
+        self.holding(container, name, md5, error).await
+    }
+
+    /// The object, when the store now holds the version with `etag` (a write of ours
+    /// whose answer was lost); `error` otherwise.
+    #[maybe_async]
+    async fn holding(&self, bucket: &str, key: &str, etag: &str, error: Error) -> Result<Object> {
+        match self.get_object(bucket, key).await {
+            Ok(o) if o.hash.as_deref() == Some(etag) => Ok(o),
             _ => Err(error),
         }
     }

@@ -271,12 +271,13 @@ impl S3 {
         let answer = responses::result_etag(&resp, responses::COMPLETE_RESULT, &context);
         match answer.map_err(|e| responses::condition_error(e, condition)) {
             Ok(etag) => self.check_final_etag(key, etag.as_deref(), expected),
+            // The object already is the upload being completed (same multipart ETag).
             Err(e) if e.code() == Some("NoSuchUpload") => {
-                self.completed_earlier(bucket, key, expected, e).await
+                self.holding(bucket, key, expected, e).await.map(drop)
             }
             // A retried completion of a conditional upload finds the object it made.
             Err(e) if e.kind() == ErrorKind::PreconditionFailed && condition.is_some() => {
-                self.completed_earlier(bucket, key, expected, e).await
+                self.holding(bucket, key, expected, e).await.map(drop)
             }
             Err(e) => Err(e),
         }
@@ -294,22 +295,6 @@ impl S3 {
                 )))
             }
             _ => Ok(()),
-        }
-    }
-
-    /// Whether the object already is the upload being completed (same multipart ETag);
-    /// `error` otherwise.
-    #[maybe_async]
-    async fn completed_earlier(
-        &self,
-        bucket: &str,
-        key: &str,
-        expected: &str,
-        error: Error,
-    ) -> Result<()> {
-        match self.get_object(bucket, key).await {
-            Ok(o) if o.hash.as_deref() == Some(expected) => Ok(()),
-            _ => Err(error),
         }
     }
 }
