@@ -52,6 +52,9 @@ fn median(mut v: Vec<Measure>) -> Measure {
 pub fn config(endpoint: &str) -> S3Config {
     S3Config::builder()
         .endpoint(endpoint)
+        // s3s checks a PutObject's CRC32C (and answers its own), as AWS does: the setting
+        // an AWS endpoint gets by default.
+        .upload_checksum(multicloud::storage::s3::UploadChecksum::Crc32c)
         .credentials(multicloud::Credentials::new(KEY, SECRET))
         .build()
         .unwrap()
@@ -300,8 +303,10 @@ pub fn run(extra: &Extra) {
         ("multicloud async, spawned tasks", &ours_spawned),
     ];
     clients.extend(extras.iter().map(|(name, c)| (*name, c)));
-    // ONLY=substring runs just the matching clients (for profiling one of them).
+    // ONLY=name runs just that client (or, when no name is exactly that, the clients whose
+    // names contain it) next to the floor, for profiling one of them.
     let only = std::env::var("ONLY").unwrap_or_default();
+    let exact = clients.iter().any(|(name, _)| *name == only);
     println!("{n} × 4 KiB objects, {rounds} rounds interleaved, server {endpoint}");
     println!(
         "CPU per op: median round; vs floor: median [min-max] of the ratios taken within each round\n"
@@ -316,7 +321,12 @@ pub fn run(extra: &Extra) {
         let mut gets: Vec<Vec<Measure>> = vec![Vec::new(); clients.len()];
         for _ in 0..rounds {
             for (i, (name, client)) in clients.iter().enumerate() {
-                if i > 0 && !name.contains(only.as_str()) {
+                let picked = if exact {
+                    *name == only
+                } else {
+                    name.contains(only.as_str())
+                };
+                if i > 0 && !picked {
                     continue;
                 }
                 let (p, g) = client(&keys, conc);

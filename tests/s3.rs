@@ -12,6 +12,7 @@ mod blocking {
 
     include!("cases/s3.rs");
     include!("cases/s3_trust.rs");
+    include!("cases/s3_checksum.rs");
     include!("cases/s3_config.rs");
     include!("cases/s3_options.rs");
 }
@@ -24,6 +25,7 @@ mod asynchronous {
 
     include!("cases/s3.rs");
     include!("cases/s3_trust.rs");
+    include!("cases/s3_checksum.rs");
     include!("cases/s3_config.rs");
     include!("cases/s3_options.rs");
 

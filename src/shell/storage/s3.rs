@@ -12,6 +12,7 @@ use super::{
 };
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{LengthCheck, Method, Request};
+use crate::storage::s3::checksum::{self, BodyProof};
 use crate::storage::s3::{S3Config, S3Requests, responses};
 use crate::storage::{check_range_answer, is_md5_hex, names};
 
@@ -202,6 +203,14 @@ fn check_key(key: &str) -> Result<()> {
         .with_provider("s3"));
     }
     Ok(())
+}
+
+/// The hex MD5 of a PutObject's body: the one sent as `Content-MD5`, else computed now.
+fn md5_hex(proof: &BodyProof, body: &[u8]) -> String {
+    match proof {
+        BodyProof::Md5(md5) => hex::encode(md5),
+        BodyProof::Crc32c(_) => crate::storage::md5_hex(body),
+    }
 }
 
 fn s3_error(e: Error) -> Error {
@@ -521,23 +530,25 @@ impl S3 {
         let size = data.len() as u64;
         let tracker = opts.tracker(name, Some(size));
         tracker.check()?;
-        let (req, md5) =
+        let (req, proof) =
             self.signer()
                 .await?
                 .put_object(container, name, data, &opts, SystemTime::now());
-        let md5 = hex::encode(md5);
+        let body = req.body.clone();
         let resp = match self.call(req, &format!("uploading {name:?}")).await {
             Ok(resp) => resp,
             Err(e) => {
                 let e = responses::condition_error(e, opts.condition.as_ref());
-                let landed = opts.condition.is_some().then_some(md5.as_str());
-                let object = self.landed_anyway(container, name, landed, e).await?;
+                let landed = opts.condition.is_some().then(|| md5_hex(&proof, &body));
+                let object = self
+                    .landed_anyway(container, name, landed.as_deref(), e)
+                    .await?;
                 tracker.advance(size);
                 return Ok(object);
             }
         };
         let etag = responses::etag(&resp);
-        self.check_stored_md5(container, name, etag.as_deref(), &md5)
+        self.check_stored(container, name, &resp, &proof, &body)
             .await?;
         tracker.advance(size);
         let mut o = Object::new(container, name, size);
@@ -554,9 +565,38 @@ impl S3 {
         Ok(o)
     }
 
-    /// A store whose ETag for a single PUT is an MD5 other than the body's stored other
-    /// bytes (corrupted on the way; not every S3-compatible server checks the payload's
-    /// hash): the object is removed, so no reader gets them, and the upload is `Integrity`.
+    /// Whether the store holds the bytes sent: the CRC32C it answered when it checked
+    /// one, else its ETag against their MD5. A store that stored other bytes (corrupted on
+    /// the way; not every S3-compatible server checks the payload's hash) has the object
+    /// removed, so no reader gets them, and the upload is `Integrity`.
+    #[maybe_async]
+    async fn check_stored(
+        &self,
+        container: &str,
+        name: &str,
+        resp: &crate::http::Response,
+        proof: &BodyProof,
+        body: &[u8],
+    ) -> Result<()> {
+        if let BodyProof::Crc32c(sent) = proof {
+            match checksum::crc32c_answer(resp, sent, name) {
+                Ok(true) => return Ok(()),
+                Ok(false) => {}
+                Err(e) => {
+                    let _ = self.delete_object(container, name).await;
+                    let message = format!("{}; the corrupt object was deleted", e.message());
+                    return Err(Error::new(ErrorKind::Integrity, message).with_provider("s3"));
+                }
+            }
+        }
+        if !self.requests.config().verify_etags {
+            return Ok(());
+        }
+        let etag = responses::etag(resp);
+        self.check_stored_md5(container, name, etag.as_deref(), &md5_hex(proof, body))
+            .await
+    }
+
     #[maybe_async]
     async fn check_stored_md5(
         &self,

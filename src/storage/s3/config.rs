@@ -35,9 +35,14 @@ pub struct S3Config {
     /// How many parts of one upload are sent at once. Memory used by one upload is about
     /// `part_size × part_concurrency`.
     pub part_concurrency: usize,
-    /// Sign payload hashes (`true`, default) or send `UNSIGNED-PAYLOAD` (integrity still
-    /// checked with `Content-MD5`).
+    /// Sign payload hashes, or send `UNSIGNED-PAYLOAD` (integrity still checked with
+    /// [`upload_checksum`](Self::upload_checksum)). By default signed over `http` (the
+    /// signature is then all that protects the body) and unsigned over `https`, as the
+    /// AWS SDKs do: TLS protects it, and hashing it twice costs CPU for nothing.
     pub sign_payload: bool,
+    /// How a single PutObject proves its bytes arrived intact: a CRC32C the store checks
+    /// (the default for AWS endpoints) or `Content-MD5` (the default for custom ones).
+    pub upload_checksum: super::UploadChecksum,
     /// Check part and final ETags against the MD5s of what was sent (on by default; turn
     /// off for SSE-KMS buckets, whose ETags are not MD5s).
     pub verify_etags: bool,
@@ -67,6 +72,7 @@ pub struct S3ConfigBuilder {
     part_size: Option<usize>,
     part_concurrency: Option<usize>,
     sign_payload: Option<bool>,
+    upload_checksum: Option<super::UploadChecksum>,
     verify_etags: Option<bool>,
     list_v1: Option<bool>,
     profile: Option<String>,
@@ -151,6 +157,12 @@ impl S3ConfigBuilder {
     /// Whether to sign payload hashes (see [`S3Config::sign_payload`]).
     pub fn sign_payload(mut self, on: bool) -> Self {
         self.sign_payload = Some(on);
+        self
+    }
+
+    /// How single uploads prove their bytes (see [`S3Config::upload_checksum`]).
+    pub fn upload_checksum(mut self, checksum: super::UploadChecksum) -> Self {
+        self.upload_checksum = Some(checksum);
         self
     }
 
@@ -314,6 +326,7 @@ impl S3ConfigBuilder {
             .part_concurrency
             .unwrap_or(DEFAULT_PART_CONCURRENCY)
             .max(1);
+        let sign_payload = self.sign_payload.unwrap_or(endpoint.scheme() == "http");
         Ok(S3Config {
             region,
             endpoint,
@@ -332,7 +345,11 @@ impl S3ConfigBuilder {
             multipart_threshold: self.multipart_threshold.unwrap_or(part_size).max(1),
             part_size,
             part_concurrency,
-            sign_payload: self.sign_payload.unwrap_or(true),
+            sign_payload,
+            upload_checksum: self.upload_checksum.unwrap_or(match custom {
+                true => super::UploadChecksum::Md5,
+                false => super::UploadChecksum::Crc32c,
+            }),
             verify_etags: self.verify_etags.unwrap_or(true),
             list_v1: self.list_v1.unwrap_or(false),
         })

@@ -1,10 +1,12 @@
 //! The pure parts of the S3 driver: configuration, request building, response parsing.
 
+pub mod checksum;
 pub mod config;
 pub(crate) mod profile;
 pub mod requests;
 pub mod responses;
 
+pub use checksum::UploadChecksum;
 pub use config::{S3Config, S3ConfigBuilder};
 pub use requests::S3Requests;
 

@@ -5,6 +5,7 @@ use std::time::SystemTime;
 
 use bytes::Bytes;
 
+use super::checksum::{self, BodyProof, UploadChecksum};
 use super::config::S3Config;
 use crate::aws::Cache;
 use crate::http::{Method, Request};
@@ -190,8 +191,9 @@ impl S3Requests {
         self.finish(d, now, true)
     }
 
-    /// PutObject with `Content-MD5`, content type, user metadata and the write condition;
-    /// also returns the body's MD5, which the store's ETag must match.
+    /// PutObject with content type, user metadata, the write condition and the body's
+    /// proof ([`S3Config::upload_checksum`]), which is also returned: the answer is
+    /// checked against it.
     pub fn put_object(
         &self,
         bucket: &str,
@@ -199,16 +201,24 @@ impl S3Requests {
         body: Bytes,
         opts: &UploadOptions,
         now: SystemTime,
-    ) -> (Request, [u8; 16]) {
-        let md5: [u8; 16] = {
-            use md5::Digest;
-            md5::Md5::digest(&body).into()
+    ) -> (Request, BodyProof) {
+        let proof = match self.cfg.upload_checksum {
+            UploadChecksum::Crc32c => BodyProof::Crc32c(checksum::crc32c_base64(&body)),
+            UploadChecksum::Md5 => BodyProof::Md5({
+                use md5::Digest;
+                md5::Md5::digest(&body).into()
+            }),
         };
-        let d = Draft::new(Method::Put, Some(bucket), Some(key))
-            .header("content-md5", base64_md5(&md5))
-            .body(body);
-        let d = with_condition(with_object_headers(d, opts), opts.condition.as_ref());
-        (self.finish(d, now, true), md5)
+        let d = Draft::new(Method::Put, Some(bucket), Some(key));
+        let d = match &proof {
+            BodyProof::Crc32c(crc) => d.header(checksum::CRC32C_HEADER, crc.clone()),
+            BodyProof::Md5(md5) => d.header("content-md5", base64_md5(md5)),
+        };
+        let d = with_condition(
+            with_object_headers(d.body(body), opts),
+            opts.condition.as_ref(),
+        );
+        (self.finish(d, now, true), proof)
     }
 
     /// DeleteObject.
@@ -568,6 +578,9 @@ mod tests {
             &UploadOptions::new().metadata("a", "1"),
             SystemTime::UNIX_EPOCH,
         );
+        let BodyProof::Md5(md5) = md5 else {
+            panic!("a custom endpoint sends Content-MD5 by default: {md5:?}")
+        };
         assert_eq!(hex::encode(md5), "49f68a5c8493ec2c0bf489821c21fc3b");
         let names: Vec<&str> = r.headers.iter().map(|(k, _)| k.as_str()).collect();
         assert_eq!(
