@@ -200,7 +200,9 @@ where
     loop {
         while running.len() < limit.max(1) {
             let Some((i, item)) = todo.next() else { break };
-            let work = f(item);
+            // Boxed: a driver's future is kilobytes, and tokio moves a task's future (and
+            // the stage that replaces it) several times; a box moves as a pointer.
+            let work = Box::pin(f(item));
             running.spawn_on(async move { (i, work.await) }, &runtime);
         }
         match running.join_next().await {

@@ -134,6 +134,7 @@ impl MemoryStore {
             ),
             last_modified: Some(SystemTime::now()),
             metadata: opts.metadata,
+            crc32c: None,
         };
         bucket
             .objects

@@ -68,6 +68,10 @@ pub struct Object {
     pub last_modified: Option<SystemTime>,
     /// User metadata (keys lowercase).
     pub metadata: BTreeMap<String, String>,
+    /// The whole content's CRC32C (Castagnoli), where the provider states one: S3 objects
+    /// uploaded with a CRC32C checksum, in single requests. Whole downloads are checked
+    /// against it (cheaper than MD5) when it is known.
+    pub crc32c: Option<u32>,
 }
 
 impl Object {
@@ -99,6 +103,7 @@ impl Object {
             content_type: None,
             last_modified: None,
             metadata: BTreeMap::new(),
+            crc32c: None,
         }
     }
 }
@@ -215,9 +220,43 @@ pub const DEFAULT_PAGE_SIZE: usize = 1000;
 /// The concurrency `upload_many`, `download_many` and `delete_many` use by default.
 pub const DEFAULT_CONCURRENCY: usize = 8;
 
-/// Checks a complete download against the object's announced size and, when the hash is a
-/// plain MD5 (32 hex digits), against the MD5 of what arrived.
-pub fn verify_download(object: &Object, size: u64, md5: &str) -> Result<()> {
+/// What a whole download is checked with: the object's CRC32C where the provider
+/// states one, else its MD5 where its hash is one, else only its size.
+#[derive(Debug, Clone)]
+pub enum ContentDigest {
+    /// Running CRC32C.
+    Crc32c(u32),
+    /// Running MD5.
+    Md5(md5::Md5),
+    /// Nothing to compare with.
+    None,
+}
+
+impl ContentDigest {
+    /// The digest `object` can be checked with.
+    pub fn for_object(object: &Object) -> Self {
+        use md5::Digest;
+        match (object.crc32c, object.md5()) {
+            (Some(_), _) => ContentDigest::Crc32c(0),
+            (None, Some(_)) => ContentDigest::Md5(md5::Md5::new()),
+            (None, None) => ContentDigest::None,
+        }
+    }
+
+    /// Adds the next bytes.
+    pub fn update(&mut self, data: &[u8]) {
+        use md5::Digest;
+        match self {
+            ContentDigest::Crc32c(crc) => *crc = crc32c::crc32c_append(*crc, data),
+            ContentDigest::Md5(h) => h.update(data),
+            ContentDigest::None => {}
+        }
+    }
+}
+
+/// Checks a complete download against the object's announced size and its CRC32C or MD5
+/// (whichever `digest` ran, from [`ContentDigest::for_object`]).
+pub fn verify_download(object: &Object, size: u64, digest: ContentDigest) -> Result<()> {
     if size != object.size {
         return Err(Error::new(
             crate::ErrorKind::Integrity,
@@ -227,15 +266,27 @@ pub fn verify_download(object: &Object, size: u64, md5: &str) -> Result<()> {
             ),
         ));
     }
-    if let Some(h) = &object.hash {
-        if is_md5_hex(h) && !h.eq_ignore_ascii_case(md5) {
-            return Err(Error::new(
-                crate::ErrorKind::Integrity,
-                format!("object {:?}: MD5 {md5} does not match {h}", object.name),
-            ));
+    let (got, want) = match digest {
+        ContentDigest::Crc32c(crc) => match object.crc32c {
+            Some(want) if want != crc => (format!("CRC32C {crc:08x}"), format!("{want:08x}")),
+            _ => return Ok(()),
+        },
+        ContentDigest::Md5(h) => {
+            use md5::Digest;
+            let md5 = hex::encode(h.finalize());
+            match object.md5() {
+                Some(want) if !want.eq_ignore_ascii_case(&md5) => {
+                    (format!("MD5 {md5}"), want.to_owned())
+                }
+                _ => return Ok(()),
+            }
         }
-    }
-    Ok(())
+        ContentDigest::None => return Ok(()),
+    };
+    Err(Error::new(
+        crate::ErrorKind::Integrity,
+        format!("object {:?}: {got} does not match {want}", object.name),
+    ))
 }
 
 /// Checks a copy against its source: the same size and, where both hashes are plain
@@ -284,6 +335,35 @@ pub fn md5_hex(data: &[u8]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn downloads_are_checked_by_crc32c_first_then_md5_then_size() {
+        let mut o = Object::new("c", "k", 5);
+        o.hash = Some(md5_hex(b"hello"));
+        let check = |o: &Object, data: &[u8]| {
+            let mut d = ContentDigest::for_object(o);
+            d.update(data);
+            verify_download(o, data.len() as u64, d)
+        };
+        assert!(check(&o, b"hello").is_ok());
+        let e = check(&o, b"hallo").unwrap_err();
+        assert!(e.to_string().contains("MD5"), "{e}");
+        o.crc32c = Some(crc32c::crc32c(b"hello"));
+        assert!(matches!(
+            ContentDigest::for_object(&o),
+            ContentDigest::Crc32c(_)
+        ));
+        let e = check(&o, b"hallo").unwrap_err();
+        assert!(e.to_string().contains("CRC32C"), "{e}");
+        assert_eq!(e.kind(), crate::ErrorKind::Integrity);
+        let mut multipart = Object::new("c", "k", 5);
+        multipart.hash = Some("abc-2".into());
+        assert!(
+            check(&multipart, b"hallo").is_ok(),
+            "nothing to compare but the size"
+        );
+        assert!(check(&multipart, b"hall").is_err());
+    }
 
     #[test]
     fn ranges_resolve_and_clamp() {

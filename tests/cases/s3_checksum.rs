@@ -104,3 +104,25 @@ async fn a_crc32c_answer_decides_and_without_one_the_etag_must_be_the_bodys_md5(
     assert_eq!(e.kind(), ErrorKind::Integrity, "{e}");
     assert_eq!(*deletes.lock().unwrap(), 1, "the corrupt object was deleted");
 }
+
+#[maybe_async]
+#[mode_test]
+async fn a_stored_crc32c_checks_whole_downloads() {
+    use super::common::corrupting_proxy::{CorruptingProxy, Flip};
+    let s3 = crc_driver(&s3env::s3s(), fast_retries());
+    let b = bucket();
+    s3.create_container(&b).await.unwrap();
+    let data = content(23, 4096);
+    s3.upload_bytes(&b, "k", data.clone().into(), &UploadOptions::new()).await.unwrap();
+    let o = s3.get_object(&b, "k").await.unwrap();
+    assert_eq!(o.crc32c, Some(crc32c::crc32c(&data)), "s3s states the CRC32C it checked");
+    let back = s3.download_bytes(&b, "k").await.unwrap();
+    assert!(back[..] == data[..]);
+
+    let down = CorruptingProxy::start(&s3env::s3s(), Flip::Responses);
+    let never = multicloud::retry::RetryPolicy::never();
+    let e = crc_driver(&down.url(), never).download_bytes(&b, "k").await.unwrap_err();
+    assert_eq!(down.flipped(), 1, "one byte of the download was flipped on the wire");
+    assert_eq!(e.kind(), ErrorKind::Integrity, "{e}");
+    assert!(e.to_string().contains("CRC32C"), "checked by its CRC32C: {e}");
+}

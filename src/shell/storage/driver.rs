@@ -7,16 +7,16 @@ use bytes::Bytes;
 // through the `Read`/`Write` supertraits.
 #[allow(unused_imports)]
 use super::rt::{self, ReadExt, WriteExt, maybe_async};
-use super::streams::{Many, TempFile, copy_between, copy_hashing_with};
+use super::streams::{Many, TempFile, copy_between, copy_digesting};
 use super::streams::{download_tracked, upload_tracked};
 use super::{ByteRange, Container, Listing, Object, ObjectReader, Page, UploadOptions};
 use super::{DownloadWriter, UploadItem, UploadReader};
 use crate::error::{Error, ErrorKind, Result};
 use crate::storage::{
-    Batch, DEFAULT_PAGE_SIZE, Entry, EntryGrouper, GetOptions, local_fs::download_target, md5_hex,
+    Batch, DEFAULT_PAGE_SIZE, Entry, EntryGrouper, GetOptions, local_fs::download_target,
     verify_download, verify_length,
 };
-use crate::storage::{DownloadOptions, local_fs::io_at};
+use crate::storage::{ContentDigest, DownloadOptions, local_fs::io_at};
 use std::time::Duration;
 
 /// The object-storage operations every provider offers (Libcloud's `StorageDriver`, in
@@ -357,7 +357,9 @@ pub trait StorageDriver: Clone + Send + Sync + 'static {
             reader.read_to_end(&mut buf).await?;
             verify_length(&object, len, buf.len() as u64)?;
             if opts.range == ByteRange::ALL {
-                verify_download(&object, buf.len() as u64, &md5_hex(&buf))?;
+                let mut digest = ContentDigest::for_object(&object);
+                digest.update(&buf);
+                verify_download(&object, buf.len() as u64, digest)?;
             }
             Ok(Bytes::from(buf))
         }
@@ -391,10 +393,11 @@ pub trait StorageDriver: Clone + Send + Sync + 'static {
             let get = GetOptions::new().conditions(opts.conditions.clone());
             let (object, mut reader) = self.open_object_with(container, name, &get).await?;
             let tracker = opts.tracker(name, Some(object.size));
-            let (size, md5) =
-                copy_hashing_with(&mut reader, &mut writer, Error::from, &tracker).await?;
+            let mut digest = ContentDigest::for_object(&object);
+            let copy = (&mut reader, &mut writer, &mut digest);
+            let size = copy_digesting(copy, Error::from, &tracker, object.size).await?;
             writer.flush().await?;
-            verify_download(&object, size, &md5)?;
+            verify_download(&object, size, digest)?;
             Ok(object)
         }
     }
@@ -441,10 +444,11 @@ pub trait StorageDriver: Clone + Send + Sync + 'static {
             let (object, mut reader) = self.open_object_with(container, name, &get).await?;
             let tracker = opts.tracker(name, Some(object.size));
             // Write failures are about the local file: `Io` naming it, whatever their kind.
-            let (size, md5) =
-                copy_hashing_with(&mut reader, &mut file, local_err, &tracker).await?;
+            let mut digest = ContentDigest::for_object(&object);
+            let copy = (&mut reader, &mut file, &mut digest);
+            let size = copy_digesting(copy, local_err, &tracker, object.size).await?;
             file.flush().await.map_err(local_err)?;
-            verify_download(&object, size, &md5)?;
+            verify_download(&object, size, digest)?;
             let (from, to) = (temp.disarm(), dest.to_path_buf());
             rt::unblock(move || download_target::persist(&from, &to, opts.overwrite)).await?;
             Ok(object)

@@ -10,7 +10,8 @@ use super::UploadSource;
 use super::rt::{ReadExt, WriteExt, maybe_async};
 use super::{DownloadWriter, Object, StorageDriver, UploadItem, UploadOptions, UploadReader};
 use crate::error::Result;
-use crate::storage::{Batch, DownloadOptions, Tracker, local_fs::download_target, verify_copy};
+use crate::storage::{Batch, ContentDigest, DownloadOptions, Tracker};
+use crate::storage::{local_fs::download_target, verify_copy};
 
 /// What every item of a `*_many` call shares, owned, so each item can run on a task of
 /// its own (async mode spreads them over the runtime's workers).
@@ -134,16 +135,41 @@ where
     E: Fn(std::io::Error) -> crate::Error + Send,
 {
     use md5::Digest;
-    let mut hasher = md5::Md5::new();
-    let mut buf = vec![0u8; 64 * 1024];
+    let mut digest = ContentDigest::Md5(md5::Md5::new());
+    let copy = (reader, writer, &mut digest);
+    let size = copy_digesting(copy, write_err, tracker, u64::MAX).await?;
+    let ContentDigest::Md5(h) = digest else {
+        unreachable!("the digest stays what it was made")
+    };
+    Ok((size, hex::encode(h.finalize())))
+}
+
+/// Copies the reader to the writer to the end through `digest`, returning the byte count;
+/// write failures are turned into errors by `write_err`, progress reported to and
+/// cancellation checked on `tracker` for every chunk. `size_hint` (the expected length)
+/// keeps the buffer small for small objects.
+#[maybe_async]
+pub(super) async fn copy_digesting<R, W, E>(
+    (reader, writer, digest): (&mut R, &mut W, &mut ContentDigest),
+    write_err: E,
+    tracker: &Tracker<'_>,
+    size_hint: u64,
+) -> Result<u64>
+where
+    R: UploadReader + ?Sized,
+    W: DownloadWriter + ?Sized,
+    E: Fn(std::io::Error) -> crate::Error + Send,
+{
+    // One byte more than expected, so the end shows in the second read.
+    let mut buf = vec![0u8; size_hint.saturating_add(1).min(64 * 1024) as usize];
     let mut total = 0u64;
     loop {
         tracker.check()?;
         let n = reader.read(&mut buf).await?;
         if n == 0 {
-            return Ok((total, hex::encode(hasher.finalize())));
+            return Ok(total);
         }
-        hasher.update(&buf[..n]);
+        digest.update(&buf[..n]);
         writer.write_all(&buf[..n]).await.map_err(&write_err)?;
         total += n as u64;
         tracker.advance(n as u64);

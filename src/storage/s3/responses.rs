@@ -275,6 +275,7 @@ pub fn object_from_header_list(headers: &HeaderMap, bucket: &str, key: &str) -> 
     o.hash = header("etag").map(unquote);
     o.content_type = header("content-type").map(str::to_owned);
     o.last_modified = header("last-modified").and_then(|d| httpdate::parse_http_date(d).ok());
+    o.crc32c = whole_crc32c(headers);
     o.metadata = headers
         .iter()
         .filter_map(|(k, v)| {
@@ -284,6 +285,20 @@ pub fn object_from_header_list(headers: &HeaderMap, bucket: &str, key: &str) -> 
         })
         .collect::<BTreeMap<_, _>>();
     Ok(o)
+}
+
+/// The object's CRC32C when the answer states one for the whole content (not the
+/// composite of a multipart upload's parts, `…-N` or type `COMPOSITE`).
+fn whole_crc32c(headers: &HeaderMap) -> Option<u32> {
+    use base64::Engine;
+    if header_str(headers, "x-amz-checksum-type").is_some_and(|t| t != "FULL_OBJECT") {
+        return None;
+    }
+    let value = header_str(headers, super::checksum::CRC32C_HEADER)?.trim();
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(value)
+        .ok()?;
+    Some(u32::from_be_bytes(bytes.try_into().ok()?))
 }
 
 #[derive(Deserialize)]
@@ -667,6 +682,32 @@ mod tests {
         )
         .unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Parse);
+    }
+
+    #[test]
+    fn only_a_whole_object_crc32c_is_taken() {
+        let crc = |pairs: &[(&str, &str)]| {
+            let headers = crate::http::header_map(pairs.iter().copied());
+            object_from_header_list(&headers, "b", "k").unwrap().crc32c
+        };
+        let len = ("content-length", "1");
+        assert_eq!(
+            crc(&[len, ("x-amz-checksum-crc32c", "ipE2qg==")]),
+            Some(0x8a9136aa)
+        );
+        let full = ("x-amz-checksum-type", "FULL_OBJECT");
+        assert_eq!(
+            crc(&[len, full, ("x-amz-checksum-crc32c", "ipE2qg==")]),
+            Some(0x8a9136aa)
+        );
+        let composite = ("x-amz-checksum-type", "COMPOSITE");
+        assert_eq!(
+            crc(&[len, composite, ("x-amz-checksum-crc32c", "ipE2qg==")]),
+            None
+        );
+        assert_eq!(crc(&[len, ("x-amz-checksum-crc32c", "ipE2qg==-3")]), None);
+        assert_eq!(crc(&[len, ("x-amz-checksum-crc32c", "AAAA")]), None);
+        assert_eq!(crc(&[len]), None);
     }
 
     #[test]
