@@ -15,6 +15,7 @@ pub const CRC32C_HEADER: &str = "x-amz-checksum-crc32c";
 /// use multicloud::storage::s3::{S3Config, UploadChecksum};
 /// let cfg = S3Config::builder()
 ///     .endpoint("http://127.0.0.1:9000")
+///     .anonymous()
 ///     .upload_checksum(UploadChecksum::Crc32c)
 ///     .build()?;
 /// assert_eq!(cfg.upload_checksum, UploadChecksum::Crc32c);

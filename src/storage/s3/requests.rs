@@ -645,7 +645,10 @@ mod tests {
         assert_ne!(auth(&plain), auth(&based));
         // What is signed is the path sent: sign it by hand and compare.
         let creds = Credentials::new("AK", "SK");
-        let headers = vec![("host".to_owned(), "127.0.0.1:9000".to_owned())];
+        let headers = vec![
+            ("x-amz-checksum-mode".to_owned(), "ENABLED".to_owned()),
+            ("host".to_owned(), "127.0.0.1:9000".to_owned()),
+        ];
         let unsigned = Unsigned {
             method: "HEAD",
             path: "/base/b/k",
