@@ -193,11 +193,17 @@ pub fn effective_status(resp: &Response) -> u16 {
 /// Parses a successful answer whose root element must be `root`: an `<Error>` is the
 /// error it carries, any other root (an HTML page from a proxy, say) is `Parse`.
 fn parse_doc<'a, T: Deserialize<'a>>(resp: &'a Response, root: &str, context: &str) -> Result<T> {
+    check_doc(resp, root, context)?;
+    parse_xml(&resp.body, root)
+}
+
+/// Whether a successful answer's root element is `root` (see [`parse_doc`]).
+fn check_doc(resp: &Response, root: &str, context: &str) -> Result<()> {
     if !resp.is_success() {
         return Err(error_from(resp, context));
     }
     match root_element(&resp.body).as_deref() {
-        Some(r) if r == root => parse_xml(&resp.body, root),
+        Some(r) if r == root => Ok(()),
         Some("Error") => Err(error_from(resp, context)),
         Some(other) => Err(unexpected(
             resp,
@@ -455,6 +461,7 @@ fn parse_iso8601(s: &str) -> Option<SystemTime> {
         .map(SystemTime::from)
 }
 
+mod list_xml;
 mod listing;
 
 pub use listing::{entry_page, entry_page_v1, object_page, object_page_v1, v1_marker};

@@ -2,24 +2,23 @@
 //! and common prefixes, with the guards every page goes through (root element, a token
 //! when truncated, entries the server did not split).
 
-use serde::Deserialize;
-
-use super::{PROVIDER, parse_doc, parse_iso8601, unquote};
+use super::list_xml::{self, ContentsXml, ListBucketResult};
+use super::{PROVIDER, check_doc, parse_iso8601, unquote};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::Response;
 use crate::storage::{Entry, Object, Page, common_prefix};
 
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct ListBucketResult {
-    #[serde(default)]
-    contents: Vec<ContentsXml>,
-    #[serde(default)]
-    common_prefixes: Vec<CommonPrefixXml>,
-    is_truncated: Option<bool>,
-    next_continuation_token: Option<String>,
-    /// ListObjects v1 only.
-    next_marker: Option<String>,
+/// A listing answer: its root checked, then read.
+fn page_xml(resp: &Response, context: &str) -> Result<ListBucketResult> {
+    check_doc(resp, "ListBucketResult", context)?;
+    list_xml::parse(&resp.body).map_err(|e| {
+        Error::new(
+            ErrorKind::Parse,
+            format!("{context}: S3 sent an unparseable listing: {e}"),
+        )
+        .with_provider(PROVIDER)
+        .with_status(resp.status)
+    })
 }
 
 /// Which listing call answered: ListObjectsV2 (continuation tokens) or ListObjects v1
@@ -43,7 +42,7 @@ impl ListBucketResult {
         };
         let seen_before = asked.map(|t| v1_marker(t).1);
         let last_key = self.contents.iter().map(|c| c.key.as_str()).max();
-        let last_prefix = self.common_prefixes.iter().map(|p| p.prefix.as_str()).max();
+        let last_prefix = self.common_prefixes.iter().map(String::as_str).max();
         let after = last_key.max(last_prefix).max(seen_before)?;
         let marker = self.next_marker.as_deref().filter(|m| !m.is_empty());
         Some(match marker {
@@ -59,7 +58,7 @@ impl ListBucketResult {
         if let Dialect::V1(Some(token)) = dialect {
             let seen = v1_marker(token).1;
             self.contents.retain(|c| c.key.as_str() > seen);
-            self.common_prefixes.retain(|p| p.prefix.as_str() > seen);
+            self.common_prefixes.retain(|p| p.as_str() > seen);
         }
     }
 }
@@ -68,22 +67,6 @@ impl ListBucketResult {
 /// joined by NUL when they differ (no listed key holds a NUL: XML cannot carry one).
 pub fn v1_marker(token: &str) -> (&str, &str) {
     token.split_once('\0').unwrap_or((token, token))
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct ContentsXml {
-    key: String,
-    last_modified: Option<String>,
-    #[serde(rename = "ETag")]
-    etag: Option<String>,
-    size: Option<u64>,
-}
-
-#[derive(Deserialize)]
-#[serde(rename_all = "PascalCase")]
-struct CommonPrefixXml {
-    prefix: String,
 }
 
 /// One ListObjectsV2 page with a delimiter: objects and common prefixes, merged in key
@@ -118,22 +101,21 @@ fn entry_page_of(
     dialect: Dialect<'_>,
 ) -> Result<Page<Entry>> {
     let context = format!("listing bucket {bucket:?}");
-    let mut parsed: ListBucketResult = parse_doc(resp, "ListBucketResult", &context)?;
+    let mut parsed = page_xml(resp, &context)?;
     parsed.drop_seen(dialect);
     let next_token = parsed.next_token(dialect);
     let mut prefixes = Vec::with_capacity(parsed.common_prefixes.len());
     for p in &parsed.common_prefixes {
-        if common_prefix(&p.prefix, prefix, delimiter) != Some(p.prefix.as_str()) {
+        if common_prefix(p, prefix, delimiter) != Some(p.as_str()) {
             return Err(Error::new(
                 ErrorKind::Parse,
                 format!(
-                    "{context}: common prefix {:?} is not one of {prefix:?} split at {delimiter:?}",
-                    p.prefix
+                    "{context}: common prefix {p:?} is not one of {prefix:?} split at {delimiter:?}",
                 ),
             )
             .with_provider(PROVIDER));
         }
-        prefixes.push(Entry::Prefix(p.prefix.clone()));
+        prefixes.push(Entry::Prefix(p.clone()));
     }
     let objects = Page {
         items: parsed.contents,
@@ -174,7 +156,7 @@ pub fn object_page_v1(resp: &Response, bucket: &str, marker: Option<&str>) -> Re
 
 fn object_page_of(resp: &Response, bucket: &str, dialect: Dialect<'_>) -> Result<Page<Object>> {
     let context = format!("listing bucket {bucket:?}");
-    let mut parsed: ListBucketResult = parse_doc(resp, "ListBucketResult", &context)?;
+    let mut parsed = page_xml(resp, &context)?;
     parsed.drop_seen(dialect);
     let next_token = parsed.next_token(dialect);
     let objects = Page {
