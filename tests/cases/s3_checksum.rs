@@ -126,3 +126,19 @@ async fn a_stored_crc32c_checks_whole_downloads() {
     assert_eq!(e.kind(), ErrorKind::Integrity, "{e}");
     assert!(e.to_string().contains("CRC32C"), "checked by its CRC32C: {e}");
 }
+
+#[maybe_async]
+#[mode_test]
+async fn listed_keys_keep_their_leading_and_trailing_spaces() {
+    for endpoint in [s3env::s3s(), s3env::moto()] {
+        let s3 = driver(&endpoint);
+        let b = bucket();
+        s3.create_container(&b).await.unwrap();
+        for k in [" lead", "trail ", "a & b"] {
+            s3.upload_bytes(&b, k, Bytes::from_static(b"x"), &UploadOptions::new()).await.unwrap();
+        }
+        let listed = s3.list_objects(&b, "").await.unwrap();
+        let names: Vec<&str> = listed.iter().map(|o| o.name.as_str()).collect();
+        assert_eq!(names, [" lead", "a & b", "trail "], "{endpoint}");
+    }
+}
