@@ -5,6 +5,7 @@
 pub mod aws;
 pub mod credentials;
 pub mod error;
+pub mod gcp;
 pub mod http;
 pub mod registry;
 pub mod retry;

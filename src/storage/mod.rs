@@ -1,8 +1,10 @@
 //! The storage model shared by every driver and both modes: containers, objects, upload
 //! options, byte ranges, listing pages; and the pure parts of the built-in drivers.
 
+pub mod azure;
 mod conditions;
 mod entries;
+pub mod gcs;
 pub mod local_fs;
 pub mod memory_store;
 pub mod names;
