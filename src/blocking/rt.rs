@@ -242,6 +242,12 @@ where
     let panicked: Mutex<Option<Box<dyn std::any::Any + Send>>> = Mutex::new(None);
     let (tx, rx) = std::sync::mpsc::sync_channel::<(u32, Bytes)>(0);
     let rx = Mutex::new(rx);
+    // A token per worker: a part is read only once a worker is free to take it, so at
+    // most `limit` parts are in memory, the one being read included.
+    let (free_tx, free_rx) = std::sync::mpsc::sync_channel::<()>(limit.max(1));
+    for _ in 0..limit.max(1) {
+        let _ = free_tx.send(());
+    }
     let read_result = std::thread::scope(|s| {
         for _ in 0..limit.max(1) {
             s.spawn(|| {
@@ -272,12 +278,13 @@ where
                                 .get_or_insert(payload);
                         }
                     }
+                    let _ = free_tx.send(());
                 }
             });
         }
         let mut n = 1u32;
         let outcome = loop {
-            if failed.load(Ordering::SeqCst) {
+            if free_rx.recv().is_err() || failed.load(Ordering::SeqCst) {
                 break Ok(());
             }
             let part = match read_up_to(&mut reader, part_size, part_size) {
