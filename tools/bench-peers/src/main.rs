@@ -4,9 +4,20 @@
 //! ```text
 //! scripts/emulators run -- cargo run --release --manifest-path tools/bench-peers/Cargo.toml -- [N] [CONCURRENCY...]
 //! ```
+//!
+//! Two more phases compare multicloud with object_store and a raw floor:
+//! `bench-peers big [MIB] [ROUNDS]` (one big object up and down, each client in a process
+//! of its own: MiB/s, CPU, peak RSS; see `big.rs`) and `bench-peers list [N] [ROUNDS]`
+//! (N keys listed whole; see `listing.rs`).
 
 #[path = "../../../benches/s3_put_get.rs"]
 mod base;
+mod big;
+mod big_one;
+mod common;
+mod floor_list;
+mod listing;
+mod pattern;
 
 use base::{Client, Env, measure};
 
@@ -14,7 +25,13 @@ const KEY: &str = "multicloud-test-key";
 const SECRET: &str = "multicloud-test-secret";
 
 fn main() {
-    base::run(&peers);
+    match std::env::args().nth(1).as_deref() {
+        Some("big") => big::run(),
+        // Hidden: one client of the `big` phase, in the child process `big` starts.
+        Some("big-one") => big_one::run(),
+        Some("list") => listing::run(),
+        _ => base::run(&peers),
+    }
 }
 
 fn peers(env: &Env) -> Vec<(&'static str, Client<'_>)> {
