@@ -348,6 +348,47 @@ mod tests {
     }
 
     #[test]
+    fn upload_parts_holds_at_most_limit_parts_in_memory() {
+        use std::sync::atomic::{AtomicUsize, Ordering::SeqCst};
+        /// Counts a part as live from the first read of its bytes.
+        struct Counting<'a> {
+            data: std::io::Cursor<Vec<u8>>,
+            live: &'a AtomicUsize,
+            most: &'a AtomicUsize,
+        }
+        impl std::io::Read for Counting<'_> {
+            fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+                if self.data.position() % 10 == 0 && self.data.position() < 100 {
+                    let now = self.live.fetch_add(1, SeqCst) + 1;
+                    self.most.fetch_max(now, SeqCst);
+                }
+                let n = buf.len().min(10);
+                self.data.read(&mut buf[..n])
+            }
+        }
+        let (live, most) = (AtomicUsize::new(0), AtomicUsize::new(0));
+        let reader = Counting {
+            data: std::io::Cursor::new(vec![7u8; 100]),
+            live: &live,
+            most: &most,
+        };
+        upload_parts(reader, 10, 2, |n, _| {
+            // Slow uploads: a reader that ran ahead would have a third part live by now.
+            for _ in 0..2_000 {
+                std::thread::yield_now();
+            }
+            live.fetch_sub(1, SeqCst);
+            Ok(n.to_string())
+        })
+        .unwrap();
+        assert!(
+            most.load(SeqCst) <= 2,
+            "{} parts were live at once",
+            most.load(SeqCst)
+        );
+    }
+
+    #[test]
     fn upload_parts_stops_at_the_first_error() {
         let data = vec![0u8; 1000];
         let e = upload_parts(std::io::Cursor::new(data), 10, 2, |n, _| {
