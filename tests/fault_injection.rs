@@ -18,6 +18,8 @@ mod blocking {
     }
 
     include!("cases/fault_injection.rs");
+    include!("cases/fault_azure.rs");
+    include!("cases/fault_gcs.rs");
 }
 
 #[cfg(feature = "async")]
@@ -34,4 +36,6 @@ mod asynchronous {
     }
 
     include!("cases/fault_injection.rs");
+    include!("cases/fault_azure.rs");
+    include!("cases/fault_gcs.rs");
 }

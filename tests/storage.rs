@@ -29,6 +29,8 @@ mod blocking {
     include!("cases/storage_local.rs");
     include!("cases/storage_runtime.rs");
     include!("cases/storage_transfer.rs");
+    include!("cases/storage_azure.rs");
+    include!("cases/storage_gcs.rs");
 }
 
 #[cfg(feature = "async")]
@@ -66,4 +68,6 @@ mod asynchronous {
     include!("cases/storage_local.rs");
     include!("cases/storage_runtime.rs");
     include!("cases/storage_transfer.rs");
+    include!("cases/storage_azure.rs");
+    include!("cases/storage_gcs.rs");
 }

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod child;
+pub mod cloud_env;
 pub mod corrupting_proxy;
 pub mod fake_http;
 pub mod fault_model;

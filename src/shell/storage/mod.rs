@@ -3,7 +3,9 @@
 //! This file and its children are compiled twice, once per mode (see the crate docs).
 
 mod any;
+mod azure;
 mod driver;
+mod gcs;
 mod local;
 mod memory;
 mod s3;

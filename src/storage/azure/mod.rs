@@ -11,6 +11,8 @@ use crate::signing::azure_sas::redact_signature;
 use crate::signing::azure_sharedkey::AccountKey;
 
 pub mod config;
+pub mod requests;
+pub mod responses;
 
 pub use config::{AzureConfig, AzureConfigBuilder};
 

@@ -3,6 +3,8 @@
 //! driver. Signed URLs are in [`crate::signing::gcs_v4`], access tokens in [`crate::gcp`].
 
 pub mod config;
+pub mod requests;
+pub mod responses;
 
 pub use config::{GcsConfig, GcsConfigBuilder};
 

@@ -1,0 +1,1 @@
+// Azure Blob driver (shell): filled in by the Azure driver work.

@@ -1,0 +1,1 @@
+// GCS driver (shell): filled in by the GCS driver work.

@@ -1,0 +1,1 @@
+//! Azure Blob request building (pure): filled in by the Azure driver work.

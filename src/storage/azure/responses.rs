@@ -1,0 +1,1 @@
+//! Azure Blob response parsing (pure): filled in by the Azure driver work.

@@ -1,0 +1,1 @@
+//! GCS JSON API request building (pure): filled in by the GCS driver work.

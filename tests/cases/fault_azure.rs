@@ -1,0 +1,1 @@
+// Filled in by the azure driver work (included once per mode).

@@ -1,0 +1,1 @@
+// Filled in by the gcs driver work (included once per mode).
