@@ -4,6 +4,7 @@
 
 pub mod aws;
 pub mod credentials;
+pub mod entra;
 pub mod error;
 pub mod gcp;
 pub mod http;

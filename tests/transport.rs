@@ -20,6 +20,7 @@ mod blocking {
     }
 
     include!("cases/transport.rs");
+    include!("cases/tokens.rs");
 }
 
 #[cfg(feature = "async")]
@@ -46,4 +47,5 @@ mod asynchronous {
     }
 
     include!("cases/transport.rs");
+    include!("cases/tokens.rs");
 }

@@ -29,6 +29,10 @@ pub mod storage;
 #[allow(clippy::duplicate_mod)]
 pub mod aws;
 
+#[path = "../shell/tokens.rs"]
+#[allow(clippy::duplicate_mod)]
+pub mod tokens;
+
 #[path = "../shell/http.rs"]
 #[allow(clippy::duplicate_mod)]
 pub mod http;

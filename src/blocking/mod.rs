@@ -22,5 +22,8 @@ pub mod storage;
 #[path = "../shell/aws.rs"]
 pub mod aws;
 
+#[path = "../shell/tokens.rs"]
+pub mod tokens;
+
 #[path = "../shell/http.rs"]
 pub mod http;

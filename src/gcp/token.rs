@@ -226,15 +226,27 @@ pub fn metadata_token_request(host: &str) -> Result<Request> {
 /// # Ok::<(), multicloud::Error>(())
 /// ```
 pub fn parse_token(resp: &Response, source: &str, now: SystemTime) -> Result<AccessToken> {
+    parse_oauth_token(resp, "gcp", source, now)
+}
+
+/// [`parse_token`] for any OAuth 2.0 token endpoint (Microsoft Entra's answers have the
+/// same shape), with errors naming `provider`.
+pub(crate) fn parse_oauth_token(
+    resp: &Response,
+    provider: &'static str,
+    source: &str,
+    now: SystemTime,
+) -> Result<AccessToken> {
+    let fail = |what: &dyn std::fmt::Display| parse_error(source, what).with_provider(provider);
     let doc = json_object(&resp.body);
     if !resp.is_success() || doc.as_ref().is_ok_and(|d| d.contains_key("error")) {
-        return Err(refused(resp.status, doc.ok().as_ref(), source));
+        return Err(refused(resp.status, doc.ok().as_ref(), source).with_provider(provider));
     }
-    let doc = doc.map_err(|what| parse_error(source, what))?;
-    let token = access_token(&doc).map_err(|what| parse_error(source, what))?;
-    let expires_in = expires_in(&doc).map_err(|what| parse_error(source, what))?;
+    let doc = doc.map_err(|what| fail(&what))?;
+    let token = access_token(&doc).map_err(|what| fail(&what))?;
+    let expires_in = expires_in(&doc).map_err(|what| fail(&what))?;
     let expires = now.checked_add(Duration::from_secs(expires_in));
-    let expires = expires.ok_or_else(|| parse_error(source, "expires_in overflows the clock"))?;
+    let expires = expires.ok_or_else(|| fail(&"expires_in overflows the clock"))?;
     Ok(AccessToken {
         token: Secret::new(token),
         expires,
@@ -338,7 +350,7 @@ fn b64url(bytes: &[u8]) -> String {
 }
 
 /// An `application/x-www-form-urlencoded` body.
-fn form(pairs: &[(&str, &str)]) -> String {
+pub(crate) fn form(pairs: &[(&str, &str)]) -> String {
     let encoded: Vec<String> = pairs
         .iter()
         .map(|(k, v)| format!("{}={}", sigv4::encode(k), sigv4::encode(v)))
@@ -346,7 +358,7 @@ fn form(pairs: &[(&str, &str)]) -> String {
     encoded.join("&")
 }
 
-fn form_post(url: &str, body: String) -> Request {
+pub(crate) fn form_post(url: &str, body: String) -> Request {
     let mut r = Request::new(Method::Post, url)
         .header("content-type", FORM)
         .body(body);

@@ -28,6 +28,13 @@ impl FakeServer {
     pub fn start_with_head(
         handler: impl Fn(usize, &str, &mut TcpStream) + Send + Sync + 'static,
     ) -> Self {
+        Self::start_with_body(move |n, head, _, s| handler(n, head, s))
+    }
+
+    /// Like [`start_with_head`](Self::start_with_head), with the request body too.
+    pub fn start_with_body(
+        handler: impl Fn(usize, &str, &[u8], &mut TcpStream) + Send + Sync + 'static,
+    ) -> Self {
         let listener = TcpListener::bind("127.0.0.1:0").unwrap();
         let addr = listener.local_addr().unwrap();
         let hits = Arc::new(AtomicUsize::new(0));
@@ -38,9 +45,9 @@ impl FakeServer {
                 let Ok(mut stream) = stream else { continue };
                 let (handler, counter) = (handler.clone(), counter.clone());
                 std::thread::spawn(move || {
-                    if let Some(line) = read_request(&mut stream) {
+                    if let Some((head, body)) = read_request(&mut stream) {
                         let n = counter.fetch_add(1, Ordering::SeqCst);
-                        handler(n, line.trim_end(), &mut stream);
+                        handler(n, head.trim_end(), &body, &mut stream);
                     }
                 });
             }
@@ -57,8 +64,8 @@ impl FakeServer {
     }
 }
 
-/// Reads one request (head and Content-Length body); returns its head.
-fn read_request(stream: &mut TcpStream) -> Option<String> {
+/// Reads one request (head and Content-Length body).
+fn read_request(stream: &mut TcpStream) -> Option<(String, Vec<u8>)> {
     let mut reader = BufReader::new(stream.try_clone().ok()?);
     let mut first = String::new();
     reader.read_line(&mut first).ok()?;
@@ -81,7 +88,7 @@ fn read_request(stream: &mut TcpStream) -> Option<String> {
     }
     let mut body = vec![0; len];
     reader.read_exact(&mut body).ok()?;
-    Some(first)
+    Some((first, body))
 }
 
 /// Writes a complete response with `Connection: close`.
