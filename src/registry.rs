@@ -15,9 +15,9 @@ pub enum Provider {
     Memory,
     /// Amazon S3 and S3-compatible stores (`s3://`).
     S3,
-    /// Google Cloud Storage (`gs://`). Not built yet.
+    /// Google Cloud Storage (`gs://`).
     Gcs,
-    /// Azure Blob Storage (`az://`). Not built yet.
+    /// Azure Blob Storage (`az://`).
     Azure,
 }
 
@@ -79,6 +79,10 @@ pub use options::StorageOptions;
 /// | `s3://bucket/prefix`, `gs://...`, `az://...` | S3, Gcs, Azure | `bucket` | `prefix` |
 /// | `s3://bucket?anonymous=true` | S3, unsigned requests | `bucket` | - |
 /// | `s3://bucket/p?region=eu-west-1&endpoint=http://127.0.0.1:9000/base&list_v1=true` | S3 | `bucket` | `p` |
+/// | `az://container/p?account=myaccount` | Azure | `container` | `p` |
+/// | `az://container?emulator=true&endpoint=http://127.0.0.1:10000/devstoreaccount1` | Azure (Azurite) | `container` | - |
+/// | `gs://bucket/p?project=my-project` | Gcs | `bucket` | `p` |
+/// | `gs://bucket?emulator=true&endpoint=http://127.0.0.1:4443` | Gcs (fake-gcs-server) | `bucket` | - |
 ///
 /// Query parameters other than these are `InvalidInput`, so a typo never goes unnoticed;
 /// errors show the URL without its query and user information.
@@ -93,8 +97,8 @@ pub struct Location {
     pub container: Option<String>,
     /// The prefix within the container (`""` when none).
     pub prefix: String,
-    /// `?anonymous=true` (`s3://` only): send unsigned requests instead of looking for
-    /// credentials. Anonymous access is never a fall-back, only this explicit choice.
+    /// `?anonymous=true` (`s3://`, `az://`, `gs://`): send unsigned requests instead of
+    /// looking for credentials. Anonymous access is never a fall-back, only this explicit choice.
     pub anonymous: bool,
     /// Every option of the query (and of [`parse_with`](Self::parse_with)).
     pub options: StorageOptions,

@@ -11,6 +11,8 @@ use crate::error::{Error, Result};
 /// | `file://` | `container`, `prefix` |
 /// | `memory://` | none |
 /// | `s3://` | `region`, `endpoint`, `profile`, `anonymous`, `path_style`, `list_v1` |
+/// | `az://` | `account`, `endpoint`, `anonymous`, `emulator` |
+/// | `gs://` | `project`, `endpoint`, `anonymous`, `emulator` |
 ///
 /// Any other key is `InvalidInput` naming it. Credentials are never accepted here (URLs
 /// end up in logs and shell histories): `access_key_id`, `secret_access_key`, `password`
@@ -18,13 +20,22 @@ use crate::error::{Error, Result};
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct StorageOptions {
+    /// `account=` (`az://`): the storage account (instead of `AZURE_STORAGE_ACCOUNT`).
+    pub account: Option<String>,
+    /// `project=` (`gs://`): the project buckets are listed and created in.
+    pub project: Option<String>,
+    /// `emulator=true`: Azurite's well-known development account (`az://`), or an
+    /// emulator at `endpoint` without credentials (`gs://`, as `STORAGE_EMULATOR_HOST`).
+    pub emulator: bool,
     /// `region=`: the S3 region requests are signed for.
     pub region: Option<String>,
-    /// `endpoint=`: an S3 endpoint `http(s)://host[:port][/base/path]`.
+    /// `endpoint=`: an S3 endpoint `http(s)://host[:port][/base/path]`, an Azure blob
+    /// endpoint (`https://account.blob.core.windows.net`, `http://127.0.0.1:10000/account`)
+    /// or a GCS endpoint.
     pub endpoint: Option<String>,
     /// `profile=`: the profile of the shared AWS files (instead of `AWS_PROFILE`).
     pub profile: Option<String>,
-    /// `anonymous=true`: unsigned S3 requests, no credentials looked for.
+    /// `anonymous=true`: unsigned requests, no credentials looked for.
     pub anonymous: bool,
     /// `path_style=true|false`: S3 path-style addressing.
     pub path_style: Option<bool>,
@@ -50,6 +61,13 @@ const SECRET_KEYS: &[&str] = &[
     "token",
     "password",
     "credentials",
+    "account_key",
+    "key",
+    "sas",
+    "sas_token",
+    "sig",
+    "connection_string",
+    "client_secret",
 ];
 
 impl StorageOptions {
@@ -59,7 +77,7 @@ impl StorageOptions {
         if SECRET_KEYS.contains(&key.to_ascii_lowercase().as_str()) {
             return Err(Error::invalid(format!(
                 "option {key:?} would put a secret in a storage URL, which is not allowed; \
-                 give credentials through S3Config, the environment or the shared AWS files"
+                 give credentials through the driver's configuration or the environment"
             )));
         }
         match (provider, key) {
@@ -76,6 +94,13 @@ impl StorageOptions {
             (Provider::S3, "anonymous") => self.anonymous = boolean(key, value)?,
             (Provider::S3, "path_style") => self.path_style = Some(boolean(key, value)?),
             (Provider::S3, "list_v1") => self.list_v1 = Some(boolean(key, value)?),
+            (Provider::Azure | Provider::Gcs, "endpoint") => {
+                self.endpoint = Some(non_empty(key, value)?)
+            }
+            (Provider::Azure | Provider::Gcs, "anonymous") => self.anonymous = boolean(key, value)?,
+            (Provider::Azure | Provider::Gcs, "emulator") => self.emulator = boolean(key, value)?,
+            (Provider::Azure, "account") => self.account = Some(non_empty(key, value)?),
+            (Provider::Gcs, "project") => self.project = Some(non_empty(key, value)?),
             _ => {
                 return Err(Error::invalid(format!(
                     "unknown option {key:?} for {provider} storage (accepted: {})",
@@ -92,6 +117,8 @@ fn accepted(provider: Provider) -> &'static str {
     match provider {
         Provider::Local => "container, prefix",
         Provider::S3 => "region, endpoint, profile, anonymous, path_style, list_v1",
+        Provider::Azure => "account, endpoint, anonymous, emulator",
+        Provider::Gcs => "project, endpoint, anonymous, emulator",
         _ => "none",
     }
 }
@@ -131,6 +158,9 @@ mod tests {
             (Provider::Local, "endpoint"),
             (Provider::S3, "container"),
             (Provider::S3, "regoin"),
+            (Provider::S3, "account"),
+            (Provider::Azure, "region"),
+            (Provider::Gcs, "account"),
         ] {
             let e = o.set(provider, key, "x").unwrap_err();
             assert_eq!(e.kind(), ErrorKind::InvalidInput);
@@ -141,7 +171,14 @@ mod tests {
     #[test]
     fn secrets_and_bad_values_are_refused_without_echoing_the_value() {
         let mut o = StorageOptions::default();
-        for key in ["secret_access_key", "AWS_SESSION_TOKEN", "password"] {
+        for key in [
+            "secret_access_key",
+            "AWS_SESSION_TOKEN",
+            "password",
+            "sas_token",
+            "account_key",
+            "sig",
+        ] {
             let e = o.set(Provider::S3, key, "HUNTER2").unwrap_err();
             assert_eq!(e.kind(), ErrorKind::InvalidInput);
             assert!(!format!("{e} {e:?}").contains("HUNTER2"), "{e}");
