@@ -22,7 +22,9 @@ pub use crate::storage::{
     ReadConditions, UploadOptions, WriteCondition,
 };
 pub use any::AnyStorage;
+pub use azure::Azure;
 pub use driver::StorageDriver;
+pub use gcs::Gcs;
 pub use local::Local;
 pub use memory::Memory;
 pub use s3::S3;

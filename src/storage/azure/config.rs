@@ -45,7 +45,23 @@ pub struct AzureConfig {
     /// `{path}/{container}/{blob}`, and Shared Key signs them whole (so the emulator's
     /// signed resource names the account twice, as documented).
     pub endpoint: url::Url,
+    /// Uploads up to this many bytes go in one Put Blob; larger ones in blocks.
+    pub single_put_threshold: usize,
+    /// The size of each block of a block upload (the last may be smaller).
+    pub block_size: usize,
+    /// Blocks sent at once; a block upload holds at most `block_size × block_concurrency`
+    /// bytes of the object in memory.
+    pub block_concurrency: usize,
 }
+
+/// Default [`AzureConfig::single_put_threshold`]: 32 MiB.
+pub const DEFAULT_SINGLE_PUT_THRESHOLD: usize = 32 << 20;
+/// Default [`AzureConfig::block_size`]: 8 MiB.
+pub const DEFAULT_BLOCK_SIZE: usize = 8 << 20;
+/// Default [`AzureConfig::block_concurrency`].
+pub const DEFAULT_BLOCK_CONCURRENCY: usize = 4;
+/// Azure's largest block (4000 MiB).
+const MAX_BLOCK_SIZE: usize = 4000 << 20;
 
 impl AzureConfig {
     /// An empty builder.
@@ -92,6 +108,9 @@ pub struct AzureConfigBuilder {
     endpoint_suffix: Option<String>,
     protocol: Option<String>,
     looked_in: Option<&'static str>,
+    single_put_threshold: Option<usize>,
+    block_size: Option<usize>,
+    block_concurrency: Option<usize>,
 }
 
 // An endpoint may have been pasted with a SAS in its query: only its signature is hidden.
@@ -106,6 +125,9 @@ impl fmt::Debug for AzureConfigBuilder {
             .field("endpoint", &self.endpoint.as_deref().map(redact_signature))
             .field("endpoint_suffix", &self.endpoint_suffix)
             .field("protocol", &self.protocol)
+            .field("single_put_threshold", &self.single_put_threshold)
+            .field("block_size", &self.block_size)
+            .field("block_concurrency", &self.block_concurrency)
             .finish()
     }
 }
@@ -210,6 +232,41 @@ impl AzureConfigBuilder {
         self.account(EMULATOR_ACCOUNT)
             .account_key(EMULATOR_KEY)
             .endpoint(EMULATOR_BLOB_ENDPOINT)
+    }
+
+    /// Uploads up to `bytes` go in one Put Blob (default 32 MiB); larger ones in blocks.
+    ///
+    /// ```
+    /// let c = multicloud::storage::azure::AzureConfig::builder().emulator().single_put_threshold(1 << 20).build()?;
+    /// assert_eq!(c.single_put_threshold, 1 << 20);
+    /// # Ok::<(), multicloud::Error>(())
+    /// ```
+    pub fn single_put_threshold(mut self, bytes: usize) -> Self {
+        self.single_put_threshold = Some(bytes);
+        self
+    }
+
+    /// The block size of block uploads (default 8 MiB, at most 4000 MiB).
+    ///
+    /// ```
+    /// let b = multicloud::storage::azure::AzureConfig::builder().emulator();
+    /// assert!(b.block_size(0).build().is_err());
+    /// ```
+    pub fn block_size(mut self, bytes: usize) -> Self {
+        self.block_size = Some(bytes);
+        self
+    }
+
+    /// How many blocks are sent at once (default 4, at least 1).
+    ///
+    /// ```
+    /// let c = multicloud::storage::azure::AzureConfig::builder().emulator().block_concurrency(2).build()?;
+    /// assert_eq!(c.block_concurrency, 2);
+    /// # Ok::<(), multicloud::Error>(())
+    /// ```
+    pub fn block_concurrency(mut self, n: usize) -> Self {
+        self.block_concurrency = Some(n);
+        self
     }
 
     /// Fills what is not set yet from a connection string (`AccountName=..;AccountKey=..`,
@@ -324,10 +381,24 @@ impl AzureConfigBuilder {
         let credentials = self.resolve_credentials()?;
         let (account, endpoint) = self.resolve_endpoint()?;
         check_account_name(&account)?;
+        let block_size = self.block_size.unwrap_or(DEFAULT_BLOCK_SIZE);
+        if block_size == 0 || block_size > MAX_BLOCK_SIZE {
+            return Err(Error::invalid(format!(
+                "Azure block size {block_size} must be 1 byte to 4000 MiB"
+            )));
+        }
         Ok(AzureConfig {
             account,
             credentials,
             endpoint,
+            single_put_threshold: self
+                .single_put_threshold
+                .unwrap_or(DEFAULT_SINGLE_PUT_THRESHOLD),
+            block_size,
+            block_concurrency: self
+                .block_concurrency
+                .unwrap_or(DEFAULT_BLOCK_CONCURRENCY)
+                .max(1),
         })
     }
 

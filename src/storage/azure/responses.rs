@@ -1,1 +1,394 @@
-//! Azure Blob response parsing (pure): filled in by the Azure driver work.
+//! Parsing Azure Blob answers into the storage model, and Azure errors (`<Error><Code>`
+//! bodies, the `x-ms-error-code` header) into [`Error`]. Malformed answers are `Parse`,
+//! never a panic.
+
+use std::collections::BTreeMap;
+use std::time::SystemTime;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use serde::Deserialize;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::http::{HeaderMap, Response, header_str};
+use crate::storage::{Container, Entry, Object, Page};
+
+mod list_xml;
+
+use list_xml::{EntryKind, EntryXml};
+
+const PROVIDER: &str = "azure";
+
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ErrorXml {
+    code: Option<String>,
+    message: Option<String>,
+}
+
+/// Turns an error answer into an [`Error`]: the code from the XML body, else from the
+/// `x-ms-error-code` header (HEAD answers have no body), mapped by [`kind_of`]. The
+/// message is Azure's first line (the rest repeats the request id and time).
+pub fn error_from(resp: &Response, context: &str) -> Error {
+    let parsed: Option<ErrorXml> = std::str::from_utf8(&resp.body)
+        .ok()
+        .filter(|t| !t.trim().is_empty())
+        .and_then(|t| quick_xml::de::from_str(t).ok());
+    let code = parsed
+        .as_ref()
+        .and_then(|e| e.code.clone())
+        .or_else(|| resp.header("x-ms-error-code").map(str::to_owned));
+    let detail = parsed
+        .and_then(|e| e.message)
+        .and_then(|m| m.lines().next().map(str::to_owned));
+    let message = match &detail {
+        Some(m) => format!("{context}: {m}"),
+        None => match &code {
+            Some(c) => format!("{context}: {c}"),
+            None => format!("{context}: HTTP {}", resp.status),
+        },
+    };
+    let mut err = Error::new(kind_of(resp.status, code.as_deref()), message)
+        .with_provider(PROVIDER)
+        .with_status(resp.status);
+    if let Some(c) = code {
+        err = err.with_code(c);
+    }
+    if let Some(id) = resp.header("x-ms-request-id") {
+        err = err.with_request_id(id);
+    }
+    err
+}
+
+/// The error kind of an Azure error code, falling back on the status.
+pub fn kind_of(status: u16, code: Option<&str>) -> ErrorKind {
+    match code {
+        Some("ContainerNotFound" | "BlobNotFound" | "ResourceNotFound") => ErrorKind::NotFound,
+        Some("ContainerAlreadyExists" | "BlobAlreadyExists" | "ContainerBeingDeleted") => {
+            ErrorKind::AlreadyExists
+        }
+        Some("AuthenticationFailed" | "AuthorizationFailure" | "InvalidAuthenticationInfo") => {
+            ErrorKind::Unauthorized
+        }
+        Some(
+            "AuthorizationPermissionMismatch"
+            | "AuthorizationResourceTypeMismatch"
+            | "AuthorizationServiceMismatch"
+            | "AuthorizationProtocolMismatch"
+            | "AuthorizationSourceIPMismatch"
+            | "InsufficientAccountPermissions",
+        ) => ErrorKind::PermissionDenied,
+        Some("ServerBusy" | "OperationTimedOut") => ErrorKind::RateLimited,
+        Some("ConditionNotMet" | "TargetConditionNotMet" | "SourceConditionNotMet") => match status
+        {
+            304 => ErrorKind::NotModified,
+            _ => ErrorKind::PreconditionFailed,
+        },
+        Some("Md5Mismatch" | "InvalidMd5" | "InvalidBlockList") => ErrorKind::Integrity,
+        Some(
+            "InvalidResourceName"
+            | "InvalidMetadata"
+            | "InvalidRange"
+            | "InvalidQueryParameterValue"
+            | "InvalidHeaderValue"
+            | "OutOfRangeInput"
+            | "InvalidUri",
+        ) => ErrorKind::InvalidInput,
+        _ => match status {
+            304 => ErrorKind::NotModified,
+            412 => ErrorKind::PreconditionFailed,
+            404 => ErrorKind::NotFound,
+            401 => ErrorKind::Unauthorized,
+            403 => ErrorKind::PermissionDenied,
+            416 => ErrorKind::InvalidInput,
+            429 | 503 => ErrorKind::RateLimited,
+            _ => ErrorKind::Provider,
+        },
+    }
+}
+
+/// A 2xx passes; anything else is the error it carries.
+pub fn check(resp: &Response, context: &str) -> Result<()> {
+    match resp.is_success() {
+        true => Ok(()),
+        false => Err(error_from(resp, context)),
+    }
+}
+
+/// Checks that a successful answer is an XML document with root `root`.
+fn check_doc(resp: &Response, root: &str, context: &str) -> Result<()> {
+    check(resp, context)?;
+    let found = crate::storage::s3::responses::root_element(&resp.body);
+    match found.as_deref() {
+        Some(r) if r == root => Ok(()),
+        Some("Error") => Err(error_from(resp, context)),
+        Some(other) => Err(parse_error(
+            resp,
+            format!("{context}: Azure answered <{other:.64}> where <{root}> was expected"),
+        )),
+        None => Err(parse_error(
+            resp,
+            format!("{context}: Azure answered without an XML <{root}> document"),
+        )),
+    }
+}
+
+fn parse_error(resp: &Response, message: String) -> Error {
+    Error::new(ErrorKind::Parse, message)
+        .with_provider(PROVIDER)
+        .with_status(resp.status)
+}
+
+/// The parsed `EnumerationResults` of a listing answer.
+fn enumeration(resp: &Response, context: &str) -> Result<list_xml::Enumeration> {
+    check_doc(resp, "EnumerationResults", context)?;
+    list_xml::parse(&resp.body).map_err(|e| parse_error(resp, format!("{context}: {e}")))
+}
+
+/// List Containers: one page.
+pub fn container_page(resp: &Response) -> Result<Page<Container>> {
+    let context = "listing containers";
+    let parsed = enumeration(resp, context)?;
+    let mut items = Vec::with_capacity(parsed.entries.len());
+    for e in parsed.entries {
+        if e.kind != EntryKind::Container {
+            return Err(parse_error(
+                resp,
+                format!("{context}: a blob in a container list"),
+            ));
+        }
+        let created = e.last_modified.as_deref().and_then(http_date);
+        let mut c = Container::new(e.name.unwrap_or_default());
+        c.created = created;
+        items.push(c);
+    }
+    Ok(Page {
+        items,
+        next_token: parsed.next_marker,
+    })
+}
+
+/// List Blobs without delimiter: one page of objects.
+pub fn object_page(resp: &Response, container: &str) -> Result<Page<Object>> {
+    let context = format!("listing {container:?}");
+    let parsed = enumeration(resp, &context)?;
+    let mut items = Vec::with_capacity(parsed.entries.len());
+    for e in parsed.entries {
+        match e.kind {
+            EntryKind::Blob => items.push(listed_object(e, container, &context)?),
+            _ => {
+                return Err(parse_error(
+                    resp,
+                    format!("{context}: an unexpected prefix or container"),
+                ));
+            }
+        }
+    }
+    Ok(Page {
+        items,
+        next_token: parsed.next_marker,
+    })
+}
+
+/// List Blobs with a delimiter: one page of objects and prefixes, in name order.
+pub fn entry_page(resp: &Response, container: &str, prefix: &str) -> Result<Page<Entry>> {
+    let context = format!("listing {container:?}");
+    let parsed = enumeration(resp, &context)?;
+    let mut items = Vec::with_capacity(parsed.entries.len());
+    for e in parsed.entries {
+        let name = e.name.as_deref().unwrap_or_default();
+        if !name.starts_with(prefix) {
+            let what = format!("{context}: Azure listed {name:?}, outside the prefix {prefix:?}");
+            return Err(parse_error(resp, what));
+        }
+        match e.kind {
+            EntryKind::Blob => items.push(Entry::Object(listed_object(e, container, &context)?)),
+            EntryKind::Prefix => items.push(Entry::Prefix(e.name.unwrap_or_default())),
+            EntryKind::Container => {
+                return Err(parse_error(
+                    resp,
+                    format!("{context}: a container in a blob list"),
+                ));
+            }
+        }
+    }
+    // Azure interleaves blobs and prefixes in name order already; keep it stable anyway.
+    items.sort_by(|a, b| a.key().cmp(b.key()));
+    Ok(Page {
+        items,
+        next_token: parsed.next_marker,
+    })
+}
+
+fn listed_object(e: EntryXml, container: &str, context: &str) -> Result<Object> {
+    let name = e.name.unwrap_or_default();
+    let size = e
+        .size
+        .as_deref()
+        .and_then(|s| s.trim().parse().ok())
+        .ok_or_else(|| {
+            Error::new(ErrorKind::Parse, format!("{context}: no size for {name:?}"))
+                .with_provider(PROVIDER)
+        })?;
+    let mut o = Object::new(container, name, size);
+    // The content's MD5 where Azure keeps one, else the ETag (see `object_from_headers`).
+    let etag = e.etag.map(|t| t.trim().trim_matches('"').to_owned());
+    o.hash = e.content_md5.as_deref().and_then(md5_hex).or(etag);
+    o.content_type = e.content_type.filter(|t| !t.is_empty());
+    o.last_modified = e.last_modified.as_deref().and_then(http_date);
+    Ok(o)
+}
+
+/// A blob's metadata from Get Blob Properties or Get Blob headers. `total` is the
+/// blob's size when the caller knows it better (a ranged read's `Content-Range`).
+pub fn object_from_headers(headers: &HeaderMap, container: &str, name: &str) -> Result<Object> {
+    let header = |n: &str| header_str(headers, n);
+    let size = header("content-length")
+        .and_then(|l| l.trim().parse().ok())
+        .ok_or_else(|| {
+            Error::new(ErrorKind::Parse, format!("Azure sent no size for {name:?}"))
+                .with_provider(PROVIDER)
+        })?;
+    let mut o = Object::new(container, name, size);
+    // A ranged read states the whole blob's MD5 in x-ms-blob-content-md5.
+    let md5 = header("x-ms-blob-content-md5").or_else(|| header("content-md5"));
+    // The content's MD5 (so downloads are checked and copies compared), else the ETag:
+    // conditions compare `hash`, and the driver resolves an MD5 to the current ETag.
+    o.hash = md5.and_then(md5_hex).or_else(|| etag(headers));
+    o.content_type = header("content-type").map(str::to_owned);
+    o.last_modified = header("last-modified").and_then(http_date);
+    o.metadata = headers
+        .iter()
+        .filter_map(|(k, v)| {
+            let key = k.as_str().strip_prefix("x-ms-meta-")?;
+            Some((key.to_owned(), v.to_str().ok()?.to_owned()))
+        })
+        .collect::<BTreeMap<_, _>>();
+    Ok(o)
+}
+
+/// The object size a `Content-Range` (`bytes a-b/size`) states, if any.
+pub fn range_total(content_range: Option<&str>) -> Option<u64> {
+    content_range?.rsplit_once('/')?.1.trim().parse().ok()
+}
+
+/// The ETag Azure gives (quoted `0x8D…`), unquoted: what `If-Match` compares.
+pub fn etag(headers: &HeaderMap) -> Option<String> {
+    header_str(headers, "etag").map(|e| e.trim().trim_matches('"').to_owned())
+}
+
+/// Where a Copy Blob stands (`x-ms-copy-status`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum CopyState {
+    /// Done.
+    Success,
+    /// Still running: poll the destination's properties.
+    Pending,
+    /// Failed or aborted, with Azure's description.
+    Failed(String),
+}
+
+/// The copy status of a Copy Blob answer or of the destination's properties. A copy
+/// status missing from a Copy Blob answer is `Parse`.
+pub fn copy_state(headers: &HeaderMap, context: &str) -> Result<CopyState> {
+    match header_str(headers, "x-ms-copy-status") {
+        Some("success") => Ok(CopyState::Success),
+        Some("pending") => Ok(CopyState::Pending),
+        Some(other) => {
+            let why = header_str(headers, "x-ms-copy-status-description").unwrap_or("");
+            Ok(CopyState::Failed(
+                format!("{other} {why}").trim().to_owned(),
+            ))
+        }
+        None => Err(Error::new(
+            ErrorKind::Parse,
+            format!("{context}: Azure sent no x-ms-copy-status"),
+        )
+        .with_provider(PROVIDER)),
+    }
+}
+
+/// Base64 `Content-MD5` as lowercase hex; `None` unless it is 16 bytes.
+pub fn md5_hex(b64: &str) -> Option<String> {
+    let bytes = STANDARD.decode(b64.trim()).ok()?;
+    (bytes.len() == 16).then(|| hex::encode(bytes))
+}
+
+fn http_date(s: &str) -> Option<SystemTime> {
+    httpdate::parse_http_date(s.trim()).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::http::header_map;
+
+    fn resp(status: u16, headers: &[(&str, &str)], body: &str) -> Response {
+        Response {
+            status,
+            headers: header_map(headers.iter().copied()),
+            body: body.to_owned().into(),
+        }
+    }
+
+    #[test]
+    fn errors_map_by_code_from_body_or_header() {
+        let body = "<?xml version=\"1.0\"?><Error><Code>ContainerNotFound</Code><Message>The specified container does not exist.\nRequestId:x</Message></Error>";
+        let e = error_from(&resp(404, &[], body), "reading");
+        assert_eq!(e.kind(), ErrorKind::NotFound);
+        assert_eq!(e.code(), Some("ContainerNotFound"));
+        assert_eq!(
+            e.message(),
+            "reading: The specified container does not exist."
+        );
+        let e = error_from(
+            &resp(404, &[("x-ms-error-code", "BlobNotFound")], ""),
+            "head",
+        );
+        assert_eq!(
+            (e.kind(), e.code()),
+            (ErrorKind::NotFound, Some("BlobNotFound"))
+        );
+        for (status, code, kind) in [
+            (409, "BlobAlreadyExists", ErrorKind::AlreadyExists),
+            (403, "AuthenticationFailed", ErrorKind::Unauthorized),
+            (503, "ServerBusy", ErrorKind::RateLimited),
+            (412, "ConditionNotMet", ErrorKind::PreconditionFailed),
+            (304, "ConditionNotMet", ErrorKind::NotModified),
+            (400, "Md5Mismatch", ErrorKind::Integrity),
+            (400, "SomethingNew", ErrorKind::Provider),
+        ] {
+            let e = error_from(&resp(status, &[("x-ms-error-code", code)], ""), "x");
+            assert_eq!(e.kind(), kind, "{code}");
+        }
+        assert_eq!(
+            error_from(&resp(304, &[], ""), "x").kind(),
+            ErrorKind::NotModified
+        );
+    }
+
+    #[test]
+    fn a_success_with_another_root_is_parse() {
+        let e = object_page(&resp(200, &[], "<html/>"), "c").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Parse);
+        let e = object_page(&resp(200, &[], "not xml"), "c").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Parse);
+    }
+
+    #[test]
+    fn properties_from_headers() {
+        let h = header_map([
+            ("content-length", "3"),
+            ("content-md5", "kAFQmDzST7DWlj99KOF/cg=="),
+            ("content-type", "text/plain"),
+            ("x-ms-meta-owner", "ana"),
+            ("etag", "\"0x8D\""),
+            ("last-modified", "Sun, 06 Dec 2026 10:00:00 GMT"),
+        ]);
+        let o = object_from_headers(&h, "c", "k").unwrap();
+        assert_eq!(o.hash.as_deref(), Some("900150983cd24fb0d6963f7d28e17f72"));
+        assert_eq!(o.metadata.get("owner").map(String::as_str), Some("ana"));
+        assert!(o.last_modified.is_some());
+        assert_eq!(etag(&h).as_deref(), Some("0x8D"));
+    }
+}

@@ -73,7 +73,21 @@ pub struct GcsConfig {
     /// The endpoint is an emulator (`STORAGE_EMULATOR_HOST` or
     /// [`GcsConfigBuilder::emulator_host`]).
     pub emulator: bool,
+    /// Uploads larger than this go up as a resumable upload in chunks of this size (a
+    /// multiple of 256 KiB, [`DEFAULT_CHUNK_SIZE`] by default); smaller ones in one
+    /// request. An upload holds about one chunk in memory.
+    pub chunk_size: usize,
 }
+
+/// The default resumable-upload chunk: 8 MiB (Google recommends at least 8 MiB).
+///
+/// ```
+/// assert_eq!(multicloud::storage::gcs::config::DEFAULT_CHUNK_SIZE % (256 << 10), 0);
+/// ```
+pub const DEFAULT_CHUNK_SIZE: usize = 8 << 20;
+
+/// Resumable chunks (all but the last) must be multiples of this: 256 KiB.
+pub const CHUNK_GRANULARITY: usize = 256 << 10;
 
 impl GcsConfig {
     /// A builder with Google's defaults.
@@ -113,6 +127,7 @@ pub struct GcsConfigBuilder {
     metadata_server: bool,
     project: Option<String>,
     scope: Option<String>,
+    chunk_size: Option<usize>,
     /// Where `from_env` looked for credentials (for the error when it found none).
     looked_in: Option<String>,
 }
@@ -223,6 +238,22 @@ impl GcsConfigBuilder {
         self
     }
 
+    /// The resumable-upload chunk size (and the size above which uploads are resumable):
+    /// a non-zero multiple of 256 KiB, at most 1 GiB; `InvalidInput` otherwise, from
+    /// [`build`](Self::build).
+    ///
+    /// ```
+    /// # use multicloud::storage::gcs::GcsConfig;
+    /// let c = GcsConfig::builder().anonymous().chunk_size(512 << 10).build()?;
+    /// assert_eq!(c.chunk_size, 512 << 10);
+    /// assert!(GcsConfig::builder().anonymous().chunk_size(1000).build().is_err());
+    /// # Ok::<(), multicloud::Error>(())
+    /// ```
+    pub fn chunk_size(mut self, bytes: usize) -> Self {
+        self.chunk_size = Some(bytes);
+        self
+    }
+
     /// Fills what is not set yet from the process environment; see
     /// [`from_env_with`](Self::from_env_with).
     ///
@@ -316,6 +347,7 @@ impl GcsConfigBuilder {
             project,
             scope,
             emulator: self.emulator,
+            chunk_size: check_chunk_size(self.chunk_size.unwrap_or(DEFAULT_CHUNK_SIZE))?,
         })
     }
 
@@ -410,6 +442,15 @@ fn checked_endpoint(mut url: url::Url) -> Result<url::Url> {
     url.set_query(None);
     url.set_fragment(None);
     Ok(url)
+}
+
+fn check_chunk_size(bytes: usize) -> Result<usize> {
+    match bytes > 0 && bytes % CHUNK_GRANULARITY == 0 && bytes <= 1 << 30 {
+        true => Ok(bytes),
+        false => Err(Error::invalid(format!(
+            "GCS chunk size {bytes} is not a non-zero multiple of 256 KiB up to 1 GiB"
+        ))),
+    }
 }
 
 /// Project ids (`my-project-123`, and the legacy `example.com:project`) go into query

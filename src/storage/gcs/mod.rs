@@ -3,6 +3,7 @@
 //! driver. Signed URLs are in [`crate::signing::gcs_v4`], access tokens in [`crate::gcp`].
 
 pub mod config;
+pub mod entries;
 pub mod requests;
 pub mod responses;
 

@@ -1,0 +1,280 @@
+//! Azure uploads (one Put Blob, or blocks in parallel and a Put Block List), their write
+//! conditions, and server-side copies.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+
+use super::super::rt::{self, maybe_async};
+use super::super::{Object, UploadOptions, UploadReader};
+use super::{Azure, PROVIDER, blob_context, responses};
+use crate::error::{Error, ErrorKind, Result};
+use crate::http::Request;
+use crate::storage::WriteCondition;
+use crate::storage::azure::requests::{BlockDigest, block_id, md5_of};
+use crate::storage::azure::responses::CopyState;
+
+/// What a block upload reads: bytes already read, the reader's rest, the total size when
+/// known (for progress).
+pub(super) type BlockSource<R> = (Vec<u8>, R, Option<u64>);
+
+/// [`UploadOptions::validated`], plus Azure's rule for metadata names: C# identifiers
+/// (letters, digits and `_`, not starting with a digit). Others are refused before
+/// anything is sent; renaming them would store something other than what was asked.
+pub(super) fn validated(opts: &UploadOptions) -> Result<UploadOptions> {
+    let opts = opts.validated().map_err(|e| e.with_provider(PROVIDER))?;
+    for key in opts.metadata.keys() {
+        let ok = key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            && !key.starts_with(|c: char| c.is_ascii_digit());
+        if !ok {
+            return Err(Error::invalid(format!(
+                "metadata name {key:?} is not valid on Azure, which requires C# identifiers \
+                 (ASCII letters, digits and '_', not starting with a digit)"
+            ))
+            .with_provider(PROVIDER));
+        }
+    }
+    Ok(opts)
+}
+
+impl Azure {
+    /// One Put Blob, names and options already checked.
+    #[maybe_async]
+    pub(super) async fn put_small(
+        &self,
+        container: &str,
+        name: &str,
+        data: Bytes,
+        opts: &UploadOptions,
+    ) -> Result<Object> {
+        let size = data.len() as u64;
+        let tracker = opts.tracker(name, Some(size));
+        tracker.check()?;
+        let md5 = md5_of(&data);
+        let wire = self.wire_options(container, name, opts).await?;
+        let req = self.requests.put_blob(container, name, data, &wire);
+        let resp = self.send(req).await?;
+        let context = format!("uploading {}", blob_context(container, name));
+        if let Err(e) = responses::check(&resp, &context) {
+            return self.landed_anyway(container, name, md5, opts, e).await;
+        }
+        // The service checked Content-MD5; an answer stating another is a lie to refuse.
+        let stated = resp.header("content-md5").and_then(responses::md5_hex);
+        if stated.is_some_and(|s| s != hex::encode(md5)) {
+            return Err(integrity(format!(
+                "{context}: Azure stored another MD5 than the bytes sent"
+            )));
+        }
+        tracker.advance(size);
+        Ok(self.uploaded(container, name, (size, md5), opts, &resp))
+    }
+
+    /// Blocks read one at a time and sent `block_concurrency` at once, then one Put Block
+    /// List with the whole content's MD5. Nothing is committed unless every block was.
+    #[maybe_async]
+    pub(super) async fn upload_blocks<R: UploadReader>(
+        &self,
+        container: &str,
+        name: &str,
+        (head, rest, total): BlockSource<R>,
+        opts: &UploadOptions,
+    ) -> Result<Object> {
+        use super::super::rt::ReadExt;
+        // Resolved first: a failing condition costs no upload.
+        let wire = self.wire_options(container, name, opts).await?;
+        let cfg = self.config();
+        let nonce = fastrand::u64(..);
+        let tracker = opts.tracker(name, total);
+        let digest = BlockDigest::default();
+        let source = std::io::Cursor::new(head).chain(rest);
+        let context = format!("uploading {}", blob_context(container, name));
+        let ids = rt::upload_parts(source, cfg.block_size, cfg.block_concurrency, |n, bytes| {
+            let (digest, tracker, context) = (&digest, &tracker, &context);
+            async move {
+                tracker.check()?;
+                digest.add(n, &bytes);
+                let len = bytes.len() as u64;
+                let id = block_id(nonce, n);
+                let req = self.requests.put_block(container, name, &id, bytes);
+                self.call(req, &format!("{context}, block {n}")).await?;
+                tracker.advance(len);
+                Ok(id)
+            }
+        })
+        .await?;
+        tracker.check()?;
+        let (md5, size) = digest.finish()?;
+        let req = self
+            .requests
+            .put_block_list(container, name, &ids, md5, &wire);
+        let resp = self.send(req).await?;
+        if let Err(e) = responses::check(&resp, &context) {
+            return self.landed_anyway(container, name, md5, opts, e).await;
+        }
+        Ok(self.uploaded(container, name, (size, md5), opts, &resp))
+    }
+
+    /// The options to send: a create-only upload sends `If-None-Match: *`; an `If-Match`
+    /// naming our `hash` (an MD5) or Azure's ETag is checked against the blob's current
+    /// properties and sent as that version's ETag, so the write still happens only if the
+    /// blob has not changed since.
+    #[maybe_async]
+    async fn wire_options(
+        &self,
+        container: &str,
+        name: &str,
+        opts: &UploadOptions,
+    ) -> Result<UploadOptions> {
+        let Some(WriteCondition::IfMatch(given)) = &opts.condition else {
+            return Ok(opts.clone());
+        };
+        let current = self.current(container, name).await?;
+        let etag = match &current {
+            Some((object, Some(etag))) => {
+                let mut by_etag = object.clone();
+                by_etag.hash = Some(etag.clone());
+                let condition = WriteCondition::IfMatch(given.clone());
+                condition
+                    .check(name, Some(object))
+                    .or_else(|_| condition.check(name, Some(&by_etag)))
+                    .map_err(|e| e.with_provider(PROVIDER))?;
+                etag.clone()
+            }
+            Some((_, None)) => {
+                return Err(Error::new(
+                    ErrorKind::Parse,
+                    format!("Azure sent no ETag for {name:?}"),
+                )
+                .with_provider(PROVIDER));
+            }
+            None => {
+                return Err(Error::new(
+                    ErrorKind::PreconditionFailed,
+                    format!("object {name:?}: precondition failed: it does not exist"),
+                )
+                .with_provider(PROVIDER));
+            }
+        };
+        let mut wire = opts.clone();
+        wire.condition = Some(WriteCondition::IfMatch(etag));
+        Ok(wire)
+    }
+
+    /// A refused conditional write is `PreconditionFailed` (Azure answers a create-only
+    /// upload of an existing blob with 409 `BlobAlreadyExists`). It may also be a retry
+    /// whose first attempt landed (its answer lost): when the blob now holds exactly the
+    /// bytes sent, the upload did happen and is reported so.
+    #[maybe_async]
+    async fn landed_anyway(
+        &self,
+        container: &str,
+        name: &str,
+        md5: [u8; 16],
+        opts: &UploadOptions,
+        error: Error,
+    ) -> Result<Object> {
+        let refused = matches!(
+            error.kind(),
+            ErrorKind::PreconditionFailed | ErrorKind::AlreadyExists
+        ) && opts.condition.is_some();
+        if !refused {
+            return Err(error);
+        }
+        let md5 = hex::encode(md5);
+        match self.current(container, name).await {
+            Ok(Some((o, _))) if o.hash.as_deref() == Some(md5.as_str()) => return Ok(o),
+            _ => {}
+        }
+        let message = format!("{}: precondition failed", error.message());
+        let mut out = Error::new(ErrorKind::PreconditionFailed, message).with_provider(PROVIDER);
+        if let Some(status) = error.status() {
+            out = out.with_status(status);
+        }
+        if let Some(code) = error.code() {
+            out = out.with_code(code);
+        }
+        Err(out)
+    }
+
+    /// The object an upload made, from what was sent and the answer's time.
+    fn uploaded(
+        &self,
+        container: &str,
+        name: &str,
+        (size, md5): (u64, [u8; 16]),
+        opts: &UploadOptions,
+        resp: &crate::http::Response,
+    ) -> Object {
+        let mut o = Object::new(container, name, size);
+        o.hash = Some(hex::encode(md5));
+        o.content_type = Some(
+            opts.content_type
+                .clone()
+                .unwrap_or_else(|| "application/octet-stream".to_owned()),
+        );
+        o.metadata = opts.metadata.clone();
+        // The store's clock, not ours: conditions compare against the store's times.
+        o.last_modified = resp
+            .header("last-modified")
+            .and_then(|d| httpdate::parse_http_date(d).ok());
+        o
+    }
+
+    /// Copy Blob within the account, then its properties; a pending copy is polled with
+    /// backoff (100 ms doubling to 5 s) for up to 15 minutes.
+    #[maybe_async]
+    pub(super) async fn copy_blob(
+        &self,
+        src: (&str, &str),
+        container: &str,
+        name: &str,
+    ) -> Result<Object> {
+        let context = format!("copying {:?} to {}", src.1, blob_context(container, name));
+        let req: Request = self.requests.copy_blob(src, container, name);
+        let resp = self.call(req, &context).await?;
+        let mut state = responses::copy_state(&resp.headers, &context)?;
+        let (mut wait, mut waited) = (Duration::from_millis(100), Duration::ZERO);
+        loop {
+            match state {
+                CopyState::Success => return self.copied(container, name, &context).await,
+                CopyState::Failed(why) => {
+                    return Err(Error::new(
+                        ErrorKind::Provider,
+                        format!("{context}: the copy failed: {why}"),
+                    )
+                    .with_provider(PROVIDER));
+                }
+                CopyState::Pending if waited >= Duration::from_secs(900) => {
+                    return Err(Error::new(
+                        ErrorKind::Timeout,
+                        format!("{context}: still pending after 15 minutes"),
+                    )
+                    .with_provider(PROVIDER));
+                }
+                CopyState::Pending => {}
+            }
+            rt::sleep(wait).await;
+            waited += wait;
+            wait = (wait * 2).min(Duration::from_secs(5));
+            let req = self.requests.blob_properties(container, name);
+            let resp = self.call(req, &context).await?;
+            state = responses::copy_state(&resp.headers, &context)?;
+        }
+    }
+
+    #[maybe_async]
+    async fn copied(&self, container: &str, name: &str, context: &str) -> Result<Object> {
+        match self.current(container, name).await? {
+            Some((o, _)) => Ok(o),
+            None => Err(Error::new(
+                ErrorKind::Provider,
+                format!("{context}: the copy reported success but the blob is missing"),
+            )
+            .with_provider(PROVIDER)),
+        }
+    }
+}
+
+fn integrity(message: String) -> Error {
+    Error::new(ErrorKind::Integrity, message).with_provider(PROVIDER)
+}

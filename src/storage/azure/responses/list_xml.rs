@@ -1,0 +1,212 @@
+//! An `EnumerationResults` page (List Blobs, List Containers) read with quick-xml's event
+//! reader: `<Blob>`, `<BlobPrefix>` and `<Container>` entries with their name and the
+//! properties the storage model keeps, and `<NextMarker>`. Unknown elements are skipped
+//! at any depth; text is kept exactly as sent (names may start or end with spaces).
+
+use quick_xml::Reader;
+use quick_xml::events::{BytesStart, Event};
+
+/// One page as sent.
+#[derive(Debug, Default)]
+pub(super) struct Enumeration {
+    pub(super) entries: Vec<EntryXml>,
+    pub(super) next_marker: Option<String>,
+}
+
+/// What an entry is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub(super) enum EntryKind {
+    #[default]
+    Blob,
+    Prefix,
+    Container,
+}
+
+/// One `<Blob>`, `<BlobPrefix>` or `<Container>`.
+#[derive(Debug, Default)]
+pub(super) struct EntryXml {
+    pub(super) kind: EntryKind,
+    pub(super) name: Option<String>,
+    pub(super) size: Option<String>,
+    pub(super) content_type: Option<String>,
+    pub(super) content_md5: Option<String>,
+    pub(super) last_modified: Option<String>,
+    pub(super) etag: Option<String>,
+}
+
+/// The leaves whose text is kept.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Leaf {
+    Name,
+    Size,
+    ContentType,
+    ContentMd5,
+    LastModified,
+    Etag,
+    NextMarker,
+}
+
+#[derive(Default)]
+struct State {
+    depth: usize,
+    entry: Option<EntryXml>,
+    in_properties: bool,
+    leaf: Option<(Leaf, usize)>,
+    text: String,
+    root_closed: bool,
+}
+
+/// Parses a page whose root element was already checked; `Err` says what is wrong.
+pub(super) fn parse(body: &[u8]) -> Result<Enumeration, String> {
+    let mut reader = Reader::from_reader(body);
+    let (mut out, mut st) = (Enumeration::default(), State::default());
+    loop {
+        match reader.read_event().map_err(|e| e.to_string())? {
+            Event::Start(e) => st.start(&e),
+            Event::Empty(e) => {
+                st.start(&e);
+                st.end(&mut out)?;
+            }
+            Event::Text(t) if st.collecting() => match t.contains(&b'&') {
+                false => st
+                    .text
+                    .push_str(std::str::from_utf8(&t).map_err(|e| e.to_string())?),
+                true => st.text.push_str(&t.unescape().map_err(|e| e.to_string())?),
+            },
+            Event::CData(c) if st.collecting() => {
+                st.text
+                    .push_str(std::str::from_utf8(&c).map_err(|e| e.to_string())?);
+            }
+            Event::End(_) => st.end(&mut out)?,
+            Event::Eof if st.root_closed => return Ok(out),
+            Event::Eof => return Err("the document ends before </EnumerationResults>".into()),
+            _ => {}
+        }
+    }
+}
+
+impl State {
+    fn collecting(&self) -> bool {
+        self.leaf.is_some_and(|(_, d)| d == self.depth)
+    }
+
+    fn start(&mut self, e: &BytesStart<'_>) {
+        self.depth += 1;
+        let name = e.local_name();
+        let leaf = match (self.depth, name.as_ref()) {
+            (2, b"NextMarker") => Some(Leaf::NextMarker),
+            (3, kind @ (b"Blob" | b"BlobPrefix" | b"Container")) => {
+                let kind = match kind {
+                    b"Blob" => EntryKind::Blob,
+                    b"BlobPrefix" => EntryKind::Prefix,
+                    _ => EntryKind::Container,
+                };
+                self.entry = Some(EntryXml {
+                    kind,
+                    ..EntryXml::default()
+                });
+                None
+            }
+            (4, b"Name") if self.entry.is_some() => Some(Leaf::Name),
+            (4, b"Properties") if self.entry.is_some() => {
+                self.in_properties = true;
+                None
+            }
+            (5, n) if self.in_properties => property_leaf(n),
+            _ => None,
+        };
+        if let Some(leaf) = leaf {
+            self.leaf = Some((leaf, self.depth));
+            self.text.clear();
+        }
+    }
+
+    fn end(&mut self, out: &mut Enumeration) -> Result<(), String> {
+        if let Some((leaf, _)) = self.leaf.filter(|_| self.collecting()) {
+            self.leaf = None;
+            let text = std::mem::take(&mut self.text);
+            self.store(leaf, &text, out);
+            self.text = text;
+        } else if self.depth == 4 {
+            self.in_properties = false;
+        } else if self.depth == 3 {
+            if let Some(entry) = self.entry.take() {
+                if entry.name.is_none() {
+                    return Err("an entry without a <Name>".into());
+                }
+                out.entries.push(entry);
+            }
+        }
+        self.depth -= 1;
+        self.root_closed |= self.depth == 0;
+        Ok(())
+    }
+
+    fn store(&mut self, leaf: Leaf, text: &str, out: &mut Enumeration) {
+        let owned = || Some(text.to_owned());
+        match (leaf, &mut self.entry) {
+            (Leaf::NextMarker, _) => out.next_marker = owned().filter(|m| !m.is_empty()),
+            (Leaf::Name, Some(e)) => e.name = owned(),
+            (Leaf::Size, Some(e)) => e.size = owned(),
+            (Leaf::ContentType, Some(e)) => e.content_type = owned(),
+            (Leaf::ContentMd5, Some(e)) => e.content_md5 = owned(),
+            (Leaf::LastModified, Some(e)) => e.last_modified = owned(),
+            (Leaf::Etag, Some(e)) => e.etag = owned(),
+            _ => {}
+        }
+    }
+}
+
+fn property_leaf(name: &[u8]) -> Option<Leaf> {
+    match name {
+        b"Content-Length" => Some(Leaf::Size),
+        b"Content-Type" => Some(Leaf::ContentType),
+        b"Content-MD5" => Some(Leaf::ContentMd5),
+        b"Last-Modified" => Some(Leaf::LastModified),
+        b"Etag" => Some(Leaf::Etag),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blobs_prefixes_and_markers() {
+        let page = parse(
+            br#"<?xml version="1.0" encoding="utf-8"?><EnumerationResults ServiceEndpoint="x" ContainerName="c">
+            <Prefix/><MaxResults>2</MaxResults><Blobs>
+            <Blob><Name> a&amp;b </Name><Properties><Content-Length>3</Content-Length>
+            <Content-Type>text/plain</Content-Type><Content-MD5>kAFQmDzST7DWlj99KOF/cg==</Content-MD5>
+            <Etag>0x8D</Etag><Last-Modified>Sun, 06 Dec 2026 10:00:00 GMT</Last-Modified></Properties>
+            <Metadata><Name>not this</Name></Metadata></Blob>
+            <BlobPrefix><Name>p/</Name></BlobPrefix></Blobs><NextMarker>2!abc</NextMarker></EnumerationResults>"#,
+        )
+        .unwrap();
+        assert_eq!(page.next_marker.as_deref(), Some("2!abc"));
+        assert_eq!(page.entries.len(), 2);
+        let blob = &page.entries[0];
+        assert_eq!(blob.name.as_deref(), Some(" a&b "));
+        assert_eq!(blob.size.as_deref(), Some("3"));
+        assert_eq!(blob.etag.as_deref(), Some("0x8D"));
+        assert_eq!(page.entries[1].kind, EntryKind::Prefix);
+    }
+
+    #[test]
+    fn broken_pages_say_what_is_wrong() {
+        for (body, says) in [
+            (
+                "<EnumerationResults><Blobs><Blob></Blob></Blobs></EnumerationResults>",
+                "without a <Name>",
+            ),
+            (
+                "<EnumerationResults><Blobs><Blob><Name>a</Name>",
+                "ends before",
+            ),
+        ] {
+            let e = parse(body.as_bytes()).unwrap_err();
+            assert!(e.contains(says), "{body}: {e}");
+        }
+    }
+}
