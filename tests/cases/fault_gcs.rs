@@ -1,1 +1,471 @@
-// Filled in by the gcs driver work (included once per mode).
+// Faults the GCS driver must survive or report, against a small in-process GCS server
+// (below) that keeps resumable sessions as Google documents them (a status query answers
+// 308 with what the session holds; fake-gcs-server instead finishes the upload) and
+// breaks exchanges on request. Included once per mode by `tests/fault_injection.rs`.
+
+use mc::storage::Gcs;
+use multicloud::storage::gcs::GcsConfig;
+
+/// The driver under test against `fake`: 256 KiB chunks, short timeouts, fast retries.
+fn gcs_faulty_driver(fake: &gcs_fake::Fake) -> Gcs {
+    let retry = RetryPolicy {
+        max_attempts: 4,
+        base_delay: Duration::from_millis(5),
+        max_delay: Duration::from_millis(50),
+        total_budget: Duration::from_secs(10),
+    };
+    let transport = TransportConfig::default()
+        .request_timeout(Duration::from_secs(5))
+        .stall_timeout(Duration::from_secs(2))
+        .retry(retry);
+    let config = GcsConfig::builder()
+        .emulator_host(fake.addr.to_string())
+        .chunk_size(gcs_fake::CHUNK)
+        .build()
+        .unwrap();
+    Gcs::with_transport(config, transport).unwrap()
+}
+
+fn gcs_data(len: usize) -> Vec<u8> {
+    let mut out = vec![0u8; len];
+    fastrand::Rng::with_seed(len as u64).fill(&mut out);
+    out
+}
+
+/// A chunk that reached the server but whose answer was lost (a reset), and a chunk the
+/// server kept only half of: each time the driver asks the session what it holds and
+/// resumes from there, sending no acknowledged byte twice; the object holds the data.
+#[maybe_async]
+#[mode_test]
+async fn gcs_fault_failed_chunks_resume_from_the_sessions_offset() {
+    let fake = gcs_fake::Fake::start();
+    fake.set(|f| {
+        f.lose_answer_of_chunk = Some(2);
+        f.keep_half_of_chunk = Some(4);
+    });
+    let d = gcs_faulty_driver(&fake);
+    let data = gcs_data(5 * gcs_fake::CHUNK + 1000);
+    let reader = std::io::Cursor::new(data.clone());
+    let o = d
+        .upload_reader("bkt", "big", reader, &UploadOptions::new())
+        .await
+        .unwrap();
+    assert_eq!(o.size, data.len() as u64);
+    assert!(
+        fake.object("big").is_some_and(|b| b == data),
+        "the stored bytes differ"
+    );
+    let log = fake.log();
+    let status_queries = log.iter().filter(|l| l.contains("bytes */*")).count();
+    assert_eq!(
+        status_queries, 1,
+        "one status query after the lost answer: {log:#?}"
+    );
+    let chunk = gcs_fake::CHUNK;
+    let resent_from_half = format!("bytes {}-", 3 * chunk + chunk / 2);
+    assert!(
+        log.iter().any(|l| l.contains(&resent_from_half)),
+        "{log:#?}"
+    );
+    let second = format!("bytes {chunk}-");
+    assert_eq!(
+        log.iter().filter(|l| l.contains(&second)).count(),
+        1,
+        "{log:#?}"
+    );
+    let got = d.download_bytes("bkt", "big").await.unwrap();
+    assert!(got == data, "download differs");
+}
+
+/// A session claiming more bytes than were sent is not believed: `Parse`, and the
+/// session is cancelled.
+#[maybe_async]
+#[mode_test]
+async fn gcs_fault_a_session_claiming_unsent_bytes_is_refused() {
+    let fake = gcs_fake::Fake::start();
+    fake.set(|f| {
+        f.lose_answer_of_chunk = Some(1);
+        f.overclaim = true;
+    });
+    let d = gcs_faulty_driver(&fake);
+    let reader = std::io::Cursor::new(gcs_data(3 * gcs_fake::CHUNK));
+    let e = d
+        .upload_reader("bkt", "x", reader, &UploadOptions::new())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Parse, "{e}");
+    assert!(
+        fake.log().iter().any(|l| l.starts_with("DELETE /upload/")),
+        "session cancelled"
+    );
+    assert!(fake.object("x").is_none());
+}
+
+/// A store that keeps other bytes than those sent: `Integrity`, and that generation is
+/// deleted so no reader gets it.
+#[maybe_async]
+#[mode_test]
+async fn gcs_fault_corrupt_stored_objects_are_deleted() {
+    let fake = gcs_fake::Fake::start();
+    fake.set(|f| f.corrupt_final = true);
+    let d = gcs_faulty_driver(&fake);
+    let reader = std::io::Cursor::new(gcs_data(2 * gcs_fake::CHUNK + 5));
+    let e = d
+        .upload_reader("bkt", "c", reader, &UploadOptions::new())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Integrity, "{e}");
+    assert!(fake.object("c").is_none(), "the corrupt object was deleted");
+    assert!(
+        fake.log()
+            .iter()
+            .any(|l| l.contains("DELETE") && l.contains("ifGenerationMatch=1"))
+    );
+}
+
+/// 503s and resets before the answer's head are retried; a body cut short is an error,
+/// never a short `Ok`.
+#[maybe_async]
+#[mode_test]
+async fn gcs_fault_503_and_resets_retried_truncation_detected() {
+    let fake = gcs_fake::Fake::start();
+    let data = gcs_data(100_000);
+    fake.put("k", &data);
+    fake.set(|f| {
+        f.unavailable_metadata = 2;
+        f.reset_media = 1;
+    });
+    let d = gcs_faulty_driver(&fake);
+    let got = d.download_bytes("bkt", "k").await.unwrap();
+    assert!(got == data, "download differs");
+    let log = fake.log();
+    assert_eq!(
+        log.iter().filter(|l| l.contains("/o/k HTTP")).count(),
+        3,
+        "{log:#?}"
+    );
+    assert_eq!(
+        log.iter().filter(|l| l.contains("alt=media")).count(),
+        2,
+        "{log:#?}"
+    );
+
+    fake.set(|f| f.truncate_media = true);
+    let e = d.download_bytes("bkt", "k").await.unwrap_err();
+    assert!(
+        matches!(e.kind(), ErrorKind::Transport | ErrorKind::Integrity),
+        "{e}"
+    );
+    let mut sink = Vec::new();
+    let e = d
+        .download_to_writer("bkt", "k", &mut sink)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e.kind(), ErrorKind::Transport | ErrorKind::Integrity),
+        "{e}"
+    );
+    assert!(sink.len() < data.len());
+}
+
+/// A small GCS JSON API server: one bucket `bkt`, objects in memory, resumable sessions
+/// with Google's documented semantics, and faults switched on by the tests.
+mod gcs_fake {
+    use std::collections::HashMap;
+    use std::io::{BufRead, BufReader, Read, Write};
+    use std::net::{SocketAddr, TcpListener, TcpStream};
+    use std::sync::{Arc, Mutex};
+
+    use base64::Engine;
+    use md5::Digest;
+
+    pub const CHUNK: usize = 256 << 10;
+
+    #[derive(Default)]
+    pub struct Faults {
+        /// The n-th chunk (1-based) is kept, then the connection reset before the answer.
+        pub lose_answer_of_chunk: Option<usize>,
+        /// The n-th chunk: only its first half is kept (308 says so).
+        pub keep_half_of_chunk: Option<usize>,
+        /// Status queries claim a byte more than the session holds.
+        pub overclaim: bool,
+        /// Finished uploads store one byte flipped.
+        pub corrupt_final: bool,
+        /// This many metadata GETs answer 503 first.
+        pub unavailable_metadata: usize,
+        /// This many media GETs are reset before the head.
+        pub reset_media: usize,
+        /// Media GETs send half the body and close.
+        pub truncate_media: bool,
+    }
+
+    #[derive(Default)]
+    struct State {
+        objects: HashMap<String, Vec<u8>>,
+        sessions: HashMap<String, (String, Vec<u8>)>,
+        chunks: usize,
+        faults: Faults,
+        log: Vec<String>,
+    }
+
+    pub struct Fake {
+        pub addr: SocketAddr,
+        state: Arc<Mutex<State>>,
+    }
+
+    impl Fake {
+        pub fn start() -> Self {
+            let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+            let addr = listener.local_addr().unwrap();
+            let state = Arc::new(Mutex::new(State::default()));
+            let shared = state.clone();
+            std::thread::spawn(move || {
+                for stream in listener.incoming().flatten() {
+                    let state = shared.clone();
+                    std::thread::spawn(move || serve(stream, &state, addr));
+                }
+            });
+            Fake { addr, state }
+        }
+
+        pub fn set(&self, f: impl FnOnce(&mut Faults)) {
+            f(&mut self.state.lock().unwrap().faults);
+        }
+
+        pub fn put(&self, name: &str, data: &[u8]) {
+            let mut s = self.state.lock().unwrap();
+            s.objects.insert(name.to_owned(), data.to_vec());
+        }
+
+        pub fn object(&self, name: &str) -> Option<Vec<u8>> {
+            self.state.lock().unwrap().objects.get(name).cloned()
+        }
+
+        /// Request lines, with the Content-Range of uploads.
+        pub fn log(&self) -> Vec<String> {
+            self.state.lock().unwrap().log.clone()
+        }
+    }
+
+    struct Req {
+        line: String,
+        headers: Vec<(String, String)>,
+        body: Vec<u8>,
+    }
+
+    impl Req {
+        fn header(&self, name: &str) -> Option<&str> {
+            let h = self
+                .headers
+                .iter()
+                .find(|(k, _)| k.eq_ignore_ascii_case(name));
+            h.map(|(_, v)| v.as_str())
+        }
+    }
+
+    fn read(stream: &TcpStream) -> Option<Req> {
+        let mut reader = BufReader::new(stream.try_clone().ok()?);
+        let mut line = String::new();
+        reader.read_line(&mut line).ok()?;
+        let mut headers = Vec::new();
+        loop {
+            let mut h = String::new();
+            if reader.read_line(&mut h).ok()? == 0 {
+                return None;
+            }
+            let h = h.trim_end();
+            if h.is_empty() {
+                break;
+            }
+            let (k, v) = h.split_once(':')?;
+            headers.push((k.trim().to_owned(), v.trim().to_owned()));
+        }
+        let mut req = Req {
+            line: line.trim_end().to_owned(),
+            headers,
+            body: Vec::new(),
+        };
+        let len: usize = req
+            .header("content-length")
+            .and_then(|l| l.parse().ok())
+            .unwrap_or(0);
+        req.body = vec![0; len];
+        reader.read_exact(&mut req.body).ok()?;
+        Some(req)
+    }
+
+    fn respond(stream: &mut TcpStream, status: u16, headers: &str, body: &[u8]) {
+        let head = format!(
+            "HTTP/1.1 {status} X\r\nContent-Length: {}\r\nConnection: close\r\n{headers}\r\n",
+            body.len()
+        );
+        let _ = stream.write_all(head.as_bytes());
+        let _ = stream.write_all(body);
+    }
+
+    fn reset(stream: TcpStream) {
+        super::super::common::fake_http::reset(&stream);
+    }
+
+    fn serve(mut stream: TcpStream, state: &Mutex<State>, addr: SocketAddr) {
+        let Some(req) = read(&stream) else { return };
+        let range = req.header("content-range").unwrap_or("").to_owned();
+        state
+            .lock()
+            .unwrap()
+            .log
+            .push(format!("{} {range}", req.line));
+        let mut parts = req.line.split(' ');
+        let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
+        let (path, query) = target.split_once('?').unwrap_or((target, ""));
+        let answer = match (method, path) {
+            ("POST", "/upload/storage/v1/b/bkt/o") => start(&req, state, addr),
+            ("PUT", "/upload/storage/v1/b/bkt/o") => chunk(&req, query, state),
+            ("DELETE", "/upload/storage/v1/b/bkt/o") => Answer::Status(499),
+            ("GET", "/storage/v1/b/bkt") => {
+                Answer::Json(r#"{"kind":"storage#bucket","name":"bkt"}"#.into())
+            }
+            (m, p) if p.starts_with("/storage/v1/b/bkt/o/") => {
+                let name = percent_encoding::percent_decode_str(&p[20..]).decode_utf8_lossy();
+                object(m, &name, query, state)
+            }
+            _ => Answer::Status(400),
+        };
+        match answer {
+            Answer::Status(s) => respond(&mut stream, s, "", b""),
+            Answer::Json(j) => respond(
+                &mut stream,
+                200,
+                "Content-Type: application/json\r\n",
+                j.as_bytes(),
+            ),
+            Answer::Raw(s, h, b) => respond(&mut stream, s, &h, &b),
+            Answer::Reset => reset(stream),
+            Answer::Truncated(b) => {
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Length: {}\r\nConnection: close\r\nX-Goog-Generation: 1\r\n\r\n",
+                    b.len()
+                );
+                let _ = stream.write_all(head.as_bytes());
+                let _ = stream.write_all(&b[..b.len() / 2]);
+            }
+        }
+    }
+
+    enum Answer {
+        Status(u16),
+        Json(String),
+        Raw(u16, String, Vec<u8>),
+        Reset,
+        Truncated(Vec<u8>),
+    }
+
+    fn start(req: &Req, state: &Mutex<State>, addr: SocketAddr) -> Answer {
+        let meta: serde_json::Value = serde_json::from_slice(&req.body).unwrap();
+        let name = meta["name"].as_str().unwrap().to_owned();
+        let mut s = state.lock().unwrap();
+        let id = format!("s{}", s.sessions.len() + 1);
+        s.sessions.insert(id.clone(), (name, Vec::new()));
+        let location = format!(
+            "Location: http://{addr}/upload/storage/v1/b/bkt/o?uploadType=resumable&upload_id={id}\r\n"
+        );
+        Answer::Raw(200, location, Vec::new())
+    }
+
+    /// A chunk or a status query: `bytes A-B/T` or `bytes */T` (`T` may be `*`).
+    fn chunk(req: &Req, query: &str, state: &Mutex<State>) -> Answer {
+        let id = query
+            .split('&')
+            .find_map(|kv| kv.strip_prefix("upload_id="))
+            .unwrap_or("");
+        let spec = req
+            .header("content-range")
+            .unwrap_or("")
+            .trim_start_matches("bytes ")
+            .to_owned();
+        let (span, total) = spec.split_once('/').unwrap_or(("", "*"));
+        let total: Option<usize> = total.parse().ok();
+        let mut s = state.lock().unwrap();
+        let overclaim = s.faults.overclaim;
+        let mut lose = false;
+        if span != "*" {
+            s.chunks += 1;
+            let n = s.chunks;
+            let start: usize = span.split('-').next().unwrap().parse().unwrap();
+            let half = s.faults.keep_half_of_chunk == Some(n);
+            lose = s.faults.lose_answer_of_chunk == Some(n);
+            let Some((_, held)) = s.sessions.get_mut(id) else {
+                return Answer::Status(404);
+            };
+            if start > held.len() {
+                return Answer::Status(400);
+            }
+            let mut new = &req.body[held.len() - start..];
+            if half {
+                new = &new[..new.len() / 2];
+            }
+            held.extend_from_slice(new);
+        }
+        let Some((name, held)) = s.sessions.get(id).cloned() else {
+            return Answer::Status(404);
+        };
+        if lose {
+            return Answer::Reset;
+        }
+        if total == Some(held.len()) {
+            s.sessions.remove(id);
+            let mut stored = held;
+            if s.faults.corrupt_final {
+                stored[0] ^= 1;
+            }
+            let json = resource(&name, &stored);
+            s.objects.insert(name, stored);
+            return Answer::Json(json);
+        }
+        let claimed = held.len() + usize::from(overclaim && span == "*");
+        match claimed {
+            0 => Answer::Status(308),
+            n => Answer::Raw(308, format!("Range: bytes=0-{}\r\n", n - 1), Vec::new()),
+        }
+    }
+
+    fn object(method: &str, name: &str, query: &str, state: &Mutex<State>) -> Answer {
+        let mut s = state.lock().unwrap();
+        if method == "DELETE" {
+            return match s.objects.remove(name) {
+                Some(_) => Answer::Status(204),
+                None => Answer::Status(404),
+            };
+        }
+        let Some(data) = s.objects.get(name).cloned() else {
+            return Answer::Status(404);
+        };
+        if !query.contains("alt=media") {
+            if s.faults.unavailable_metadata > 0 {
+                s.faults.unavailable_metadata -= 1;
+                return Answer::Status(503);
+            }
+            return Answer::Json(resource(name, &data));
+        }
+        if s.faults.reset_media > 0 {
+            s.faults.reset_media -= 1;
+            return Answer::Reset;
+        }
+        if s.faults.truncate_media {
+            return Answer::Truncated(data);
+        }
+        Answer::Raw(200, "X-Goog-Generation: 1\r\n".into(), data)
+    }
+
+    fn resource(name: &str, data: &[u8]) -> String {
+        let b64 = base64::engine::general_purpose::STANDARD;
+        let md5 = b64.encode(md5::Md5::digest(data));
+        let crc = b64.encode(crc32c::crc32c(data).to_be_bytes());
+        serde_json::json!({
+            "kind": "storage#object", "bucket": "bkt", "name": name, "generation": "1",
+            "size": data.len().to_string(), "md5Hash": md5, "crc32c": crc,
+            "contentType": "application/octet-stream", "updated": "2026-12-06T10:00:00Z",
+        })
+        .to_string()
+    }
+}

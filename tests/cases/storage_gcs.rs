@@ -70,7 +70,9 @@ async fn gcs_names_follow_the_documented_rule() {
     let (d, b) = gcs_bucket().await;
     let mut held = Vec::new();
     for (name, rule) in super::common::name_corpus() {
-        let up = d.upload_bytes(&b, &name, Bytes::from(name.clone()), &opts()).await;
+        let up = d
+            .upload_bytes(&b, &name, Bytes::from(name.clone()), &opts())
+            .await;
         let why = match rule {
             Rule::NotPortable => "object name",
             Rule::DotSegment => "`.`/`..` segment",
@@ -89,8 +91,13 @@ async fn gcs_names_follow_the_documented_rule() {
         let got = d.get_object(&b, &name).await;
         assert_eq!(got.unwrap_err().kind(), ErrorKind::InvalidInput, "{name:?}");
     }
-    let mut listed: Vec<String> =
-        d.list_objects(&b, "").await.unwrap().into_iter().map(|o| o.name).collect();
+    let mut listed: Vec<String> = d
+        .list_objects(&b, "")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|o| o.name)
+        .collect();
     listed.sort();
     held.sort();
     assert_eq!(listed, held);
@@ -108,7 +115,10 @@ async fn gcs_listing_follows_page_tokens() {
     }
     let (mut token, mut names, mut pages) = (None::<String>, Vec::new(), 0);
     loop {
-        let page = d.list_objects_page(&b, "p/", token.as_deref(), 4).await.unwrap();
+        let page = d
+            .list_objects_page(&b, "p/", token.as_deref(), 4)
+            .await
+            .unwrap();
         assert!(page.items.len() <= 4);
         names.extend(page.items.into_iter().map(|o| o.name));
         pages += 1;
@@ -146,7 +156,11 @@ async fn gcs_resumable_uploads_cross_chunks() {
     assert_eq!(put.crc32c, Some(crc32c_of(&data)));
     let steps = reports.lock().unwrap().clone();
     let chunk = GCS_CHUNK as u64;
-    assert_eq!(steps, [chunk, 2 * chunk, data.len() as u64], "one report per chunk");
+    assert_eq!(
+        steps,
+        [chunk, 2 * chunk, data.len() as u64],
+        "one report per chunk"
+    );
     let got = d.download_bytes(&b, "big").await.unwrap();
     assert!(got == data, "content differs");
     let head = d.get_object(&b, "big").await.unwrap();
@@ -155,16 +169,24 @@ async fn gcs_resumable_uploads_cross_chunks() {
     let at = GCS_CHUNK as u64 - 3;
     let across = d.download_range(&b, "big", at..at + 10).await.unwrap();
     assert_eq!(&across[..], &data[at as usize..at as usize + 10]);
-    let tail = d.download_range(&b, "big", 2 * chunk + 12_000..).await.unwrap();
+    let tail = d
+        .download_range(&b, "big", 2 * chunk + 12_000..)
+        .await
+        .unwrap();
     assert_eq!(&tail[..], &data[2 * GCS_CHUNK + 12_000..]);
 
     let exact = content(12, 2 * GCS_CHUNK);
-    let put = d.upload_reader(&b, "exact", std::io::Cursor::new(exact.clone()), &opts()).await;
+    let put = d
+        .upload_reader(&b, "exact", std::io::Cursor::new(exact.clone()), &opts())
+        .await;
     assert_eq!(put.unwrap().size, exact.len() as u64);
     let got = d.download_bytes(&b, "exact").await.unwrap();
     assert!(got == exact, "content differs");
     let bytes = content(13, 3 * GCS_CHUNK + 1);
-    let put = d.upload_bytes(&b, "bytes", bytes.clone().into(), &opts()).await.unwrap();
+    let put = d
+        .upload_bytes(&b, "bytes", bytes.clone().into(), &opts())
+        .await
+        .unwrap();
     assert_eq!(put.md5(), Some(md5(&bytes).as_str()));
     let got = d.download_bytes(&b, "bytes").await.unwrap();
     assert!(got == bytes, "content differs");
@@ -176,7 +198,11 @@ fn crc32c_of(data: &[u8]) -> u32 {
     for &byte in data {
         crc ^= u32::from(byte);
         for _ in 0..8 {
-            crc = if crc & 1 == 1 { (crc >> 1) ^ 0x82F6_3B78 } else { crc >> 1 };
+            crc = if crc & 1 == 1 {
+                (crc >> 1) ^ 0x82F6_3B78
+            } else {
+                crc >> 1
+            };
         }
     }
     !crc
@@ -189,23 +215,35 @@ fn crc32c_of(data: &[u8]) -> u32 {
 #[mode_test]
 async fn gcs_preconditions_map_to_generations() {
     let (d, b) = gcs_bucket().await;
-    let first = d.upload_bytes(&b, "k", Bytes::from_static(b"one"), &opts().create_only()).await;
+    let first = d
+        .upload_bytes(&b, "k", Bytes::from_static(b"one"), &opts().create_only())
+        .await;
     let etag = first.unwrap().hash.unwrap();
-    let again = d.upload_bytes(&b, "k", Bytes::from_static(b"two"), &opts().create_only()).await;
+    let again = d
+        .upload_bytes(&b, "k", Bytes::from_static(b"two"), &opts().create_only())
+        .await;
     assert_eq!(again.unwrap_err().kind(), ErrorKind::PreconditionFailed);
     let big = content(14, GCS_CHUNK + 1);
-    let resumable = d.upload_reader(&b, "k", std::io::Cursor::new(big), &opts().create_only()).await;
+    let resumable = d
+        .upload_reader(&b, "k", std::io::Cursor::new(big), &opts().create_only())
+        .await;
     assert_eq!(resumable.unwrap_err().kind(), ErrorKind::PreconditionFailed);
     let generation = d
         .upload_bytes(&b, "k", Bytes::from_static(b"x"), &opts().if_match("1"))
         .await;
-    assert_eq!(generation.unwrap_err().kind(), ErrorKind::PreconditionFailed, "generation 1");
+    assert_eq!(
+        generation.unwrap_err().kind(),
+        ErrorKind::PreconditionFailed,
+        "generation 1"
+    );
     let matched = d
         .upload_bytes(&b, "k", Bytes::from_static(b"two"), &opts().if_match(&etag))
         .await
         .unwrap();
     assert_eq!(matched.md5(), Some(md5(b"two").as_str()));
-    let stale = d.upload_bytes(&b, "k", Bytes::from_static(b"3"), &opts().if_match(&etag)).await;
+    let stale = d
+        .upload_bytes(&b, "k", Bytes::from_static(b"3"), &opts().if_match(&etag))
+        .await;
     assert_eq!(stale.unwrap_err().kind(), ErrorKind::PreconditionFailed);
     let got = d.download_bytes(&b, "k").await.unwrap();
     assert_eq!(got, "two");
@@ -247,9 +285,15 @@ async fn gcs_copy_by_rewrite_keeps_type_and_metadata() {
     let (d, b) = gcs_bucket().await;
     let data = content(16, GCS_CHUNK * 3 + 7);
     let o = opts().content_type("image/png").metadata("owner", "ann");
-    let src = d.upload_bytes(&b, "src", data.clone().into(), &o).await.unwrap();
+    let src = d
+        .upload_bytes(&b, "src", data.clone().into(), &o)
+        .await
+        .unwrap();
     let copy = d.copy_object(&b, "src", &b, "dir/copy").await.unwrap();
-    assert_eq!((copy.size, copy.crc32c, copy.hash.clone()), (src.size, src.crc32c, src.hash));
+    assert_eq!(
+        (copy.size, copy.crc32c, copy.hash.clone()),
+        (src.size, src.crc32c, src.hash)
+    );
     let stat = d.get_object(&b, "dir/copy").await.unwrap();
     assert_eq!(stat.content_type.as_deref(), Some("image/png"));
     assert_eq!(stat.metadata.get("owner").map(String::as_str), Some("ann"));
@@ -275,8 +319,15 @@ async fn gcs_presigned_urls_point_at_the_emulator() {
     let ttl = std::time::Duration::from_secs(600);
     let url = signer.presign_get(&b, "dir/a b.txt", ttl).unwrap();
     let endpoint = super::common::cloud_env::gcs();
-    assert!(url.starts_with(&format!("{endpoint}/{b}/dir/a%20b.txt?")), "{url}");
-    for part in ["X-Goog-Algorithm=GOOG4-RSA-SHA256", "X-Goog-Expires=600", "X-Goog-Signature="] {
+    assert!(
+        url.starts_with(&format!("{endpoint}/{b}/dir/a%20b.txt?")),
+        "{url}"
+    );
+    for part in [
+        "X-Goog-Algorithm=GOOG4-RSA-SHA256",
+        "X-Goog-Expires=600",
+        "X-Goog-Signature=",
+    ] {
         assert!(url.contains(part), "{url} lacks {part}");
     }
     let body = spawn_and_join(move || async move { plain_get(&url) }).await;
