@@ -121,8 +121,8 @@ impl GcsRequests {
         Request::new(Method::Get, self.bucket_url(bucket))
     }
 
-    /// `buckets.insert` in the configured project. Retrying it is safe: a second attempt
-    /// after the first landed hears 409, which the driver reports as `AlreadyExists`.
+    /// `buckets.insert` in the configured project. Not repeated blindly after it may have
+    /// arrived: a repeat of one that landed would hear 409 (`AlreadyExists`).
     pub fn create_bucket(&self, bucket: &str) -> Request {
         let mut q = Query::new(format!("{}/storage/v1/b", self.base));
         q.opt("project", self.config.project.as_deref());
@@ -283,7 +283,8 @@ impl GcsRequests {
     }
 
     /// `objects.rewrite`, continued with `token`. The destination keeps the source's
-    /// content type and metadata (no body: nothing is overridden).
+    /// content type and metadata (no body: nothing is overridden). Idempotent: a repeat
+    /// copies the same bytes again.
     pub fn rewrite(
         &self,
         src: (&str, &str),

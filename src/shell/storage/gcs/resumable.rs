@@ -85,8 +85,6 @@ impl Gcs {
         let chunk = self.config().chunk_size;
         // The head is at most one chunk and a byte: that byte starts the next chunk.
         let extra = head.split_off(head.len().min(chunk));
-        // read_up_to grows by doubling: give back what the chunk does not use.
-        head.shrink_to_fit();
         let mut source = std::io::Cursor::new(extra).chain(rest);
         let tracker = opts.tracker(upload.name, total);
         let mut digest = Digest::new();
