@@ -168,6 +168,58 @@ async fn gcs_fault_503_and_resets_retried_truncation_detected() {
     assert!(sink.len() < data.len());
 }
 
+/// The access token goes with every request to the endpoint, sessions included; a
+/// session on another host is refused before anything (or any token) is sent to it.
+#[maybe_async]
+#[mode_test]
+async fn gcs_fault_tokens_go_only_to_the_endpoint() {
+    let fake = gcs_fake::Fake::start();
+    let config = GcsConfig::builder()
+        .emulator_host(fake.addr.to_string())
+        .credentials(multicloud::gcp::Source::StaticToken("tok-123".into()))
+        .chunk_size(gcs_fake::CHUNK)
+        .build()
+        .unwrap();
+    let d = Gcs::new(config).unwrap();
+    let data = gcs_data(gcs_fake::CHUNK + 10);
+    let opts = UploadOptions::new();
+    let put = d.upload_reader("bkt", "t", std::io::Cursor::new(data.clone()), &opts);
+    put.await.unwrap();
+    let log = fake.log();
+    assert!(
+        log.iter().all(|l| l.ends_with(" Bearer tok-123")),
+        "{log:#?}"
+    );
+    fake.set(|f| f.foreign_session = true);
+    let put = d.upload_reader("bkt", "u", std::io::Cursor::new(data), &opts);
+    let e = put.await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Parse, "{e}");
+    assert!(
+        e.message().contains("not on the configured endpoint"),
+        "{e}"
+    );
+}
+
+/// Bucket listings follow every page; a page token handed out twice ends the listing
+/// with `Parse`, never a partial or endless list.
+#[maybe_async]
+#[mode_test]
+async fn gcs_fault_bucket_pages_are_followed_and_guarded() {
+    let fake = gcs_fake::Fake::start();
+    let d = gcs_faulty_driver(&fake);
+    let names: Vec<String> = d
+        .list_containers()
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|c| c.name)
+        .collect();
+    assert_eq!(names, ["bkt", "other"]);
+    fake.set(|f| f.repeat_bucket_token = true);
+    let e = d.list_containers().await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Parse, "{e}");
+}
+
 /// A small GCS JSON API server: one bucket `bkt`, objects in memory, resumable sessions
 /// with Google's documented semantics, and faults switched on by the tests.
 mod gcs_fake {
@@ -197,6 +249,10 @@ mod gcs_fake {
         pub reset_media: usize,
         /// Media GETs send half the body and close.
         pub truncate_media: bool,
+        /// Resumable sessions are on another host.
+        pub foreign_session: bool,
+        /// The second page of the bucket listing hands back the first page's token.
+        pub repeat_bucket_token: bool,
     }
 
     #[derive(Default)]
@@ -310,11 +366,9 @@ mod gcs_fake {
     fn serve(mut stream: TcpStream, state: &Mutex<State>, addr: SocketAddr) {
         let Some(req) = read(&stream) else { return };
         let range = req.header("content-range").unwrap_or("").to_owned();
-        state
-            .lock()
-            .unwrap()
-            .log
-            .push(format!("{} {range}", req.line));
+        let auth = req.header("authorization").unwrap_or("").to_owned();
+        let line = format!("{} {range} {auth}", req.line);
+        state.lock().unwrap().log.push(line);
         let mut parts = req.line.split(' ');
         let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
         let (path, query) = target.split_once('?').unwrap_or((target, ""));
@@ -322,6 +376,7 @@ mod gcs_fake {
             ("POST", "/upload/storage/v1/b/bkt/o") => start(&req, state, addr),
             ("PUT", "/upload/storage/v1/b/bkt/o") => chunk(&req, query, state),
             ("DELETE", "/upload/storage/v1/b/bkt/o") => Answer::Status(499),
+            ("GET", "/storage/v1/b") => buckets(query, state),
             ("GET", "/storage/v1/b/bkt") => {
                 Answer::Json(r#"{"kind":"storage#bucket","name":"bkt"}"#.into())
             }
@@ -366,8 +421,12 @@ mod gcs_fake {
         let mut s = state.lock().unwrap();
         let id = format!("s{}", s.sessions.len() + 1);
         s.sessions.insert(id.clone(), (name, Vec::new()));
+        let host = match s.faults.foreign_session {
+            true => "198.51.100.7:80".to_owned(),
+            false => addr.to_string(),
+        };
         let location = format!(
-            "Location: http://{addr}/upload/storage/v1/b/bkt/o?uploadType=resumable&upload_id={id}\r\n"
+            "Location: http://{host}/upload/storage/v1/b/bkt/o?uploadType=resumable&upload_id={id}\r\n"
         );
         Answer::Raw(200, location, Vec::new())
     }
@@ -455,6 +514,22 @@ mod gcs_fake {
             return Answer::Truncated(data);
         }
         Answer::Raw(200, "X-Goog-Generation: 1\r\n".into(), data)
+    }
+
+    /// Two pages of buckets (`bkt`, `other`); the second may repeat the first's token.
+    fn buckets(query: &str, state: &Mutex<State>) -> Answer {
+        let repeat = state.lock().unwrap().faults.repeat_bucket_token;
+        let page = |name: &str, token: Option<&str>| {
+            let mut doc = serde_json::json!({"kind": "storage#buckets", "items": [{"name": name}]});
+            if let Some(t) = token {
+                doc["nextPageToken"] = t.into();
+            }
+            Answer::Json(doc.to_string())
+        };
+        match query.contains("pageToken=t1") {
+            false => page("other", Some("t1")),
+            true => page("bkt", repeat.then_some("t1")),
+        }
     }
 
     fn resource(name: &str, data: &[u8]) -> String {
