@@ -31,6 +31,12 @@ mod blocking {
     include!("cases/storage_transfer.rs");
     include!("cases/storage_azure.rs");
     include!("cases/storage_gcs.rs");
+    include!("cases/storage_ring.rs");
+
+    mod ring {
+        use super::{maybe_async, mc};
+        include!("../examples/ring/ring_steps.rs");
+    }
 }
 
 #[cfg(feature = "async")]
@@ -70,4 +76,10 @@ mod asynchronous {
     include!("cases/storage_transfer.rs");
     include!("cases/storage_azure.rs");
     include!("cases/storage_gcs.rs");
+    include!("cases/storage_ring.rs");
+
+    mod ring {
+        use super::{maybe_async, mc};
+        include!("../examples/ring/ring_steps.rs");
+    }
 }

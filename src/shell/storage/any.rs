@@ -5,11 +5,14 @@ use bytes::Bytes;
 
 use super::rt::maybe_async;
 use super::{
-    Container, Entry, GetOptions, Local, Memory, Object, ObjectReader, Page, S3, StorageDriver,
+    Azure, Container, Entry, Gcs, GetOptions, Local, Memory, Object, ObjectReader, Page, S3,
+    StorageDriver,
 };
 use super::{UploadOptions, UploadReader};
 use crate::error::Result;
 use crate::registry::{Location, Provider, StorageOptions};
+use crate::storage::azure::AzureConfig;
+use crate::storage::gcs::GcsConfig;
 use crate::storage::s3::S3Config;
 
 /// Any storage driver, chosen at run time (Libcloud's `get_driver`): an enum over the
@@ -49,6 +52,10 @@ pub enum AnyStorage {
     Memory(Memory),
     /// Amazon S3 or an S3-compatible store ([`S3`]).
     S3(S3),
+    /// Azure Blob Storage ([`Azure`]).
+    Azure(Azure),
+    /// Google Cloud Storage ([`Gcs`]).
+    Gcs(Gcs),
 }
 
 impl AnyStorage {
@@ -58,8 +65,13 @@ impl AnyStorage {
     /// (what the options do not set comes from the environment and the shared AWS files,
     /// see [`S3Config`](crate::storage::s3::S3ConfigBuilder::from_env); finding no
     /// credentials is `InvalidInput` unless `anonymous=true` asks for unsigned requests).
-    /// Schemes of drivers not built yet (`gs://`, `az://`) are `Unsupported`. The options
-    /// each scheme accepts are listed at [`StorageOptions`](crate::registry::StorageOptions).
+    /// `az://container[/prefix][?account=..&endpoint=..&anonymous=true&emulator=true]`
+    /// (the rest from `AZURE_STORAGE_CONNECTION_STRING`, `AZURE_STORAGE_ACCOUNT`/`_KEY`/
+    /// `_SAS_TOKEN` or Microsoft Entra's `AZURE_TENANT_ID`/`_CLIENT_ID`/`_CLIENT_SECRET`),
+    /// `gs://bucket[/prefix][?project=..&endpoint=..&anonymous=true&emulator=true]` (the
+    /// rest from `GOOGLE_APPLICATION_CREDENTIALS`, `STORAGE_EMULATOR_HOST`...). The
+    /// options each scheme accepts are listed at
+    /// [`StorageOptions`](crate::registry::StorageOptions).
     pub fn from_url(url: &str) -> Result<(Self, Location)> {
         Self::from_url_with(url, std::iter::empty::<(&str, &str)>())
     }
@@ -78,25 +90,28 @@ impl AnyStorage {
         let location = Location::parse_with(url, options)?;
         let driver = match location.provider {
             Provider::S3 => AnyStorage::S3(S3::new(s3_config(&location.options)?)?),
+            Provider::Azure => AnyStorage::Azure(Azure::new(azure_config(&location.options)?)?),
+            Provider::Gcs => AnyStorage::Gcs(Gcs::new(gcs_config(&location.options)?)?),
             provider => Self::new(provider, location.root.clone())?,
         };
         Ok((driver, location))
     }
 
     /// Builds a driver of `provider`; `root` is the directory of [`Provider::Local`]
-    /// and ignored by the others; S3 is configured from the environment and needs
-    /// credentials (see [`S3::from_env`]).
+    /// and ignored by the others; S3, Azure and GCS are configured from the environment
+    /// and need credentials (see [`S3::from_env`], [`Azure::from_env`], [`Gcs::from_env`]).
     pub fn new(provider: Provider, root: Option<PathBuf>) -> Result<Self> {
         match provider {
             Provider::Memory => Ok(AnyStorage::Memory(Memory::new())),
             Provider::S3 => Ok(AnyStorage::S3(S3::from_env()?)),
+            Provider::Azure => Ok(AnyStorage::Azure(Azure::from_env()?)),
+            Provider::Gcs => Ok(AnyStorage::Gcs(Gcs::from_env()?)),
             Provider::Local => {
                 let root = root.ok_or_else(|| {
                     crate::Error::invalid("the local driver needs a root directory")
                 })?;
                 Ok(AnyStorage::Local(Local::new(root)?))
             }
-            other => Err(other.not_built_yet()),
         }
     }
 
@@ -106,6 +121,8 @@ impl AnyStorage {
             AnyStorage::Local(_) => Provider::Local,
             AnyStorage::Memory(_) => Provider::Memory,
             AnyStorage::S3(_) => Provider::S3,
+            AnyStorage::Azure(_) => Provider::Azure,
+            AnyStorage::Gcs(_) => Provider::Gcs,
         }
     }
 }
@@ -140,6 +157,58 @@ impl From<Local> for AnyStorage {
     }
 }
 
+/// The Azure configuration URL options ask for, the rest from the environment.
+fn azure_config(o: &StorageOptions) -> Result<AzureConfig> {
+    let mut b = AzureConfig::builder();
+    if o.emulator {
+        b = b.emulator();
+    }
+    if o.anonymous {
+        b = b.anonymous();
+    }
+    if let Some(account) = &o.account {
+        b = b.account(account);
+    }
+    if let Some(endpoint) = &o.endpoint {
+        b = b.endpoint(endpoint);
+    }
+    b.from_env()?.build()
+}
+
+/// The GCS configuration URL options ask for, the rest from the environment.
+fn gcs_config(o: &StorageOptions) -> Result<GcsConfig> {
+    let mut b = GcsConfig::builder();
+    match (&o.endpoint, o.emulator) {
+        (Some(endpoint), true) => b = b.emulator_host(endpoint),
+        (Some(endpoint), false) => b = b.endpoint(endpoint),
+        (None, true) => {
+            return Err(crate::Error::invalid(
+                "gs:// option \"emulator\" needs \"endpoint\" (where the emulator listens)",
+            ));
+        }
+        (None, false) => {}
+    }
+    if o.anonymous {
+        b = b.anonymous();
+    }
+    if let Some(project) = &o.project {
+        b = b.project(project);
+    }
+    b.from_env()?.build()
+}
+
+impl From<Azure> for AnyStorage {
+    fn from(d: Azure) -> Self {
+        AnyStorage::Azure(d)
+    }
+}
+
+impl From<Gcs> for AnyStorage {
+    fn from(d: Gcs) -> Self {
+        AnyStorage::Gcs(d)
+    }
+}
+
 impl From<S3> for AnyStorage {
     fn from(d: S3) -> Self {
         AnyStorage::S3(d)
@@ -161,6 +230,8 @@ impl StorageDriver for AnyStorage {
             AnyStorage::Local(d) => d.provider_name(),
             AnyStorage::Memory(d) => d.provider_name(),
             AnyStorage::S3(d) => d.provider_name(),
+            AnyStorage::Azure(d) => d.provider_name(),
+            AnyStorage::Gcs(d) => d.provider_name(),
         }
     }
 
@@ -169,6 +240,8 @@ impl StorageDriver for AnyStorage {
             AnyStorage::Local(d) => d.list_containers().await,
             AnyStorage::Memory(d) => d.list_containers().await,
             AnyStorage::S3(d) => d.list_containers().await,
+            AnyStorage::Azure(d) => d.list_containers().await,
+            AnyStorage::Gcs(d) => d.list_containers().await,
         }
     }
 
@@ -177,6 +250,8 @@ impl StorageDriver for AnyStorage {
             AnyStorage::Local(d) => d.get_container(name).await,
             AnyStorage::Memory(d) => d.get_container(name).await,
             AnyStorage::S3(d) => d.get_container(name).await,
+            AnyStorage::Azure(d) => d.get_container(name).await,
+            AnyStorage::Gcs(d) => d.get_container(name).await,
         }
     }
 
@@ -185,6 +260,8 @@ impl StorageDriver for AnyStorage {
             AnyStorage::Local(d) => d.create_container(name).await,
             AnyStorage::Memory(d) => d.create_container(name).await,
             AnyStorage::S3(d) => d.create_container(name).await,
+            AnyStorage::Azure(d) => d.create_container(name).await,
+            AnyStorage::Gcs(d) => d.create_container(name).await,
         }
     }
 
@@ -193,6 +270,8 @@ impl StorageDriver for AnyStorage {
             AnyStorage::Local(d) => d.delete_container(name).await,
             AnyStorage::Memory(d) => d.delete_container(name).await,
             AnyStorage::S3(d) => d.delete_container(name).await,
+            AnyStorage::Azure(d) => d.delete_container(name).await,
+            AnyStorage::Gcs(d) => d.delete_container(name).await,
         }
     }
 
@@ -207,6 +286,8 @@ impl StorageDriver for AnyStorage {
             AnyStorage::Local(d) => d.list_objects_page(container, prefix, token, max).await,
             AnyStorage::Memory(d) => d.list_objects_page(container, prefix, token, max).await,
             AnyStorage::S3(d) => d.list_objects_page(container, prefix, token, max).await,
+            AnyStorage::Azure(d) => d.list_objects_page(container, prefix, token, max).await,
+            AnyStorage::Gcs(d) => d.list_objects_page(container, prefix, token, max).await,
         }
     }
 
@@ -223,6 +304,8 @@ impl StorageDriver for AnyStorage {
             AnyStorage::Local(x) => x.list_entries_page(c, p, d, token, max).await,
             AnyStorage::Memory(x) => x.list_entries_page(c, p, d, token, max).await,
             AnyStorage::S3(x) => x.list_entries_page(c, p, d, token, max).await,
+            AnyStorage::Azure(x) => x.list_entries_page(c, p, d, token, max).await,
+            AnyStorage::Gcs(x) => x.list_entries_page(c, p, d, token, max).await,
         }
     }
 
@@ -231,6 +314,8 @@ impl StorageDriver for AnyStorage {
             AnyStorage::Local(d) => d.get_object(container, name).await,
             AnyStorage::Memory(d) => d.get_object(container, name).await,
             AnyStorage::S3(d) => d.get_object(container, name).await,
+            AnyStorage::Azure(d) => d.get_object(container, name).await,
+            AnyStorage::Gcs(d) => d.get_object(container, name).await,
         }
     }
 
@@ -245,6 +330,8 @@ impl StorageDriver for AnyStorage {
             AnyStorage::Local(d) => d.upload_bytes(container, name, data, opts).await,
             AnyStorage::Memory(d) => d.upload_bytes(container, name, data, opts).await,
             AnyStorage::S3(d) => d.upload_bytes(container, name, data, opts).await,
+            AnyStorage::Azure(d) => d.upload_bytes(container, name, data, opts).await,
+            AnyStorage::Gcs(d) => d.upload_bytes(container, name, data, opts).await,
         }
     }
 
@@ -259,6 +346,8 @@ impl StorageDriver for AnyStorage {
             AnyStorage::Local(d) => d.upload_reader(container, name, reader, opts).await,
             AnyStorage::Memory(d) => d.upload_reader(container, name, reader, opts).await,
             AnyStorage::S3(d) => d.upload_reader(container, name, reader, opts).await,
+            AnyStorage::Azure(d) => d.upload_reader(container, name, reader, opts).await,
+            AnyStorage::Gcs(d) => d.upload_reader(container, name, reader, opts).await,
         }
     }
 
@@ -272,6 +361,8 @@ impl StorageDriver for AnyStorage {
             AnyStorage::Local(d) => d.open_object_with(container, name, opts).await,
             AnyStorage::Memory(d) => d.open_object_with(container, name, opts).await,
             AnyStorage::S3(d) => d.open_object_with(container, name, opts).await,
+            AnyStorage::Azure(d) => d.open_object_with(container, name, opts).await,
+            AnyStorage::Gcs(d) => d.open_object_with(container, name, opts).await,
         }
     }
 
@@ -280,6 +371,8 @@ impl StorageDriver for AnyStorage {
             AnyStorage::Local(d) => d.delete_object(container, name).await,
             AnyStorage::Memory(d) => d.delete_object(container, name).await,
             AnyStorage::S3(d) => d.delete_object(container, name).await,
+            AnyStorage::Azure(d) => d.delete_object(container, name).await,
+            AnyStorage::Gcs(d) => d.delete_object(container, name).await,
         }
     }
 
@@ -288,6 +381,8 @@ impl StorageDriver for AnyStorage {
             AnyStorage::Local(d) => d.presign_get(container, name, expires),
             AnyStorage::Memory(d) => d.presign_get(container, name, expires),
             AnyStorage::S3(d) => d.presign_get(container, name, expires),
+            AnyStorage::Azure(d) => d.presign_get(container, name, expires),
+            AnyStorage::Gcs(d) => d.presign_get(container, name, expires),
         }
     }
 
@@ -296,6 +391,8 @@ impl StorageDriver for AnyStorage {
             AnyStorage::Local(d) => d.presign_put(container, name, expires),
             AnyStorage::Memory(d) => d.presign_put(container, name, expires),
             AnyStorage::S3(d) => d.presign_put(container, name, expires),
+            AnyStorage::Azure(d) => d.presign_put(container, name, expires),
+            AnyStorage::Gcs(d) => d.presign_put(container, name, expires),
         }
     }
 
@@ -311,6 +408,8 @@ impl StorageDriver for AnyStorage {
             AnyStorage::Local(d) => d.copy_object(sc, sn, dc, dn).await,
             AnyStorage::Memory(d) => d.copy_object(sc, sn, dc, dn).await,
             AnyStorage::S3(d) => d.copy_object(sc, sn, dc, dn).await,
+            AnyStorage::Azure(d) => d.copy_object(sc, sn, dc, dn).await,
+            AnyStorage::Gcs(d) => d.copy_object(sc, sn, dc, dn).await,
         }
     }
 
@@ -325,6 +424,8 @@ impl StorageDriver for AnyStorage {
             AnyStorage::Local(d) => d.delete_many(container, names, concurrency).await,
             AnyStorage::Memory(d) => d.delete_many(container, names, concurrency).await,
             AnyStorage::S3(d) => d.delete_many(container, names, concurrency).await,
+            AnyStorage::Azure(d) => d.delete_many(container, names, concurrency).await,
+            AnyStorage::Gcs(d) => d.delete_many(container, names, concurrency).await,
         }
     }
 }
