@@ -54,8 +54,8 @@ impl TokenSource {
         }
     }
 
-    /// The `Authorization` value of a source that never needs fetching: `Some(None)` for
-    /// anonymous access, `Some(Some(..))` for a fixed token, `None` for the others.
+    /// The token of a source that never needs fetching: `Some(None)` for anonymous
+    /// access, `Some(Some(..))` for a fixed token, `None` for the others.
     fn fixed(&self) -> Option<Option<Secret>> {
         match self {
             TokenSource::Google {
@@ -65,7 +65,7 @@ impl TokenSource {
             TokenSource::Google {
                 source: gcp::Source::StaticToken(t),
                 ..
-            } => Some(Some(Secret::new(format!("Bearer {}", t.expose())))),
+            } => Some(Some(t.clone())),
             _ => None,
         }
     }
@@ -189,10 +189,18 @@ impl TokenProvider {
     /// the token endpoint's description; a malformed answer `Parse`.
     #[maybe_async]
     pub async fn authorization(&self) -> Result<Option<Secret>> {
+        let token = self.access_token().await?;
+        Ok(token.map(|t| Secret::new(format!("Bearer {}", t.expose()))))
+    }
+
+    /// The access token itself (what follows `Bearer `), as
+    /// [`authorization`](Self::authorization) gets it; `None` for anonymous access.
+    #[maybe_async]
+    pub async fn access_token(&self) -> Result<Option<Secret>> {
         if let Some(fixed) = self.inner.source.fixed() {
             return Ok(fixed);
         }
-        Ok(Some(self.token().await?.authorization()))
+        Ok(Some(self.token().await?.token))
     }
 
     /// A fresh token (not for fixed or anonymous sources, which `authorization` answers).
