@@ -396,9 +396,9 @@ impl StorageDriver for Azure {
         let opts = uploads::validated(opts)?;
         if data.len() > self.config().single_put_threshold {
             let total = Some(data.len() as u64);
-            let source = std::io::Cursor::new(data);
+            let nothing_more = std::io::Cursor::new(Bytes::new());
             return self
-                .upload_blocks(container, name, (Vec::new(), source, total), &opts)
+                .upload_blocks(container, name, (data, nothing_more, total), &opts)
                 .await;
         }
         self.put_small(container, name, data, &opts).await
@@ -420,7 +420,7 @@ impl StorageDriver for Azure {
         if head.len() <= threshold {
             return self.put_small(container, name, head.into(), &opts).await;
         }
-        self.upload_blocks(container, name, (head, reader, None), &opts)
+        self.upload_blocks(container, name, (head.into(), reader, None), &opts)
             .await
     }
 

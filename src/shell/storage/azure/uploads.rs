@@ -10,13 +10,23 @@ use super::super::{Object, UploadOptions, UploadReader};
 use super::{Azure, PROVIDER, blob_context, responses};
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::Request;
-use crate::storage::WriteCondition;
 use crate::storage::azure::requests::{BlockDigest, block_id, md5_of};
 use crate::storage::azure::responses::CopyState;
+use crate::storage::{Tracker, WriteCondition};
 
-/// What a block upload reads: bytes already read, the reader's rest, the total size when
-/// known (for progress).
-pub(super) type BlockSource<R> = (Vec<u8>, R, Option<u64>);
+/// What a block upload reads: bytes already in memory, the reader's rest, the total size
+/// when known (for progress).
+pub(super) type BlockSource<R> = (Bytes, R, Option<u64>);
+
+/// What every block of one upload shares.
+struct Blocks<'a> {
+    target: (&'a str, &'a str),
+    /// Makes this upload's block ids its own.
+    nonce: u64,
+    context: String,
+    digest: BlockDigest,
+    tracker: Tracker<'a>,
+}
 
 /// [`UploadOptions::validated`], plus Azure's rule for metadata names: C# identifiers
 /// (letters, digits and `_`, not starting with a digit). Others are refused before
@@ -69,8 +79,11 @@ impl Azure {
         Ok(self.uploaded(container, name, (size, md5), opts, &resp))
     }
 
-    /// Blocks read one at a time and sent `block_concurrency` at once, then one Put Block
-    /// List with the whole content's MD5. Nothing is committed unless every block was.
+    /// A block upload: the head's whole blocks first, as slices of it (no copy), then
+    /// the rest read one block at a time; `block_concurrency` blocks at once, then one
+    /// Put Block List with the whole content's MD5. The reader is read only once the
+    /// head's blocks are sent, so memory holds the head or the blocks in flight, never
+    /// both. Nothing is committed unless every block was.
     #[maybe_async]
     pub(super) async fn upload_blocks<R: UploadReader>(
         &self,
@@ -82,36 +95,54 @@ impl Azure {
         use super::super::rt::ReadExt;
         // Resolved first: a failing condition costs no upload.
         let wire = self.wire_options(container, name, opts).await?;
-        let cfg = self.config();
-        let nonce = fastrand::u64(..);
-        let tracker = opts.tracker(name, total);
-        let digest = BlockDigest::default();
-        let source = std::io::Cursor::new(head).chain(rest);
-        let context = format!("uploading {}", blob_context(container, name));
-        let ids = rt::upload_parts(source, cfg.block_size, cfg.block_concurrency, |n, bytes| {
-            let (digest, tracker, context) = (&digest, &tracker, &context);
-            async move {
-                tracker.check()?;
-                digest.add(n, &bytes);
-                let len = bytes.len() as u64;
-                let id = block_id(nonce, n);
-                let req = self.requests.put_block(container, name, &id, bytes);
-                self.call(req, &format!("{context}, block {n}")).await?;
-                tracker.advance(len);
-                Ok(id)
-            }
+        let (size, at_once) = (self.config().block_size, self.config().block_concurrency);
+        let b = Blocks {
+            target: (container, name),
+            nonce: fastrand::u64(..),
+            context: format!("uploading {}", blob_context(container, name)),
+            digest: BlockDigest::default(),
+            tracker: opts.tracker(name, total),
+        };
+        let whole = head.len() / size;
+        let first: Vec<(u32, Bytes)> = (0..whole)
+            .map(|i| (i as u32 + 1, head.slice(i * size..(i + 1) * size)))
+            .collect();
+        let leftover = head.slice(whole * size..).to_vec();
+        drop(head);
+        let sent =
+            rt::run_bounded(first, at_once, |(n, bytes)| self.send_block(&b, n, bytes)).await;
+        let mut ids = sent.into_iter().collect::<Result<Vec<String>>>()?;
+        let source = std::io::Cursor::new(leftover).chain(rest);
+        let offset = whole as u32;
+        let more = rt::upload_parts(source, size, at_once, |n, bytes| {
+            self.send_block(&b, n + offset, bytes)
         })
         .await?;
-        tracker.check()?;
-        let (md5, size) = digest.finish()?;
+        ids.extend(more);
+        b.tracker.check()?;
+        let (md5, size) = b.digest.finish()?;
         let req = self
             .requests
             .put_block_list(container, name, &ids, md5, &wire);
         let resp = self.send(req).await?;
-        if let Err(e) = responses::check(&resp, &context) {
+        if let Err(e) = responses::check(&resp, &b.context) {
             return self.landed_anyway(container, name, md5, opts, e).await;
         }
         Ok(self.uploaded(container, name, (size, md5), opts, &resp))
+    }
+
+    /// One Put Block (block `n`, numbered from 1), hashed into the whole's MD5 in order.
+    #[maybe_async]
+    async fn send_block(&self, b: &Blocks<'_>, n: u32, bytes: Bytes) -> Result<String> {
+        b.tracker.check()?;
+        b.digest.add(n, &bytes);
+        let len = bytes.len() as u64;
+        let id = block_id(b.nonce, n);
+        let (container, name) = b.target;
+        let req = self.requests.put_block(container, name, &id, bytes);
+        self.call(req, &format!("{}, block {n}", b.context)).await?;
+        b.tracker.advance(len);
+        Ok(id)
     }
 
     /// The options to send: a create-only upload sends `If-None-Match: *`; an `If-Match`
