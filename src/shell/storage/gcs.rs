@@ -202,7 +202,8 @@ impl Gcs {
         }
         // A server that ignores the pin must at least say which generation it sent.
         let sent = resp.header("x-goog-generation").map(str::trim);
-        if sent.is_some_and(|g| g != stored.generation.to_string()) {
+        let pinned = stored.generation > 0;
+        if pinned && sent.is_some_and(|g| g != stored.generation.to_string()) {
             return Ok(None);
         }
         let length = resp

@@ -156,7 +156,8 @@ impl GcsRequests {
         Request::new(Method::Get, self.object_url(bucket, name))
     }
 
-    /// `objects.get?alt=media` of exactly `generation`, whole or a range.
+    /// `objects.get?alt=media` of exactly `generation` (any when `0`, unknown), whole or a
+    /// range.
     pub fn read_object(
         &self,
         bucket: &str,
@@ -166,7 +167,8 @@ impl GcsRequests {
     ) -> Request {
         let mut q = Query::new(self.object_url(bucket, name));
         q.opt("alt", Some("media"));
-        q.opt("ifGenerationMatch", Some(&generation.to_string()));
+        let pinned = (generation > 0).then(|| generation.to_string());
+        q.opt("ifGenerationMatch", pinned.as_deref());
         let req = Request::new(Method::Get, q.url).transfer();
         match range_header(range) {
             Some(r) => req.header("range", r),

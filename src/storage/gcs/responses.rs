@@ -22,7 +22,7 @@ const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STA
 pub struct Stored {
     /// The object (`hash` is the hex MD5, `crc32c` the CRC32C, when Google states them).
     pub object: Object,
-    /// The generation.
+    /// The generation (`0` when the answer has none).
     pub generation: u64,
 }
 

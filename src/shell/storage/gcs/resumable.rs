@@ -206,9 +206,9 @@ impl Gcs {
     #[maybe_async]
     async fn finished_early(&self, stored: responses::Stored, sent: u64) -> Result<Object> {
         let (bucket, name) = (&stored.object.container, &stored.object.name);
-        let req = self
-            .requests
-            .delete_object(bucket, name, Some(stored.generation));
+        let req =
+            self.requests
+                .delete_object(bucket, name, Some(stored.generation).filter(|g| *g > 0));
         let _ = self.send(req).await;
         let e = Error::new(
             ErrorKind::Provider,

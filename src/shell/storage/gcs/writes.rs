@@ -116,9 +116,9 @@ impl Gcs {
             return Ok(stored.object);
         }
         let (bucket, name) = (&stored.object.container, &stored.object.name);
-        let req = self
-            .requests
-            .delete_object(bucket, name, Some(stored.generation));
+        let req =
+            self.requests
+                .delete_object(bucket, name, Some(stored.generation).filter(|g| *g > 0));
         let _ = self.send(req).await;
         Err(Error::new(
             ErrorKind::Integrity,
