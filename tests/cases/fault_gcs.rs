@@ -220,6 +220,45 @@ async fn gcs_fault_bucket_pages_are_followed_and_guarded() {
     assert_eq!(e.kind(), ErrorKind::Parse, "{e}");
 }
 
+/// A create-only upload whose answer was lost is not repeated (a repeat would hear 412):
+/// the object is looked at, and holding exactly the bytes sent, the upload succeeded;
+/// when it did not land, the error stands. A deletion whose answer was lost is retried
+/// and its 404 is success.
+#[maybe_async]
+#[mode_test]
+async fn gcs_fault_lost_answers_of_writes_and_deletes() {
+    let fake = gcs_fake::Fake::start();
+    let d = gcs_faulty_driver(&fake);
+    let once = UploadOptions::new().create_only();
+    fake.set(|f| f.lose_multipart = Some(true));
+    let o = d
+        .upload_bytes("bkt", "m", Bytes::from_static(b"landed"), &once)
+        .await;
+    assert_eq!(o.unwrap().size, 6);
+    assert_eq!(fake.object("m").as_deref(), Some(&b"landed"[..]));
+    fake.set(|f| f.lose_multipart = Some(false));
+    let e = d
+        .upload_bytes("bkt", "n", Bytes::from_static(b"lost"), &once)
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Transport, "{e}");
+    assert!(fake.object("n").is_none());
+    let again = d
+        .upload_bytes("bkt", "m", Bytes::from_static(b"other"), &once)
+        .await;
+    assert_eq!(again.unwrap_err().kind(), ErrorKind::PreconditionFailed);
+
+    fake.set(|f| f.lose_answer_of_delete = true);
+    d.delete_object("bkt", "m").await.unwrap();
+    assert!(fake.object("m").is_none());
+    let deletes = fake
+        .log()
+        .iter()
+        .filter(|l| l.starts_with("DELETE /storage/v1/b/bkt/o/m "))
+        .count();
+    assert_eq!(deletes, 2, "retried once");
+}
+
 /// A small GCS JSON API server: one bucket `bkt`, objects in memory, resumable sessions
 /// with Google's documented semantics, and faults switched on by the tests.
 mod gcs_fake {
@@ -249,6 +288,10 @@ mod gcs_fake {
         pub reset_media: usize,
         /// Media GETs send half the body and close.
         pub truncate_media: bool,
+        /// The next multipart upload is stored (`true`) or not, then reset unanswered.
+        pub lose_multipart: Option<bool>,
+        /// The next object deletion happens, then the connection is reset unanswered.
+        pub lose_answer_of_delete: bool,
         /// Resumable sessions are on another host.
         pub foreign_session: bool,
         /// The second page of the bucket listing hands back the first page's token.
@@ -373,6 +416,9 @@ mod gcs_fake {
         let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
         let (path, query) = target.split_once('?').unwrap_or((target, ""));
         let answer = match (method, path) {
+            ("POST", "/upload/storage/v1/b/bkt/o") if query.contains("uploadType=multipart") => {
+                multipart(&req, query, state)
+            }
             ("POST", "/upload/storage/v1/b/bkt/o") => start(&req, state, addr),
             ("PUT", "/upload/storage/v1/b/bkt/o") => chunk(&req, query, state),
             ("DELETE", "/upload/storage/v1/b/bkt/o") => Answer::Status(499),
@@ -491,9 +537,11 @@ mod gcs_fake {
     fn object(method: &str, name: &str, query: &str, state: &Mutex<State>) -> Answer {
         let mut s = state.lock().unwrap();
         if method == "DELETE" {
-            return match s.objects.remove(name) {
-                Some(_) => Answer::Status(204),
-                None => Answer::Status(404),
+            let lose = std::mem::take(&mut s.faults.lose_answer_of_delete);
+            return match (s.objects.remove(name), lose) {
+                (Some(_), true) => Answer::Reset,
+                (Some(_), false) => Answer::Status(204),
+                (None, _) => Answer::Status(404),
             };
         }
         let Some(data) = s.objects.get(name).cloned() else {
@@ -514,6 +562,40 @@ mod gcs_fake {
             return Answer::Truncated(data);
         }
         Answer::Raw(200, "X-Goog-Generation: 1\r\n".into(), data)
+    }
+
+    /// A multipart upload: JSON metadata and bytes between boundaries; `ifGenerationMatch=0`
+    /// is honoured.
+    fn multipart(req: &Req, query: &str, state: &Mutex<State>) -> Answer {
+        let ct = req.header("content-type").unwrap_or("");
+        let boundary = format!("--{}", ct.split("boundary=").nth(1).unwrap_or("").trim());
+        let body = &req.body;
+        let find = |from: usize, pat: &[u8]| {
+            body[from..]
+                .windows(pat.len())
+                .position(|w| w == pat)
+                .map(|i| i + from)
+        };
+        let meta_at = find(0, b"\r\n\r\n").unwrap() + 4;
+        let meta_end = find(meta_at, boundary.as_bytes()).unwrap() - 2;
+        let meta: serde_json::Value = serde_json::from_slice(&body[meta_at..meta_end]).unwrap();
+        let data_at = find(meta_end, b"\r\n\r\n").unwrap() + 4;
+        let data_end = find(data_at, format!("\r\n{boundary}--").as_bytes()).unwrap();
+        let name = meta["name"].as_str().unwrap().to_owned();
+        let data = body[data_at..data_end].to_vec();
+        let mut s = state.lock().unwrap();
+        if query.contains("ifGenerationMatch=0") && s.objects.contains_key(&name) {
+            return Answer::Status(412);
+        }
+        let lose = s.faults.lose_multipart.take();
+        if lose != Some(false) {
+            let json = resource(&name, &data);
+            s.objects.insert(name, data);
+            if lose.is_none() {
+                return Answer::Json(json);
+            }
+        }
+        Answer::Reset
     }
 
     /// Two pages of buckets (`bkt`, `other`); the second may repeat the first's token.

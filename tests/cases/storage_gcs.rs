@@ -51,6 +51,7 @@ conformance!(gcs, (gcs_fixture(), ());
     delimiter_listings_show_directories_lazily,
 );
 transfer_cases!(transfer_gcs, (gcs_fixture(), ()));
+scoped_cases!(scoped_gcs, (mc::storage::Scoped::new(gcs_fixture(), "p"), ()));
 
 /// A fresh bucket of its own on fake-gcs-server: the driver and the bucket's name.
 #[maybe_async]
