@@ -20,9 +20,9 @@ enum AzAction {
     Forward,
     /// Not forwarded: `503 ServerBusy` as Azure sends it.
     Busy,
-    /// Not forwarded: the connection closes before any answer.
-    CloseBeforeHead,
-    /// Forwarded, then the connection closes before the answer (it is lost).
+    /// Not forwarded: the connection is reset before any answer.
+    ResetBeforeHead,
+    /// Forwarded, then the connection is reset before the answer (it is lost).
     LostAnswer,
     /// Forwarded; the head announces the whole body, half is sent, then the close.
     Truncated,
@@ -96,7 +96,7 @@ fn az_serve(client: TcpStream, upstream: &str, script: &AzScript, log: &std::syn
     log.lock().unwrap().push((format!("{method} {target}"), action));
     let mut client = client;
     match action {
-        AzAction::CloseBeforeHead => {}
+        AzAction::ResetBeforeHead => return super::common::fake_http::reset(&client),
         AzAction::Busy => {
             let xml = "<?xml version=\"1.0\" encoding=\"utf-8\"?><Error><Code>ServerBusy</Code><Message>The server is busy.</Message></Error>";
             let answer = format!(
@@ -116,7 +116,7 @@ fn az_serve(client: TcpStream, upstream: &str, script: &AzScript, log: &std::syn
                     let cut = split + (answer.len() - split) / 2;
                     let _ = client.write_all(&answer[..cut]);
                 }
-                _ => {}
+                _ => return super::common::fake_http::reset(&client),
             }
         }
     }
@@ -230,7 +230,7 @@ async fn azure_lost_answers_and_closed_connections_leave_the_right_blobs() {
         let n = counts[slot].fetch_add(1, SeqCst);
         match (slot, n) {
             (0, 0) | (2, 0) | (3, 0) => AzAction::LostAnswer,
-            (1, 1) | (1, 4) => AzAction::CloseBeforeHead,
+            (1, 1) | (1, 4) => AzAction::ResetBeforeHead,
             _ => AzAction::Forward,
         }
     });
@@ -243,7 +243,7 @@ async fn azure_lost_answers_and_closed_connections_leave_the_right_blobs() {
     assert_eq!(o.hash.as_deref(), Some(multicloud::storage::md5_hex(&big).as_str()));
     let small = faulty.upload_bytes(&c, "small", Bytes::from_static(b"tiny"), &create_only).await;
     assert_eq!(small.expect("landed").size, 4);
-    assert!(proxy.count(|r| r.contains("comp=block&"), Some(AzAction::CloseBeforeHead)) == 2);
+    assert!(proxy.count(|r| r.contains("comp=block&"), Some(AzAction::ResetBeforeHead)) == 2);
     assert!(proxy.count(|r| r.contains("comp=blocklist"), None) >= 2, "the commit was retried");
     // On the server: exactly the bytes sent, with their MD5.
     let stored = direct.download_bytes(&c, "big").await.unwrap();

@@ -377,3 +377,30 @@ async fn azure_sas_token_credentials_work_within_their_grant() {
     let e = d.get_object("c", "granted").await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotFound, "deleted through the SAS");
 }
+
+#[maybe_async]
+#[mode_test]
+async fn azure_bearer_and_anonymous_requests_carry_exactly_their_authorization() {
+    use super::common::fake_http::{FakeServer, respond};
+    let heads = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let log = heads.clone();
+    let server = FakeServer::start_with_head(move |_, head, s| {
+        log.lock().unwrap().push(head.to_ascii_lowercase());
+        let headers = "content-md5: kAFQmDzST7DWlj99KOF/cg==\r\netag: \"0x8D1\"\r\nx-ms-meta-a: 1\r\n";
+        respond(s, 200, headers, b"");
+    });
+    let endpoint = server.url("");
+    let bearer = AzureConfig::builder().account("acct").endpoint(&endpoint).bearer_token("tok-123").build().unwrap();
+    let o = Azure::new(bearer).unwrap().get_object("cont", "k").await.unwrap();
+    assert_eq!(o.hash.as_deref(), Some("900150983cd24fb0d6963f7d28e17f72"));
+    assert_eq!(o.metadata.get("a").map(String::as_str), Some("1"));
+    let anonymous = AzureConfig::builder().account("acct").endpoint(&endpoint).anonymous().build().unwrap();
+    Azure::new(anonymous).unwrap().get_object("cont", "k").await.unwrap();
+    let heads = heads.lock().unwrap().clone();
+    assert_eq!(heads.len(), 2);
+    assert!(heads[0].starts_with("head /cont/k "), "{}", heads[0]);
+    assert!(heads[0].lines().any(|l| l.trim_end() == "authorization: bearer tok-123"), "{}", heads[0]);
+    assert!(heads[0].contains("x-ms-date: ") && heads[0].contains("x-ms-version: 2022-11-02"));
+    assert!(!heads[1].contains("authorization"), "{}", heads[1]);
+    assert!(heads[1].contains("x-ms-version: 2022-11-02"));
+}

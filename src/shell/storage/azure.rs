@@ -111,9 +111,11 @@ impl Azure {
                 self.requests.sign_shared_key(key, req, SystemTime::now())
             }
             AzureCredentials::Sas(token) => Ok(requests::with_sas(req, token)),
-            AzureCredentials::Bearer(BearerSource::Static(token)) => {
-                Ok(req.header("authorization", format!("Bearer {}", token.expose())))
-            }
+            AzureCredentials::Bearer(BearerSource::Static(token)) => Ok(requests::with_bearer(
+                req,
+                token.expose(),
+                SystemTime::now(),
+            )),
             AzureCredentials::Anonymous => Ok(req),
         }
     }

@@ -272,6 +272,13 @@ fn with_empty_length(req: Request) -> Request {
     }
 }
 
+/// Adds `x-ms-date` and `Authorization: Bearer` (a Microsoft Entra token); Azure wants
+/// the request's time with every authorized request.
+pub fn with_bearer(req: Request, token: &str, now: SystemTime) -> Request {
+    req.header("x-ms-date", azure_sharedkey::x_ms_date(now))
+        .header("authorization", format!("Bearer {token}"))
+}
+
 /// Appends a SAS token to a URL's query (and to a copy's source, which the service
 /// reads with the same rights).
 pub fn with_sas(mut req: Request, token: &SasToken) -> Request {

@@ -64,9 +64,9 @@ pub fn error_from(resp: &Response, context: &str) -> Error {
 pub fn kind_of(status: u16, code: Option<&str>) -> ErrorKind {
     match code {
         Some("ContainerNotFound" | "BlobNotFound" | "ResourceNotFound") => ErrorKind::NotFound,
-        Some("ContainerAlreadyExists" | "BlobAlreadyExists" | "ContainerBeingDeleted") => {
-            ErrorKind::AlreadyExists
-        }
+        // Not `ContainerBeingDeleted`: a name that cannot be created for a while yet is
+        // not one that exists (`ensure_container` would then look for it in vain).
+        Some("ContainerAlreadyExists" | "BlobAlreadyExists") => ErrorKind::AlreadyExists,
         Some("AuthenticationFailed" | "AuthorizationFailure" | "InvalidAuthenticationInfo") => {
             ErrorKind::Unauthorized
         }
