@@ -26,6 +26,12 @@ struct Upload<'a> {
     name: &'a str,
 }
 
+impl Upload<'_> {
+    fn context(&self) -> String {
+        format!("uploading {:?} to bucket {:?}", self.name, self.bucket)
+    }
+}
+
 impl Gcs {
     /// Uploads `head` (already read; may be empty) and the rest of `rest` through a
     /// resumable session. `total` is the size when known (for progress).
@@ -100,8 +106,8 @@ impl Gcs {
             // A short chunk is the last; a full one may be followed by nothing, which an
             // empty request saying the total then finishes.
             let last = data.len() < chunk;
-            let total = last.then_some(offset + len);
-            let answer = self.put_chunk(upload, offset, data.into(), total).await?;
+            let size = last.then_some(offset + len);
+            let answer = self.put_chunk(upload, offset, data.into(), size).await?;
             offset += len;
             if len > 0 {
                 tracker.advance(len);
@@ -118,70 +124,62 @@ impl Gcs {
         }
     }
 
-    /// Sends the chunk `data` starting at `start` until the session holds all of it,
-    /// resuming after a failure from what the session says it holds (never more than
-    /// was sent, never less than `start`: earlier bytes are no longer in memory).
+    /// Sends the chunk `data` starting at `start` (`size`: the object's, when this is the
+    /// last) until the session holds all of it, resuming after a failure from what the
+    /// session says it holds (never more than was sent, never less than `start`: earlier
+    /// bytes are no longer in memory). Gives up after `MAX_FAILURES` tries in a row that
+    /// gain nothing.
     #[maybe_async]
     async fn put_chunk(
         &self,
         upload: &Upload<'_>,
         start: u64,
         data: Bytes,
-        total: Option<u64>,
+        size: Option<u64>,
     ) -> Result<Session> {
         let end = start + data.len() as u64;
-        let mut from = start;
-        let mut failures = 0;
+        let (mut from, mut failures) = (start, 0);
         loop {
             let slice = data.slice((from - start) as usize..);
-            let req = GcsRequests::upload_chunk(&upload.session, from, slice, total);
-            let error = match self.send(req).await {
+            let req = GcsRequests::upload_chunk(&upload.session, from, slice, size);
+            let sent = self.send(req).await;
+            let answer = match sent {
                 Ok(resp) if resp.status == 308 || resp.is_success() => {
-                    match self.held(upload, &resp, start, end)? {
-                        Session::Holds(h) if h < end && h > from => from = h,
-                        Session::Holds(h) if h < end => {
-                            failures += 1;
-                            if failures > MAX_FAILURES {
-                                return Err(unfinished(upload.name, h));
-                            }
-                            from = h;
-                        }
-                        answer => return Ok(answer),
-                    }
-                    continue;
+                    Ok(self.held(upload, &resp, start, end)?)
                 }
                 Ok(resp) if resp.status >= 500 || resp.status == 429 => {
-                    responses::error_from(&resp, &format!("uploading {:?}", upload.name))
+                    Err(responses::error_from(&resp, &upload.context()))
                 }
-                Ok(resp) => {
-                    return Err(responses::error_from(
-                        &resp,
-                        &format!("uploading {:?}", upload.name),
-                    ));
-                }
-                Err(e) if matches!(e.kind(), ErrorKind::Transport | ErrorKind::Timeout) => e,
+                Ok(resp) => return Err(responses::error_from(&resp, &upload.context())),
+                Err(e) if matches!(e.kind(), ErrorKind::Transport | ErrorKind::Timeout) => Err(e),
                 Err(e) => return Err(e),
             };
-            failures += 1;
+            let held = match answer {
+                Ok(Session::Holds(h)) if h < end => h,
+                Ok(done) => return Ok(done),
+                // The answer is lost or an error: ask the session what it holds.
+                Err(e) if failures >= MAX_FAILURES => return Err(e),
+                Err(_) => {
+                    let status = GcsRequests::session_status(&upload.session, size);
+                    let resp = self.send(status).await?;
+                    match self.held(upload, &resp, start, end)? {
+                        Session::Holds(h) if h < end => h,
+                        done => return Ok(done),
+                    }
+                }
+            };
+            failures = if held > from { 0 } else { failures + 1 };
             if failures > MAX_FAILURES {
-                return Err(error);
+                return Err(unfinished(upload.name, held));
             }
-            let status = GcsRequests::session_status(&upload.session, total);
-            let resp = self.send(status).await?;
-            match self.held(upload, &resp, start, end)? {
-                Session::Holds(h) if h < end => from = h,
-                answer => return Ok(answer),
-            }
+            from = held;
         }
     }
 
     /// What a session's answer says it holds, checked against the bytes sent.
     fn held(&self, upload: &Upload<'_>, resp: &Response, start: u64, end: u64) -> Result<Session> {
         if resp.status != 308 && !resp.is_success() {
-            return Err(responses::error_from(
-                resp,
-                &format!("uploading {:?}", upload.name),
-            ));
+            return Err(responses::error_from(resp, &upload.context()));
         }
         let answer = responses::session(resp, upload.bucket, upload.name, end)?;
         if let Session::Holds(h) = answer {
