@@ -75,7 +75,9 @@ pub struct GcsConfig {
     pub emulator: bool,
     /// Uploads larger than this go up as a resumable upload in chunks of this size (a
     /// multiple of 256 KiB, [`DEFAULT_CHUNK_SIZE`] by default); smaller ones in one
-    /// request. An upload holds about one chunk in memory.
+    /// request. Memory: a resumable upload holds one chunk at a time (read, hashed, sent,
+    /// dropped before the next is read); a one-request upload holds its bytes and the
+    /// request body made of them, at most twice this size.
     pub chunk_size: usize,
 }
 
