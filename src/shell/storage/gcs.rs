@@ -20,6 +20,7 @@ use crate::storage::gcs::{GcsConfig, check_bucket_name, check_object_name};
 use crate::storage::{ByteRange, check_range_answer, names};
 
 mod resumable;
+use resumable::Chunks;
 mod writes;
 
 const PROVIDER: &str = "gcs";
@@ -397,9 +398,9 @@ impl StorageDriver for Gcs {
         let opts = opts.validated()?;
         if data.len() > self.config().chunk_size {
             let total = Some(data.len() as u64);
-            let reader = std::io::Cursor::new(data);
+            let chunks = Chunks::<&[u8]>::Whole(data);
             return self
-                .upload_resumable(container, name, Vec::new(), reader, total, &opts)
+                .upload_resumable(container, name, chunks, total, &opts)
                 .await;
         }
         self.put_multipart(container, name, data, &opts).await
@@ -423,7 +424,8 @@ impl StorageDriver for Gcs {
                 .put_multipart(container, name, head.into(), &opts)
                 .await;
         }
-        self.upload_resumable(container, name, head, reader, None, &opts)
+        let chunks = Chunks::Reader { head, rest: reader };
+        self.upload_resumable(container, name, chunks, None, &opts)
             .await
     }
 

@@ -33,15 +33,14 @@ impl Upload<'_> {
 }
 
 impl Gcs {
-    /// Uploads `head` (already read; may be empty) and the rest of `rest` through a
-    /// resumable session. `total` is the size when known (for progress).
+    /// Uploads what `chunks` yields through a resumable session. `total` is the size
+    /// when known (for progress).
     #[maybe_async]
     pub(super) async fn upload_resumable<R: UploadReader>(
         &self,
         bucket: &str,
         name: &str,
-        head: Vec<u8>,
-        rest: R,
+        chunks: Chunks<R>,
         total: Option<u64>,
         opts: &UploadOptions,
     ) -> Result<Object> {
@@ -68,7 +67,7 @@ impl Gcs {
             bucket,
             name,
         };
-        let outcome = self.send_chunks(&upload, head, rest, total, opts).await;
+        let outcome = self.send_chunks(&upload, chunks, total, opts).await;
         guard.disarm();
         if outcome.is_err() {
             let req = GcsRequests::cancel_session(&upload.session);
@@ -82,22 +81,27 @@ impl Gcs {
     async fn send_chunks<R: UploadReader>(
         &self,
         upload: &Upload<'_>,
-        mut head: Vec<u8>,
-        rest: R,
+        chunks: Chunks<R>,
         total: Option<u64>,
         opts: &UploadOptions,
     ) -> Result<Object> {
         use super::super::rt::ReadExt;
         let chunk = self.config().chunk_size;
-        // The head is at most one chunk and a byte: that byte starts the next chunk.
-        let extra = head.split_off(head.len().min(chunk));
-        let mut source = std::io::Cursor::new(extra).chain(rest);
+        let (mut source, first) = match chunks {
+            // The head is at most one chunk and a byte: that byte starts the next chunk.
+            Chunks::Reader { mut head, rest } => {
+                let extra = head.split_off(head.len().min(chunk));
+                let reader = std::io::Cursor::new(extra).chain(rest);
+                (Source::Read(reader), Bytes::from(head))
+            }
+            Chunks::Whole(bytes) => (Source::Whole(bytes), Bytes::new()),
+        };
         let tracker = opts.tracker(upload.name, total);
         let mut digest = Digest::new();
         let mut offset = 0u64;
-        let mut data = match head.is_empty() {
-            true => rt::read_up_to(&mut source, chunk, chunk).await?,
-            false => head,
+        let mut data = match first.is_empty() {
+            true => source.next(chunk).await?,
+            false => first,
         };
         loop {
             tracker.check()?;
@@ -107,7 +111,7 @@ impl Gcs {
             // empty request saying the total then finishes.
             let last = data.len() < chunk;
             let size = last.then_some(offset + len);
-            let answer = self.put_chunk(upload, offset, data.into(), size).await?;
+            let answer = self.put_chunk(upload, offset, data, size).await?;
             offset += len;
             if len > 0 {
                 tracker.advance(len);
@@ -120,7 +124,7 @@ impl Gcs {
                 Session::Holds(_) if last => return Err(unfinished(upload.name, offset)),
                 Session::Holds(_) => {}
             }
-            data = rt::read_up_to(&mut source, chunk, chunk).await?;
+            data = source.next(chunk).await?;
         }
     }
 
@@ -247,6 +251,37 @@ fn unfinished(name: &str, held: u64) -> Error {
         format!("uploading {name:?}: the session holds {held} bytes and does not finish"),
     )
     .with_provider(PROVIDER)
+}
+
+/// What a resumable upload sends: the bytes read to choose the path and the rest of the
+/// reader, or bytes already in memory (sliced, never copied).
+pub(super) enum Chunks<R> {
+    /// A reader, `head` already read from it.
+    Reader {
+        /// More than a chunk, read first.
+        head: Vec<u8>,
+        /// The rest.
+        rest: R,
+    },
+    /// Everything, in memory.
+    Whole(Bytes),
+}
+
+/// Where the next chunk comes from.
+enum Source<C> {
+    Read(C),
+    Whole(Bytes),
+}
+
+impl<C: UploadReader> Source<C> {
+    /// Up to `chunk` bytes; fewer only at the end.
+    #[maybe_async]
+    async fn next(&mut self, chunk: usize) -> Result<Bytes> {
+        match self {
+            Source::Read(reader) => Ok(rt::read_up_to(reader, chunk, chunk).await?.into()),
+            Source::Whole(rest) => Ok(rest.split_to(chunk.min(rest.len()))),
+        }
+    }
 }
 
 /// MD5 and CRC32C of the bytes read so far.
