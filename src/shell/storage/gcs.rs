@@ -4,6 +4,7 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 
 use super::super::http::{HttpClient, StreamingResponse, TransportConfig};
+use super::super::tokens::{TokenProvider, TokenSource};
 use super::UploadReader;
 use super::rt::{self, maybe_async};
 use super::{
@@ -74,6 +75,8 @@ while let Some(object) = listing.try_next().await? {
 pub struct Gcs {
     http: HttpClient,
     requests: Arc<GcsRequests>,
+    /// Access tokens from the configured credentials, cached and refreshed.
+    tokens: TokenProvider,
 }
 
 impl Gcs {
@@ -84,9 +87,24 @@ impl Gcs {
 
     /// A driver with custom transport settings (timeouts, retries).
     pub fn with_transport(config: GcsConfig, transport: TransportConfig) -> Result<Self> {
+        let tokens = TokenProvider::new(TokenSource::Google {
+            source: config.credentials.clone(),
+            scope: config.scope.clone(),
+        })?;
+        Self::with_token_provider(config, transport, tokens)
+    }
+
+    /// A driver whose access tokens come from `tokens` (shared with other drivers, or
+    /// with a test clock), whatever credentials the configuration holds.
+    pub fn with_token_provider(
+        config: GcsConfig,
+        transport: TransportConfig,
+        tokens: TokenProvider,
+    ) -> Result<Self> {
         Ok(Gcs {
             http: HttpClient::new(transport)?.for_provider(PROVIDER),
             requests: Arc::new(GcsRequests::new(config)),
+            tokens,
         })
     }
 
@@ -102,23 +120,12 @@ impl Gcs {
         self.requests.config()
     }
 
-    /// The access token requests carry (`None`: anonymous). The one place credentials
-    /// are turned into a header.
+    /// The access token requests carry (`None`: anonymous): fixed, or from the token
+    /// provider (service account, `authorized_user`, metadata server), refreshed before it
+    /// expires. The one place credentials are turned into a header.
     #[maybe_async]
     async fn bearer(&self) -> Result<Option<Secret>> {
-        match &self.config().credentials {
-            Source::StaticToken(token) => Ok(Some(token.clone())),
-            Source::Anonymous => Ok(None),
-            other => Err(Error::new(
-                ErrorKind::Unsupported,
-                format!(
-                    "the GCS driver cannot get access tokens from a {} yet; give a static \
-                     token or use anonymous access",
-                    other.name()
-                ),
-            )
-            .with_provider(PROVIDER)),
-        }
+        self.tokens.access_token().await
     }
 
     /// Sends `req` with the access token; the answer whatever its status.
