@@ -32,6 +32,7 @@ mod blocking {
     include!("cases/storage_azure.rs");
     include!("cases/storage_gcs.rs");
     include!("cases/storage_ring.rs");
+    include!("cases/storage_cloud_auth.rs");
 
     mod ring {
         use super::{maybe_async, mc};
@@ -77,6 +78,7 @@ mod asynchronous {
     include!("cases/storage_azure.rs");
     include!("cases/storage_gcs.rs");
     include!("cases/storage_ring.rs");
+    include!("cases/storage_cloud_auth.rs");
 
     mod ring {
         use super::{maybe_async, mc};
