@@ -272,6 +272,77 @@ pub fn range_total(content_range: Option<&str>) -> Option<u64> {
     content_range?.rsplit_once('/')?.1.trim().parse().ok()
 }
 
+/// A Blob Batch answer: one result per part, in part order (`Content-ID`). A missing
+/// blob counts as deleted. A batch refused whole, or an answer that does not account for
+/// every part, is `Err`.
+pub fn batch_results(resp: &Response, parts: usize, context: &str) -> Result<Vec<Result<()>>> {
+    check(resp, context)?;
+    let boundary = resp
+        .header("content-type")
+        .and_then(|t| {
+            t.split(';')
+                .find_map(|p| p.trim().strip_prefix("boundary="))
+        })
+        .map(|b| b.trim_matches('"').to_owned())
+        .ok_or_else(|| parse_error(resp, format!("{context}: the batch answer has no boundary")))?;
+    let text = String::from_utf8_lossy(&resp.body);
+    let mut out: Vec<Option<Result<()>>> = (0..parts).map(|_| None).collect();
+    for part in text.split(&format!("--{boundary}")).skip(1) {
+        if let Some((id, result)) = batch_part(part, context) {
+            if let Some(slot) = out.get_mut(id) {
+                *slot = Some(result);
+            }
+        }
+    }
+    out.into_iter()
+        .enumerate()
+        .map(|(i, r)| {
+            r.ok_or_else(|| {
+                parse_error(
+                    resp,
+                    format!("{context}: the batch answer says nothing of part {i}"),
+                )
+            })
+        })
+        .collect()
+}
+
+/// One part of a batch answer: its `Content-ID` and what its status says.
+fn batch_part(part: &str, context: &str) -> Option<(usize, Result<()>)> {
+    let (head, inner) = part.split_once("\r\n\r\n")?;
+    let id = head.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.trim()
+            .eq_ignore_ascii_case("content-id")
+            .then(|| v.trim().parse().ok())?
+    })?;
+    let mut lines = inner.lines();
+    let status: u16 = lines.next()?.split(' ').nth(1)?.parse().ok()?;
+    let code = lines.take_while(|l| !l.is_empty()).find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.trim()
+            .eq_ignore_ascii_case("x-ms-error-code")
+            .then(|| v.trim().to_owned())
+    });
+    let result = match (status, code.as_deref()) {
+        (200..=299, _) | (404, Some("BlobNotFound")) => Ok(()),
+        _ => {
+            let what = code.clone().unwrap_or_else(|| format!("HTTP {status}"));
+            let mut e = Error::new(
+                kind_of(status, code.as_deref()),
+                format!("{context}: {what}"),
+            )
+            .with_provider(PROVIDER)
+            .with_status(status);
+            if let Some(c) = code {
+                e = e.with_code(c);
+            }
+            Err(e)
+        }
+    };
+    Some((id, result))
+}
+
 /// The ETag Azure gives (quoted `0x8D…`), unquoted: what `If-Match` compares.
 pub fn etag(headers: &HeaderMap) -> Option<String> {
     header_str(headers, "etag").map(|e| e.trim().trim_matches('"').to_owned())
@@ -373,6 +444,18 @@ mod tests {
         assert_eq!(e.kind(), ErrorKind::Parse);
         let e = object_page(&resp(200, &[], "not xml"), "c").unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Parse);
+    }
+
+    #[test]
+    fn batch_answers_give_one_result_per_part() {
+        let body = "--batchresponse_1\r\nContent-Type: application/http\r\nContent-ID: 1\r\n\r\nHTTP/1.1 404 The specified blob does not exist.\r\nx-ms-error-code: BlobNotFound\r\n\r\n--batchresponse_1\r\nContent-Type: application/http\r\nContent-ID: 0\r\n\r\nHTTP/1.1 202 Accepted\r\n\r\n--batchresponse_1\r\nContent-ID: 2\r\n\r\nHTTP/1.1 403 Forbidden\r\nx-ms-error-code: AuthorizationFailure\r\n\r\n--batchresponse_1--\r\n";
+        let ct = "multipart/mixed; boundary=batchresponse_1";
+        let r = resp(202, &[("content-type", ct)], body);
+        let out = batch_results(&r, 3, "deleting").unwrap();
+        assert!(out[0].is_ok() && out[1].is_ok());
+        assert_eq!(out[2].as_ref().unwrap_err().kind(), ErrorKind::Unauthorized);
+        let e = batch_results(&r, 4, "deleting").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Parse, "a part unaccounted for");
     }
 
     #[test]
