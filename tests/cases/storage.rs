@@ -560,6 +560,7 @@ fn refusal(d: &str, rule: Rule) -> Option<&'static str> {
             Some("the local file system cannot hold")
         }
         ("s3", Rule::DotSegment) => Some("'.' or '..' segment"),
+        ("gcs", Rule::DotSegment) => Some("`.`/`..` segment"),
         _ => None,
     }
 }

@@ -28,9 +28,8 @@ fn gcs_fixture() -> Prefixed<Gcs> {
     }
 }
 
-// Every case but the name corpus, whose shared table of refusals names only Local and S3:
-// GCS refuses `.`/`..` segments with its own message, checked by
-// `gcs_names_follow_the_documented_rule` below.
+// Every case (GCS refuses `.`/`..` segments with its own message, in the shared table of
+// refusals; `gcs_names_follow_the_documented_rule` below checks more).
 conformance!(gcs, (gcs_fixture(), ());
     container_lifecycle,
     non_empty_container_is_not_empty,
@@ -45,6 +44,7 @@ conformance!(gcs, (gcs_fixture(), ());
     failed_upload_leaves_previous_object,
     missing_container_is_not_found_everywhere,
     driver_is_send_and_spawnable,
+    names_follow_the_documented_rule,
     folder_markers_list_delete_and_download_as_directories,
     copy_presign_and_ensure_container,
     copy_between_drivers_streams_and_checks,
