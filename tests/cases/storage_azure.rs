@@ -433,3 +433,32 @@ async fn azure_delete_many_goes_in_blob_batches() {
     assert!(gone.iter().all(|r| r.as_ref().is_err_and(|e| e.kind() == ErrorKind::NotFound)), "{gone:?}");
 }
 
+
+#[maybe_async]
+#[mode_test]
+async fn azure_copy_waits_while_pending_and_reports_a_failed_copy() {
+    use super::common::fake_http::{FakeServer, respond};
+    // Azurite copies at once; a server that reports the copy pending twice, then done.
+    let server = FakeServer::start_with_request(|n, line, s| {
+        let status = match n {
+            0 => "pending",
+            1 => "pending",
+            _ => "success",
+        };
+        assert_eq!(line.starts_with("PUT "), n == 0, "{n}: {line}");
+        let code = if n == 0 { 202 } else { 200 };
+        respond(s, code, &format!("x-ms-copy-status: {status}\r\ncontent-md5: kAFQmDzST7DWlj99KOF/cg==\r\n"), b"");
+    });
+    let cfg = AzureConfig::builder().account("acct").endpoint(server.url("/acct")).anonymous().build().unwrap();
+    let copied = Azure::new(cfg).unwrap().copy_object("src", "a", "dst", "b").await.unwrap();
+    assert_eq!(copied.hash.as_deref(), Some("900150983cd24fb0d6963f7d28e17f72"));
+    assert_eq!(server.hits(), 4, "copy, two polls, the copy's properties");
+    let failing = FakeServer::start(|n, s| {
+        let status = if n == 0 { "pending" } else { "failed\r\nx-ms-copy-status-description: 500 InternalError" };
+        respond(s, if n == 0 { 202 } else { 200 }, &format!("x-ms-copy-status: {status}\r\n"), b"");
+    });
+    let cfg = AzureConfig::builder().account("acct").endpoint(failing.url("/acct")).anonymous().build().unwrap();
+    let e = Azure::new(cfg).unwrap().copy_object("src", "a", "dst", "b").await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Provider);
+    assert!(e.message().contains("the copy failed: failed 500 InternalError"), "{e}");
+}
