@@ -285,8 +285,10 @@ impl GcsRequests {
     }
 
     /// `objects.rewrite`, continued with `token`. The destination keeps the source's
-    /// content type and metadata (no body: nothing is overridden). Idempotent: a repeat
-    /// copies the same bytes again.
+    /// content type and metadata (no body: nothing is overridden). Unconditional, it is
+    /// idempotent (a repeat copies the same bytes again; a POST would otherwise not be
+    /// repeated after a reset or a 500); a conditional repeat of one that landed would
+    /// hear 412, so that one is not.
     pub fn rewrite(
         &self,
         src: (&str, &str),
@@ -305,9 +307,11 @@ impl GcsRequests {
             "ifGenerationMatch",
             condition.map(|g| g.0.to_string()).as_deref(),
         );
-        Request::new(Method::Post, q.url)
+        let mut req = Request::new(Method::Post, q.url)
             .header("content-type", "application/json")
-            .body("{}")
+            .body("{}");
+        req.idempotent = condition.is_none();
+        req
     }
 }
 
@@ -468,6 +472,16 @@ mod tests {
         assert_eq!(last.headers[0].1, "bytes */3");
         assert_eq!(range_header(ByteRange::from(2..5)).unwrap(), "bytes=2-4");
         assert_eq!(range_header(ByteRange::from(7..)).unwrap(), "bytes=7-");
+    }
+
+    #[test]
+    fn unconditional_rewrites_are_repeated_conditional_ones_not() {
+        let r = requests();
+        let plain = r.rewrite(("b", "s"), ("b", "d"), Some("t"), None);
+        assert!(plain.idempotent, "a lost rewrite answer must be retried");
+        assert!(plain.url.ends_with("/o/s/rewriteTo/b/b/o/d?rewriteToken=t"));
+        let pinned = r.rewrite(("b", "s"), ("b", "d"), None, Some(Generation(7)));
+        assert!(!pinned.idempotent);
     }
 
     #[test]
