@@ -189,9 +189,14 @@ pub fn parse_token(resp: &Response, now: SystemTime) -> Result<AccessToken> {
 }
 
 fn check_authority(authority: &str) -> Result<String> {
+    // User info may hold a password: never quoted.
+    let shown = match authority.rsplit_once('@') {
+        Some((_, host)) => format!("***@{host}"),
+        None => authority.to_owned(),
+    };
     let bad = || {
         Error::invalid(format!(
-            "Microsoft Entra authority {authority:.80?} must be https://host[:port] \
+            "Microsoft Entra authority {shown:.80?} must be https://host[:port] \
              (http:// only on a loopback address)"
         ))
     };
@@ -203,11 +208,19 @@ fn check_authority(authority: &str) -> Result<String> {
         None => return Err(bad()),
     };
     let scheme_ok = url.scheme() == "https" || (url.scheme() == "http" && loopback);
-    let bare = url.path() == "/" && url.query().is_none() && url.username().is_empty();
+    // No fragment (it would swallow the token path) and no user info (a password would
+    // show in `Debug` and go out with the client secret).
+    let bare = url.path() == "/"
+        && url.query().is_none()
+        && url.fragment().is_none()
+        && url.username().is_empty()
+        && url.password().is_none();
     if !scheme_ok || !bare {
         return Err(bad());
     }
-    Ok(authority.trim_end_matches('/').to_owned())
+    // The parsed form: what was checked is what is used (the parser drops spaces, tabs
+    // and line breaks the raw text may hold).
+    Ok(url.as_str().trim_end_matches('/').to_owned())
 }
 
 #[cfg(test)]
@@ -243,13 +256,21 @@ mod tests {
             "https://u:p@login.example",
             "ftp://x",
             "https://h?x=1",
+            "https://h#frag",
+            "https://:hunter2@login.example",
         ] {
             assert!(cred().with_authority(bad).is_err(), "{bad}");
         }
+        let e = cred()
+            .with_authority("https://:hunter2@login.example")
+            .unwrap_err();
+        assert!(!e.to_string().contains("hunter2"), "{e}");
         let c = cred()
             .with_authority("https://login.microsoftonline.us")
             .unwrap();
         assert_eq!(c.authority, "https://login.microsoftonline.us");
+        let c = cred().with_authority(" https://Login.Example\t/").unwrap();
+        assert_eq!(c.authority, "https://login.example");
     }
 
     #[test]
