@@ -62,6 +62,8 @@ pub const DEFAULT_BLOCK_SIZE: usize = 8 << 20;
 pub const DEFAULT_BLOCK_CONCURRENCY: usize = 4;
 /// Azure's largest block (4000 MiB).
 const MAX_BLOCK_SIZE: usize = 4000 << 20;
+/// Azure's largest Put Blob (5000 MiB).
+const MAX_SINGLE_PUT: u64 = 5000 << 20;
 
 impl AzureConfig {
     /// An empty builder.
@@ -234,11 +236,15 @@ impl AzureConfigBuilder {
             .endpoint(EMULATOR_BLOB_ENDPOINT)
     }
 
-    /// Uploads up to `bytes` go in one Put Blob (default 32 MiB); larger ones in blocks.
+    /// Uploads up to `bytes` go in one Put Blob (default 32 MiB, at most 5000 MiB); larger
+    /// ones in blocks. A reader's first `bytes + 1` are read to choose, so this is also
+    /// what a block upload from a reader holds before its first blocks are sent.
     ///
     /// ```
     /// let c = multicloud::storage::azure::AzureConfig::builder().emulator().single_put_threshold(1 << 20).build()?;
     /// assert_eq!(c.single_put_threshold, 1 << 20);
+    /// let over = multicloud::storage::azure::AzureConfig::builder().emulator().single_put_threshold(usize::MAX);
+    /// assert!(over.build().is_err(), "above Put Blob's 5000 MiB");
     /// # Ok::<(), multicloud::Error>(())
     /// ```
     pub fn single_put_threshold(mut self, bytes: usize) -> Self {
@@ -387,13 +393,19 @@ impl AzureConfigBuilder {
                 "Azure block size {block_size} must be 1 byte to 4000 MiB"
             )));
         }
+        let threshold = self
+            .single_put_threshold
+            .unwrap_or(DEFAULT_SINGLE_PUT_THRESHOLD);
+        if threshold as u64 > MAX_SINGLE_PUT {
+            return Err(Error::invalid(format!(
+                "Azure single-put threshold {threshold} is above Put Blob's 5000 MiB"
+            )));
+        }
         Ok(AzureConfig {
             account,
             credentials,
             endpoint,
-            single_put_threshold: self
-                .single_put_threshold
-                .unwrap_or(DEFAULT_SINGLE_PUT_THRESHOLD),
+            single_put_threshold: threshold,
             block_size,
             block_concurrency: self
                 .block_concurrency

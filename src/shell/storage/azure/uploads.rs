@@ -18,6 +18,9 @@ use crate::storage::{Tracker, WriteCondition};
 /// when known (for progress).
 pub(super) type BlockSource<R> = (Bytes, R, Option<u64>);
 
+/// Azure's limit of blocks in one blob.
+const MAX_BLOCKS: u32 = 50_000;
+
 /// What every block of one upload shares.
 struct Blocks<'a> {
     target: (&'a str, &'a str),
@@ -135,6 +138,13 @@ impl Azure {
     #[maybe_async]
     async fn send_block(&self, b: &Blocks<'_>, n: u32, bytes: Bytes) -> Result<String> {
         b.tracker.check()?;
+        if n > MAX_BLOCKS {
+            return Err(Error::invalid(format!(
+                "{}: more than Azure's {MAX_BLOCKS} blocks; raise the block size",
+                b.context
+            ))
+            .with_provider(PROVIDER));
+        }
         b.digest.add(n, &bytes);
         let len = bytes.len() as u64;
         let id = block_id(b.nonce, n);
