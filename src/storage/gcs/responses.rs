@@ -11,7 +11,7 @@ use serde::de::DeserializeOwned;
 use super::entries::Answer;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::Response;
-use crate::storage::{Container, Entry, Object, Page};
+use crate::storage::{Container, Entry, Object, Page, common_prefix};
 
 const PROVIDER: &str = "gcs";
 const B64: base64::engine::GeneralPurpose = base64::engine::general_purpose::STANDARD;
@@ -304,12 +304,23 @@ pub fn entry_answer(
     delimiter: &str,
 ) -> Result<Answer> {
     let (objects, prefixes, next) = listing(resp, bucket, prefix)?;
+    // A prefix is the name cut at its first delimiter after `prefix`; an object has none
+    // there (a server that ignored the delimiter would list the whole tree as entries).
     if let Some(p) = prefixes
         .iter()
-        .find(|p| !p.starts_with(prefix) || !p.ends_with(delimiter))
+        .find(|p| common_prefix(p, prefix, delimiter) != Some(p.as_str()))
     {
         return Err(parse_error(format!(
-            "listing {bucket:?}: common prefix {p:.100?} is not under {prefix:?} ending with {delimiter:?}"
+            "listing {bucket:?}: common prefix {p:.100?} is not one of {prefix:?} split at {delimiter:?}"
+        )));
+    }
+    if let Some(o) = objects
+        .iter()
+        .find(|o| common_prefix(&o.name, prefix, delimiter).is_some())
+    {
+        return Err(parse_error(format!(
+            "listing {bucket:?}: object {:.100?} is not directly under {prefix:?} split at {delimiter:?}",
+            o.name
         )));
     }
     let last_object = objects.iter().map(|o| o.name.clone()).max();
@@ -528,6 +539,13 @@ mod tests {
             (Some("p/c"), true)
         );
         assert!(object_page(&resp(200, &[], body), "bk", "q").is_err());
+        // A server that ignores the delimiter: deep names are neither objects nor prefixes.
+        let deep = body.replace(r#""p/c""#, r#""p/c/d""#);
+        let e = entry_answer(&resp(200, &[], &deep), "bk", "p/", "/").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Parse);
+        assert!(e.message().contains("p/c/d"), "{e}");
+        let nested = body.replace(r#""p/b/""#, r#""p/b/x/""#);
+        assert!(entry_answer(&resp(200, &[], &nested), "bk", "p/", "/").is_err());
         assert!(
             object_page(&resp(200, &[], "{}"), "bk", "").is_err(),
             "no kind"
