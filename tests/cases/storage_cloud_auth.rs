@@ -106,4 +106,108 @@ mod cloud_auth {
         assert_eq!(e.kind(), ErrorKind::Unauthorized, "{e}");
         assert!(e.to_string().contains("Invalid JWT Signature"), "{e}");
     }
+
+    /// One in-process server playing both Microsoft Entra (token requests) and a blob
+    /// endpoint (HEAD of a blob), logging every request head.
+    fn entra_and_blob_server() -> (FakeServer, Arc<std::sync::Mutex<Vec<String>>>) {
+        let heads = Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+        let log = heads.clone();
+        let server = FakeServer::start_with_body(move |n, head, body, s| {
+            log.lock().unwrap().push(head.to_ascii_lowercase());
+            if head.starts_with("POST /tenant-7/oauth2/v2.0/token ") {
+                let form = String::from_utf8_lossy(body);
+                let status = match form.contains("client_secret=app-secret") {
+                    true => 200,
+                    false => 401,
+                };
+                let answer = format!(
+                    r#"{{"token_type":"Bearer","expires_in":3599,"ext_expires_in":3599,"access_token":"entra-{n}"}}"#
+                );
+                respond(
+                    s,
+                    status,
+                    "Content-Type: application/json\r\n",
+                    answer.as_bytes(),
+                );
+                return;
+            }
+            let headers = "content-md5: kAFQmDzST7DWlj99KOF/cg==\r\netag: \"0x8D1\"\r\n";
+            respond(s, 200, headers, b"");
+        });
+        (server, heads)
+    }
+
+    #[maybe_async]
+    #[mode_test]
+    async fn azure_with_an_entra_client_secret_from_the_environment_sends_its_tokens() {
+        use super::mc::storage::Azure;
+        use multicloud::storage::azure::AzureConfig;
+        let (server, heads) = entra_and_blob_server();
+        let authority = server.url("");
+        let env = move |name: &str| -> Option<std::ffi::OsString> {
+            match name {
+                "AZURE_TENANT_ID" => Some("tenant-7".into()),
+                "AZURE_CLIENT_ID" => Some("app-7".into()),
+                "AZURE_CLIENT_SECRET" => Some("app-secret".into()),
+                "AZURE_AUTHORITY_HOST" => Some(authority.clone().into()),
+                _ => None,
+            }
+        };
+        let config = AzureConfig::builder()
+            .account("acct")
+            .endpoint(server.url("/acct"))
+            .from_env_with(env)
+            .unwrap()
+            .build()
+            .unwrap();
+        assert!(!format!("{config:?}").contains("app-secret"));
+        let azure = Azure::new(config).unwrap();
+        for _ in 0..3 {
+            let o = azure.get_object("cont", "k").await.unwrap();
+            assert_eq!(o.size, 0);
+        }
+        let heads = heads.lock().unwrap().clone();
+        assert_eq!(
+            heads.len(),
+            4,
+            "one token request, three blob requests: {heads:?}"
+        );
+        assert!(heads[0].starts_with("post /tenant-7/oauth2/v2.0/token "));
+        for head in &heads[1..] {
+            assert!(head.starts_with("head /acct/cont/k "), "{head}");
+            assert!(
+                head.lines()
+                    .any(|l| l.trim_end() == "authorization: bearer entra-0"),
+                "{head}"
+            );
+        }
+    }
+
+    #[maybe_async]
+    #[mode_test]
+    async fn azure_reports_a_refused_client_secret_as_unauthorized() {
+        use super::mc::storage::Azure;
+        use multicloud::entra::ClientSecretCredential;
+        use multicloud::storage::azure::AzureConfig;
+        let (server, heads) = entra_and_blob_server();
+        let app = ClientSecretCredential::new("tenant-7", "app-7", "wrong-secret")
+            .unwrap()
+            .with_authority(&server.url(""))
+            .unwrap();
+        let config = AzureConfig::builder()
+            .account("acct")
+            .endpoint(server.url("/acct"))
+            .client_secret(app)
+            .build()
+            .unwrap();
+        let e = Azure::new(config)
+            .unwrap()
+            .get_object("cont", "k")
+            .await
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Unauthorized, "{e}");
+        assert!(!e.to_string().contains("wrong-secret"), "{e}");
+        let heads = heads.lock().unwrap().clone();
+        assert_eq!(heads.len(), 1, "no blob request without a token: {heads:?}");
+    }
 }

@@ -4,11 +4,14 @@ use std::time::{Duration, SystemTime};
 use bytes::Bytes;
 
 use super::super::http::{HttpClient, StreamingResponse, TransportConfig};
+use super::super::tokens::{TokenProvider, TokenSource};
 use super::UploadReader;
 use super::rt::{self, maybe_async};
 use super::{
     Container, Entry, GetOptions, Object, ObjectReader, Page, StorageDriver, UploadOptions,
 };
+use crate::credentials::Secret;
+use crate::entra;
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{LengthCheck, Request, Response};
 use crate::signing::azure_sas::BlobPermissions;
@@ -76,6 +79,8 @@ while let Some(object) = listing.try_next().await? {
 pub struct Azure {
     http: HttpClient,
     requests: Arc<AzureRequests>,
+    /// Microsoft Entra tokens, cached and refreshed (client-secret credentials only).
+    tokens: Option<TokenProvider>,
 }
 
 impl Azure {
@@ -86,9 +91,19 @@ impl Azure {
 
     /// A driver with custom transport settings (timeouts, retries).
     pub fn with_transport(config: AzureConfig, transport: TransportConfig) -> Result<Self> {
+        let tokens = match &config.credentials {
+            AzureCredentials::Bearer(BearerSource::ClientSecret(app)) => {
+                Some(TokenProvider::new(TokenSource::Entra {
+                    credential: app.clone(),
+                    scope: entra::STORAGE_SCOPE.to_owned(),
+                })?)
+            }
+            _ => None,
+        };
         Ok(Azure {
             http: HttpClient::new(transport)?.for_provider(PROVIDER),
             requests: Arc::new(AzureRequests::new(config)),
+            tokens,
         })
     }
 
@@ -117,8 +132,28 @@ impl Azure {
                 token.expose(),
                 SystemTime::now(),
             )),
+            AzureCredentials::Bearer(BearerSource::ClientSecret(_)) => {
+                let token = self.entra_token().await?;
+                Ok(requests::with_bearer(
+                    req,
+                    token.expose(),
+                    SystemTime::now(),
+                ))
+            }
             AzureCredentials::Anonymous => Ok(req),
         }
+    }
+
+    /// A fresh Microsoft Entra token from the provider built with the driver.
+    #[maybe_async]
+    async fn entra_token(&self) -> Result<Secret> {
+        let token = match &self.tokens {
+            Some(tokens) => tokens.access_token().await?,
+            None => None,
+        };
+        token.ok_or_else(|| {
+            Error::invalid("no Microsoft Entra token source").with_provider(PROVIDER)
+        })
     }
 
     /// Authorizes and sends a small request; the answer whatever its status.

@@ -4,10 +4,12 @@
 use std::collections::BTreeMap;
 use std::ffi::OsString;
 use std::fmt;
+use std::sync::Arc;
 
 use super::{AzureCredentials, BearerSource, SasToken};
 use crate::aws::chain::text_var;
 use crate::credentials::Secret;
+use crate::entra::ClientSecretCredential;
 use crate::error::{Error, Result};
 use crate::signing::azure_sas::redact_signature;
 use crate::signing::azure_sharedkey::AccountKey;
@@ -181,6 +183,24 @@ impl AzureConfigBuilder {
         self
     }
 
+    /// Microsoft Entra tokens from an application's client secret, cached and refreshed
+    /// by the driver.
+    ///
+    /// ```
+    /// use multicloud::entra::ClientSecretCredential;
+    /// let app = ClientSecretCredential::new("tenant", "app", "secret")?;
+    /// let c = multicloud::storage::azure::AzureConfig::builder()
+    ///     .account("acct")
+    ///     .client_secret(app)
+    ///     .build()?;
+    /// assert!(!format!("{c:?}").contains("secret\""));
+    /// # Ok::<(), multicloud::Error>(())
+    /// ```
+    pub fn client_secret(mut self, credential: ClientSecretCredential) -> Self {
+        self.bearer = Some(BearerSource::ClientSecret(Arc::new(credential)));
+        self
+    }
+
     /// No credentials: requests go unauthorized (public containers). Only ever this
     /// explicit choice; finding no credentials otherwise makes [`build`](Self::build) fail.
     ///
@@ -296,7 +316,9 @@ impl AzureConfigBuilder {
 
     /// Fills what is not set yet from the environment: `AZURE_STORAGE_CONNECTION_STRING`
     /// first, then `AZURE_STORAGE_ACCOUNT`, then `AZURE_STORAGE_KEY` or
-    /// `AZURE_STORAGE_SAS_TOKEN` (both set is an error). Variables that are not UTF-8 are
+    /// `AZURE_STORAGE_SAS_TOKEN` (both set is an error), then a Microsoft Entra client
+    /// secret (`AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET`, with
+    /// `AZURE_AUTHORITY_HOST` if set; some but not all three is an error). Variables that are not UTF-8 are
     /// `InvalidInput` naming them. Finding no credentials is an error of
     /// [`build`](Self::build), not of this.
     ///
@@ -337,8 +359,14 @@ impl AzureConfigBuilder {
                 text("AZURE_STORAGE_SAS_TOKEN")?,
             )?;
         }
-        self.looked_in =
-            Some("AZURE_STORAGE_CONNECTION_STRING, AZURE_STORAGE_KEY and AZURE_STORAGE_SAS_TOKEN");
+        if self.wants_credentials() {
+            let app = ClientSecretCredential::from_env_with(&var)?;
+            self.bearer = app.map(|a| BearerSource::ClientSecret(Arc::new(a)));
+        }
+        self.looked_in = Some(
+            "AZURE_STORAGE_CONNECTION_STRING, AZURE_STORAGE_KEY, AZURE_STORAGE_SAS_TOKEN and \
+             AZURE_TENANT_ID/AZURE_CLIENT_ID/AZURE_CLIENT_SECRET",
+        );
         Ok(self)
     }
 

@@ -4,8 +4,10 @@
 //! [`signing::azure_sas`](crate::signing::azure_sas).
 
 use std::fmt;
+use std::sync::Arc;
 
 use crate::credentials::Secret;
+use crate::entra::ClientSecretCredential;
 use crate::error::{Error, Result};
 use crate::signing::azure_sas::redact_signature;
 use crate::signing::azure_sharedkey::AccountKey;
@@ -37,8 +39,9 @@ pub enum AzureCredentials {
     Anonymous,
 }
 
-/// Where bearer tokens come from. Only a fixed token for now; managed identity, workload
-/// identity and client secrets will join.
+/// Where bearer tokens come from: a fixed token, or a Microsoft Entra application's
+/// client secret exchanged for tokens that are cached and refreshed (managed and workload
+/// identities are not built yet).
 ///
 /// ```
 /// use multicloud::storage::azure::BearerSource;
@@ -50,6 +53,9 @@ pub enum AzureCredentials {
 pub enum BearerSource {
     /// A token obtained elsewhere; it is not refreshed.
     Static(Secret),
+    /// Tokens for Azure Storage from the client-credentials grant of this application
+    /// (`AZURE_TENANT_ID`, `AZURE_CLIENT_ID`, `AZURE_CLIENT_SECRET`).
+    ClientSecret(Arc<ClientSecretCredential>),
 }
 
 /// A SAS token: the query string of a shared access signature, without `?`. Its `Debug`
