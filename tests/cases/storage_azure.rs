@@ -32,12 +32,10 @@ fn azure_fixture() -> Prefixed<Azure> {
     }
 }
 
-// Two shared cases cannot hold as written: `names_follow_the_documented_rule` expects only
-// S3 and Local to refuse `.`/`..` segments (Azure refuses them too, for the same reason
-// as S3: HTTP clients rewrite them), and `copy_presign_and_ensure_container` expects
-// presigned URLs to be Unsupported outside S3 (Azure has them). Both are covered below by
-// `azure_names_round_trip_or_are_refused` and `azure_copy_keeps_properties_server_side`
-// plus the presign cases.
+// One shared case cannot hold as written: `names_follow_the_documented_rule` takes names
+// with `\` as portable, and Azure stores `\` as `/` (so `a\..\b` would list as `a/../b`):
+// the driver refuses them, and `.`/`..` segments as S3 does. `azure_names_round_trip_or_are_refused`
+// below runs the same corpus with Azure's refusals.
 conformance!(azure, (azure_fixture(), ());
     container_lifecycle,
     non_empty_container_is_not_empty,
@@ -53,6 +51,7 @@ conformance!(azure, (azure_fixture(), ());
     missing_container_is_not_found_everywhere,
     driver_is_send_and_spawnable,
     folder_markers_list_delete_and_download_as_directories,
+    copy_presign_and_ensure_container,
     copy_between_drivers_streams_and_checks,
     delimiter_listings_show_directories_lazily,
 );
