@@ -56,6 +56,7 @@ conformance!(azure, (azure_fixture(), ());
     delimiter_listings_show_directories_lazily,
 );
 transfer_cases!(transfer_azure, (azure_fixture(), ()));
+scoped_cases!(scoped_azure, (mc::storage::Scoped::new(azure_fixture(), "p"), ()));
 
 /// A raw PUT through a SAS URL, headers as given; the status and the body.
 fn raw_put(url: &str, headers: &[(&str, &str)], body: &[u8]) -> (u16, String) {
