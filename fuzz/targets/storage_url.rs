@@ -2,8 +2,9 @@
 //!
 //! Input: the URL (invalid UTF-8 replaced). Properties: a URL that does not parse is
 //! `InvalidInput`; one that does names the provider of its scheme, a root exactly for
-//! `file:`, `anonymous` only on `s3:`; `from_url` finds the same location, and fails only
-//! as `Unsupported` (drivers not built yet) or `InvalidInput` (S3 configuration).
+//! `file:`, `anonymous` only on the clouds (`s3:`, `az:`, `gs:`); `from_url` finds the same
+//! location, and fails only as `Unsupported` or `InvalidInput` (a cloud's configuration:
+//! no credentials, a bad endpoint).
 //! `from_url` is not called for `file:` URLs: it creates the root directory.
 
 use multicloud::{ErrorKind, Location, Provider, Result};
@@ -40,7 +41,11 @@ pub fn run(data: &[u8], from_url: FromUrl) {
         location.root.is_some(),
         location.provider == Provider::Local
     );
-    assert!(!location.anonymous || location.provider == Provider::S3);
+    let cloud = matches!(
+        location.provider,
+        Provider::S3 | Provider::Azure | Provider::Gcs
+    );
+    assert!(!location.anonymous || cloud);
     assert!(location.container.as_ref().is_none_or(|c| !c.is_empty()));
     let container = location.container.as_ref().map_or(0, String::len);
     assert_bounded("location", container + location.prefix.len(), url.len());
@@ -54,7 +59,9 @@ fn driver(url: &str, location: &Location, from_url: FromUrl) {
         Ok(found) => assert_eq!(&found, location),
         Err(e) => {
             let kinds: &[ErrorKind] = match location.provider {
-                Provider::S3 => &[ErrorKind::InvalidInput, ErrorKind::Unsupported],
+                Provider::S3 | Provider::Azure | Provider::Gcs => {
+                    &[ErrorKind::InvalidInput, ErrorKind::Unsupported]
+                }
                 _ => &[ErrorKind::Unsupported],
             };
             assert_error(&e, kinds, url.len());
