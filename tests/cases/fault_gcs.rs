@@ -259,6 +259,264 @@ async fn gcs_fault_lost_answers_of_writes_and_deletes() {
     assert_eq!(deletes, 2, "retried once");
 }
 
+/// An upload whose answer has no generation, and whose bytes are not those sent: the
+/// object is not deleted (an unconditional deletion could remove another writer's good
+/// object), and the `Integrity` error says it was left in place; the same for a multipart
+/// upload. A finished resumable upload with the generation is still deleted (the case
+/// above).
+#[maybe_async]
+#[mode_test]
+async fn gcs_fault_corrupt_uploads_without_a_generation_are_left_in_place() {
+    let fake = gcs_fake::Fake::start();
+    fake.set(|f| {
+        f.corrupt_final = true;
+        f.omit_generation = true;
+    });
+    let d = gcs_faulty_driver(&fake);
+    let reader = std::io::Cursor::new(gcs_data(2 * gcs_fake::CHUNK + 5));
+    let e = d
+        .upload_reader("bkt", "c", reader, &UploadOptions::new())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Integrity, "{e}");
+    assert!(e.message().contains("generation is unknown"), "{e}");
+    assert!(fake.object("c").is_some(), "nothing was deleted");
+    let log = fake.log();
+    assert!(
+        !log.iter().any(|l| l.starts_with("DELETE /storage/")),
+        "{log:#?}"
+    );
+}
+
+/// An upload answer stating neither MD5 nor CRC32C proves nothing about the bytes:
+/// `Integrity` ("stated no hash"), nothing deleted, for multipart and resumable uploads;
+/// a create-only upload whose answer was lost is not taken as landed on its size alone.
+#[maybe_async]
+#[mode_test]
+async fn gcs_fault_upload_answers_without_a_hash_are_refused() {
+    let fake = gcs_fake::Fake::start();
+    fake.set(|f| f.omit_hashes = true);
+    let d = gcs_faulty_driver(&fake);
+    let small = Bytes::from_static(b"small");
+    let e = d
+        .upload_bytes("bkt", "s", small.clone(), &UploadOptions::new())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Integrity, "{e}");
+    assert!(e.message().contains("stated no hash"), "{e}");
+    assert!(fake.object("s").is_some(), "nothing was deleted");
+    let reader = std::io::Cursor::new(gcs_data(gcs_fake::CHUNK + 5));
+    let e = d
+        .upload_reader("bkt", "r", reader, &UploadOptions::new())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Integrity, "{e}");
+    assert!(e.message().contains("stated no hash"), "{e}");
+    assert!(fake.object("r").is_some(), "nothing was deleted");
+    fake.set(|f| f.lose_multipart = Some(true));
+    let once = UploadOptions::new().create_only();
+    let e = d.upload_bytes("bkt", "l", small, &once).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Transport, "{e}");
+    let log = fake.log();
+    assert!(
+        !log.iter().any(|l| l.starts_with("DELETE /storage/")),
+        "{log:#?}"
+    );
+}
+
+/// A rewrite that never finishes (new tokens, no byte more copied) ends with `Provider`
+/// after `MAX_STALLS` calls, never looping forever; a finished one copies.
+#[maybe_async]
+#[mode_test]
+async fn gcs_fault_rewrites_that_never_progress_end() {
+    let fake = gcs_fake::Fake::start();
+    fake.put("src", b"copied bytes");
+    let d = gcs_faulty_driver(&fake);
+    let o = d.copy_object("bkt", "src", "bkt", "dst").await.unwrap();
+    assert_eq!(o.size, 12);
+    assert_eq!(fake.object("dst").as_deref(), Some(&b"copied bytes"[..]));
+    fake.set(|f| f.rewrite_stuck = true);
+    let e = d
+        .copy_object("bkt", "src", "bkt", "stuck")
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Provider, "{e}");
+    let calls = fake
+        .log()
+        .iter()
+        .filter(|l| l.contains("/rewriteTo/b/bkt/o/stuck"))
+        .count();
+    assert_eq!(
+        calls,
+        multicloud::storage::gcs::rewrite::MAX_STALLS as usize
+    );
+}
+
+/// A token endpoint answering `token-N` (N from 0) for an hour; from the `fail_from`-th
+/// request on (0-based) it refuses.
+fn gcs_token_endpoint(fail_from: Option<usize>) -> crate::common::fake_http::FakeServer {
+    use crate::common::fake_http::{FakeServer, respond};
+    FakeServer::start_with_body(move |n, _, _, s| {
+        if fail_from.is_some_and(|f| n >= f) {
+            respond(s, 400, "", br#"{"error":"invalid_grant"}"#);
+            return;
+        }
+        let answer =
+            format!(r#"{{"access_token":"token-{n}","expires_in":3600,"token_type":"Bearer"}}"#);
+        respond(
+            s,
+            200,
+            "Content-Type: application/json\r\n",
+            answer.as_bytes(),
+        );
+    })
+}
+
+/// `authorized_user` credentials whose tokens come from `tokens`.
+fn gcs_fetched_credentials(
+    tokens: &crate::common::fake_http::FakeServer,
+) -> multicloud::gcp::Source {
+    let user = format!(
+        r#"{{"type": "authorized_user", "client_id": "cid", "client_secret": "cs",
+            "refresh_token": "rt", "token_uri": "{}"}}"#,
+        tokens.url("/token")
+    );
+    multicloud::gcp::Source::from_json(user.as_bytes()).unwrap()
+}
+
+/// A fetched token the service refuses (401) is forgotten and the request sent once more
+/// with a new one, for metadata and media requests alike; a service that refuses every
+/// token hears each request twice, never more (`Unauthorized`); a fixed token is never
+/// retried.
+#[maybe_async]
+#[mode_test]
+async fn gcs_fault_a_refused_token_is_replaced_once() {
+    let fake = gcs_fake::Fake::start();
+    fake.put("k", b"kept");
+    let tokens = gcs_token_endpoint(None);
+    let config = GcsConfig::builder()
+        .emulator_host(fake.addr.to_string())
+        .credentials(gcs_fetched_credentials(&tokens))
+        .build()
+        .unwrap();
+    let d = Gcs::new(config).unwrap();
+    fake.set(|f| f.refused_token = Some("token-0".into()));
+    let o = d.get_object("bkt", "k").await.unwrap();
+    assert_eq!(o.size, 4);
+    assert_eq!(tokens.hits(), 2, "a new token after the refusal");
+    fake.set(|f| {
+        f.refused_token = Some("token-1".into());
+        f.refuse_only_media = true;
+    });
+    let got = d.download_bytes("bkt", "k").await.unwrap();
+    assert_eq!(&got[..], b"kept");
+    assert_eq!(tokens.hits(), 3, "a new token for the refused read");
+    let log = fake.log();
+    let media: Vec<_> = log.iter().filter(|l| l.contains("alt=media")).collect();
+    assert_eq!(media.len(), 2, "{log:#?}");
+    assert!(media[1].ends_with("Bearer token-2"), "{log:#?}");
+
+    fake.set(|f| f.refuse_all_tokens = true);
+    let before = fake.log().len();
+    let e = d.get_object("bkt", "k").await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unauthorized, "{e}");
+    assert_eq!(fake.log().len() - before, 2, "sent twice, no more");
+
+    let fixed = GcsConfig::builder()
+        .emulator_host(fake.addr.to_string())
+        .credentials(multicloud::gcp::Source::StaticToken("fixed".into()))
+        .build()
+        .unwrap();
+    let d = Gcs::new(fixed).unwrap();
+    let before = fake.log().len();
+    let e = d.get_object("bkt", "k").await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unauthorized, "{e}");
+    assert_eq!(fake.log().len() - before, 1, "a fixed token is not retried");
+}
+
+/// When the token cannot be had as a resumable upload starts, no session is left open:
+/// either none was started or it was cancelled.
+#[maybe_async]
+#[mode_test]
+async fn gcs_fault_a_token_failure_leaves_no_session_open() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    let fake = gcs_fake::Fake::start();
+    let tokens = gcs_token_endpoint(Some(1));
+    // Each reading of the clock is two hours on: every token has expired when next used.
+    let tick = Arc::new(AtomicU64::new(1_700_000_000));
+    let clock = Arc::new(move || {
+        let at = tick.fetch_add(7200, Ordering::SeqCst);
+        std::time::UNIX_EPOCH + Duration::from_secs(at)
+    });
+    let source = mc::tokens::TokenSource::Google {
+        source: gcs_fetched_credentials(&tokens),
+        scope: "s".into(),
+    };
+    let provider = mc::tokens::TokenProvider::new(source)
+        .unwrap()
+        .with_clock(clock);
+    let config = GcsConfig::builder()
+        .emulator_host(fake.addr.to_string())
+        .chunk_size(gcs_fake::CHUNK)
+        .build()
+        .unwrap();
+    let d = Gcs::with_token_provider(config, TransportConfig::default(), provider).unwrap();
+    let reader = std::io::Cursor::new(gcs_data(2 * gcs_fake::CHUNK));
+    let e = d
+        .upload_reader("bkt", "t", reader, &UploadOptions::new())
+        .await
+        .unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unauthorized, "{e}");
+    assert_eq!(tokens.hits(), 2, "the second token request failed");
+    let log = fake.log();
+    let started = log
+        .iter()
+        .filter(|l| l.starts_with("POST /upload/"))
+        .count();
+    let cancelled = log
+        .iter()
+        .filter(|l| l.starts_with("DELETE /upload/"))
+        .count();
+    assert_eq!(started, cancelled, "{log:#?}");
+}
+
+/// Object-only roles may not read buckets: a 403 to `buckets.get` means the bucket
+/// exists, so deleting a missing object succeeds and a create-only upload goes on.
+/// Google's 404 messages say what is missing: then the bucket is not asked for, and a
+/// missing bucket is `NotFound`.
+#[maybe_async]
+#[mode_test]
+async fn gcs_fault_missing_objects_without_reading_the_bucket() {
+    let fake = gcs_fake::Fake::start();
+    fake.set(|f| f.forbid_bucket_get = true);
+    let d = gcs_faulty_driver(&fake);
+    d.delete_object("bkt", "none").await.unwrap();
+    let once = UploadOptions::new().create_only();
+    let reader = std::io::Cursor::new(gcs_data(gcs_fake::CHUNK + 5));
+    d.upload_reader("bkt", "new", reader, &once).await.unwrap();
+    assert!(fake.object("new").is_some());
+    let asked = |log: &[String]| {
+        log.iter()
+            .filter(|l| l.starts_with("GET /storage/v1/b/bkt "))
+            .count()
+    };
+    assert_eq!(asked(&fake.log()), 2, "asked, and 403 taken as there");
+
+    fake.set(|f| {
+        f.forbid_bucket_get = false;
+        f.google_404s = true;
+    });
+    let before = asked(&fake.log());
+    d.delete_object("bkt", "none").await.unwrap();
+    let reader = std::io::Cursor::new(gcs_data(gcs_fake::CHUNK + 5));
+    d.upload_reader("bkt", "new2", reader, &once).await.unwrap();
+    let e = d.delete_object("gone", "x").await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
+    assert!(e.message().contains("bucket does not exist"), "{e}");
+    assert_eq!(asked(&fake.log()), before, "Google's message was enough");
+}
+
 /// A small GCS JSON API server: one bucket `bkt`, objects in memory, resumable sessions
 /// with Google's documented semantics, and faults switched on by the tests.
 mod gcs_fake {
@@ -296,6 +554,22 @@ mod gcs_fake {
         pub foreign_session: bool,
         /// The second page of the bucket listing hands back the first page's token.
         pub repeat_bucket_token: bool,
+        /// Object resources leave out the generation.
+        pub omit_generation: bool,
+        /// Object resources leave out md5Hash and crc32c.
+        pub omit_hashes: bool,
+        /// `buckets.get` answers 403 (an object-only role).
+        pub forbid_bucket_get: bool,
+        /// 404s carry Google's messages (`No such object: bkt/n`; bucket `gone` is missing).
+        pub google_404s: bool,
+        /// Requests bearing this token are refused (401).
+        pub refused_token: Option<String>,
+        /// Only media GETs refuse `refused_token`.
+        pub refuse_only_media: bool,
+        /// Every request with a token is refused (401).
+        pub refuse_all_tokens: bool,
+        /// Rewrites never finish: a new token each time, no byte more rewritten.
+        pub rewrite_stuck: bool,
     }
 
     #[derive(Default)]
@@ -415,7 +689,23 @@ mod gcs_fake {
         let mut parts = req.line.split(' ');
         let (method, target) = (parts.next().unwrap_or(""), parts.next().unwrap_or(""));
         let (path, query) = target.split_once('?').unwrap_or((target, ""));
+        if refused(&auth, query, state) {
+            return respond(
+                &mut stream,
+                401,
+                "",
+                br#"{"error":{"code":401,"message":"Invalid Credentials"}}"#,
+            );
+        }
         let answer = match (method, path) {
+            ("POST", p) if p.contains("/rewriteTo/") => rewrite(p, query, state),
+            ("GET", "/storage/v1/b/bkt") if state.lock().unwrap().faults.forbid_bucket_get => {
+                Answer::Status(403)
+            }
+            (_, p) if p.starts_with("/storage/v1/b/gone/") => not_found(
+                state,
+                r#"{"error":{"code":404,"message":"The specified bucket does not exist."}}"#.into(),
+            ),
             ("POST", "/upload/storage/v1/b/bkt/o") if query.contains("uploadType=multipart") => {
                 multipart(&req, query, state)
             }
@@ -451,6 +741,59 @@ mod gcs_fake {
                 let _ = stream.write_all(&b[..b.len() / 2]);
             }
         }
+    }
+
+    /// Whether the fault switches refuse a request bearing `auth`.
+    fn refused(auth: &str, query: &str, state: &Mutex<State>) -> bool {
+        let s = state.lock().unwrap();
+        let f = &s.faults;
+        let token = auth.strip_prefix("Bearer ");
+        let named = token.is_some() && token == f.refused_token.as_deref();
+        let media = query.contains("alt=media");
+        (f.refuse_all_tokens && token.is_some()) || (named && (media || !f.refuse_only_media))
+    }
+
+    /// A 404 with Google's `message` when `google_404s` is on, an empty one otherwise.
+    fn not_found(state: &Mutex<State>, google: String) -> Answer {
+        match state.lock().unwrap().faults.google_404s {
+            true => Answer::Raw(
+                404,
+                "Content-Type: application/json\r\n".into(),
+                google.into(),
+            ),
+            false => Answer::Status(404),
+        }
+    }
+
+    /// `objects.rewrite` within `bkt`: done at once, or (`rewrite_stuck`) never.
+    fn rewrite(path: &str, query: &str, state: &Mutex<State>) -> Answer {
+        let decode = |p: &str| {
+            percent_encoding::percent_decode_str(p)
+                .decode_utf8_lossy()
+                .into_owned()
+        };
+        let (src, dst) = path["/storage/v1/b/bkt/o/".len()..]
+            .split_once("/rewriteTo/b/bkt/o/")
+            .unwrap();
+        let (src, dst) = (decode(src), decode(dst));
+        let mut s = state.lock().unwrap();
+        let Some(data) = s.objects.get(&src).cloned() else {
+            return Answer::Status(404);
+        };
+        if s.faults.rewrite_stuck {
+            let n = query.matches("rewriteToken=").count() + s.log.len();
+            return Answer::Json(format!(
+                r#"{{"kind":"storage#rewriteResponse","done":false,"rewriteToken":"t{n}",
+                "totalBytesRewritten":"0","objectSize":"{}"}}"#,
+                data.len()
+            ));
+        }
+        let json = resource(&s.faults, &dst, &data);
+        s.objects.insert(dst, data.clone());
+        Answer::Json(format!(
+            r#"{{"kind":"storage#rewriteResponse","done":true,"objectSize":"{}","resource":{json}}}"#,
+            data.len()
+        ))
     }
 
     enum Answer {
@@ -523,7 +866,7 @@ mod gcs_fake {
             if s.faults.corrupt_final {
                 stored[0] ^= 1;
             }
-            let json = resource(&name, &stored);
+            let json = resource(&s.faults, &name, &stored);
             s.objects.insert(name, stored);
             return Answer::Json(json);
         }
@@ -541,18 +884,27 @@ mod gcs_fake {
             return match (s.objects.remove(name), lose) {
                 (Some(_), true) => Answer::Reset,
                 (Some(_), false) => Answer::Status(204),
-                (None, _) => Answer::Status(404),
+                (None, _) => {
+                    drop(s);
+                    let google = format!(
+                        r#"{{"error":{{"code":404,"message":"No such object: bkt/{name}"}}}}"#
+                    );
+                    not_found(state, google)
+                }
             };
         }
         let Some(data) = s.objects.get(name).cloned() else {
-            return Answer::Status(404);
+            drop(s);
+            let google =
+                format!(r#"{{"error":{{"code":404,"message":"No such object: bkt/{name}"}}}}"#);
+            return not_found(state, google);
         };
         if !query.contains("alt=media") {
             if s.faults.unavailable_metadata > 0 {
                 s.faults.unavailable_metadata -= 1;
                 return Answer::Status(503);
             }
-            return Answer::Json(resource(name, &data));
+            return Answer::Json(resource(&s.faults, name, &data));
         }
         if s.faults.reset_media > 0 {
             s.faults.reset_media -= 1;
@@ -589,7 +941,7 @@ mod gcs_fake {
         }
         let lose = s.faults.lose_multipart.take();
         if lose != Some(false) {
-            let json = resource(&name, &data);
+            let json = resource(&s.faults, &name, &data);
             s.objects.insert(name, data);
             if lose.is_none() {
                 return Answer::Json(json);
@@ -614,15 +966,23 @@ mod gcs_fake {
         }
     }
 
-    fn resource(name: &str, data: &[u8]) -> String {
+    fn resource(faults: &Faults, name: &str, data: &[u8]) -> String {
         let b64 = base64::engine::general_purpose::STANDARD;
         let md5 = b64.encode(md5::Md5::digest(data));
         let crc = b64.encode(crc32c::crc32c(data).to_be_bytes());
-        serde_json::json!({
+        let mut doc = serde_json::json!({
             "kind": "storage#object", "bucket": "bkt", "name": name, "generation": "1",
             "size": data.len().to_string(), "md5Hash": md5, "crc32c": crc,
             "contentType": "application/octet-stream", "updated": "2026-12-06T10:00:00Z",
-        })
-        .to_string()
+        });
+        let fields = doc.as_object_mut().unwrap();
+        if faults.omit_generation {
+            fields.remove("generation");
+        }
+        if faults.omit_hashes {
+            fields.remove("md5Hash");
+            fields.remove("crc32c");
+        }
+        doc.to_string()
     }
 }

@@ -16,7 +16,8 @@ use crate::gcp::Source;
 use crate::http::{LengthCheck, Request, Response};
 use crate::storage::gcs::entries::{self, Resume};
 use crate::storage::gcs::requests::{GcsRequests, ListPage, authorized};
-use crate::storage::gcs::responses::{self, Rewrite, Stored};
+use crate::storage::gcs::responses::{self, Missing, Stored};
+use crate::storage::gcs::rewrite::{self, RewriteLoop};
 use crate::storage::gcs::{GcsConfig, check_bucket_name, check_object_name};
 use crate::storage::{ByteRange, check_range_answer, names};
 
@@ -128,17 +129,62 @@ impl Gcs {
         self.tokens.access_token().await
     }
 
-    /// Sends `req` with the access token; the answer whatever its status.
-    #[maybe_async]
-    async fn send(&self, req: Request) -> Result<Response> {
-        let req = authorized(req, self.bearer().await?.as_ref());
-        self.http.send(&req).await
+    /// Whether the tokens are fetched (and may be refused before they expire), not fixed.
+    fn fetches_tokens(&self) -> bool {
+        match self.tokens.source() {
+            TokenSource::Google { source, .. } => {
+                !matches!(source, Source::StaticToken(_) | Source::Anonymous)
+            }
+            _ => true,
+        }
     }
 
+    /// Sends `req` with the access token; the answer whatever its status. A fetched
+    /// token the service refuses (401, revoked for instance) is forgotten and the request
+    /// sent once more with a new one.
+    #[maybe_async]
+    async fn send(&self, req: Request) -> Result<Response> {
+        let first = authorized(req.clone(), self.bearer().await?.as_ref());
+        let resp = self.http.send(&first).await?;
+        if resp.status != 401 || !self.fetches_tokens() {
+            return Ok(resp);
+        }
+        self.tokens.invalidate();
+        let again = authorized(req, self.bearer().await?.as_ref());
+        self.http.send(&again).await
+    }
+
+    /// [`send`](Self::send) for an answer read as it arrives.
     #[maybe_async]
     async fn send_streaming(&self, req: Request) -> Result<StreamingResponse> {
-        let req = authorized(req, self.bearer().await?.as_ref());
-        self.http.send_streaming(&req).await
+        let first = authorized(req.clone(), self.bearer().await?.as_ref());
+        let resp = self.http.send_streaming(&first).await?;
+        if resp.status != 401 || !self.fetches_tokens() {
+            return Ok(resp);
+        }
+        drop(resp);
+        self.tokens.invalidate();
+        let again = authorized(req, self.bearer().await?.as_ref());
+        self.http.send_streaming(&again).await
+    }
+
+    /// After a 404 to a request for `name`: `Ok` when only the object is missing, the
+    /// bucket's `NotFound` otherwise. Google's message says which; when it does not, the
+    /// bucket is asked for, and a 403 to that (object-only roles may not read buckets)
+    /// means it exists.
+    #[maybe_async]
+    async fn only_object_missing(&self, resp: &Response, bucket: &str, name: &str) -> Result<()> {
+        match responses::missing(resp, bucket, name) {
+            Missing::Object => Ok(()),
+            Missing::Bucket => Err(responses::error_from(
+                resp,
+                &format!("bucket {bucket:?} (looking for {name:?})"),
+            )),
+            Missing::Unsure => match self.get_container(bucket).await {
+                Err(e) if e.kind() == ErrorKind::PermissionDenied => Ok(()),
+                other => other.map(drop),
+            },
+        }
     }
 
     /// An object's metadata and generation.
@@ -470,8 +516,8 @@ impl StorageDriver for Gcs {
         .with_provider(PROVIDER))
     }
 
-    /// A missing object is deleted already; a missing bucket is `NotFound` (Google's
-    /// 404s are told apart by asking for the bucket).
+    /// A missing object is deleted already; a missing bucket is `NotFound` (see
+    /// `only_object_missing`).
     async fn delete_object(&self, container: &str, name: &str) -> Result<()> {
         check_bucket(container)?;
         check_name(name)?;
@@ -479,7 +525,7 @@ impl StorageDriver for Gcs {
             .send(self.requests.delete_object(container, name, None))
             .await?;
         if resp.status == 404 {
-            return self.get_container(container).await.map(drop);
+            return self.only_object_missing(&resp, container, name).await;
         }
         responses::check(&resp, &format!("deleting {name:?} in bucket {container:?}"))
     }
@@ -498,15 +544,13 @@ impl StorageDriver for Gcs {
         check_name(src_name)?;
         check_name(name)?;
         let (src, dst) = ((src_container, src_name), (container, name));
-        let mut seen: Vec<String> = Vec::new();
+        let context = format!("copying {src_name:?} to {name:?} in bucket {container:?}");
+        let mut progress = RewriteLoop::default();
         loop {
-            let req = self
-                .requests
-                .rewrite(src, dst, seen.last().map(String::as_str), None);
+            let req = self.requests.rewrite(src, dst, progress.token(), None);
             let resp = self.send(req).await?;
-            match responses::rewrite(&resp, dst, &seen)? {
-                Rewrite::Done(s) => return Ok(s.object),
-                Rewrite::Continue(token) => seen.push(token),
+            if let Some(done) = progress.advance(rewrite::rewrite(&resp, dst)?, &context)? {
+                return Ok(done.object);
             }
         }
     }

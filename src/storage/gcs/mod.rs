@@ -6,6 +6,7 @@ pub mod config;
 pub mod entries;
 pub mod requests;
 pub mod responses;
+pub mod rewrite;
 
 pub use config::{GcsConfig, GcsConfigBuilder};
 

@@ -28,7 +28,7 @@ pub struct Stored {
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct ObjectJson {
+pub(super) struct ObjectJson {
     kind: Option<String>,
     name: String,
     bucket: String,
@@ -71,15 +71,6 @@ struct BucketsJson {
 }
 
 #[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct RewriteJson {
-    kind: Option<String>,
-    done: bool,
-    rewrite_token: Option<String>,
-    resource: Option<ObjectJson>,
-}
-
-#[derive(Deserialize)]
 struct ErrorDoc {
     error: ErrorBody,
 }
@@ -94,15 +85,6 @@ struct ErrorBody {
 #[derive(Deserialize)]
 struct ErrorItem {
     reason: Option<String>,
-}
-
-/// Where a rewrite stands: finished with the new object, or to be continued with a token.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Rewrite {
-    /// Call again with this token.
-    Continue(String),
-    /// Done.
-    Done(Stored),
 }
 
 /// What a resumable session said to a chunk or a status query.
@@ -147,6 +129,30 @@ pub fn error_from(resp: &Response, context: &str) -> Error {
     e
 }
 
+/// What a 404 to an object request says is missing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Missing {
+    /// The object (Google: "No such object: bucket/name").
+    Object,
+    /// The bucket (Google: "The specified bucket does not exist.").
+    Bucket,
+    /// The answer does not say (emulators answer "Not Found"): ask for the bucket.
+    Unsure,
+}
+
+/// What the 404 `resp` to a request for `name` in `bucket` says is missing.
+pub fn missing(resp: &Response, bucket: &str, name: &str) -> Missing {
+    let doc: Option<ErrorDoc> = serde_json::from_slice(&resp.body).ok();
+    let message = doc.and_then(|d| d.error.message).unwrap_or_default();
+    if message == format!("No such object: {bucket}/{name}") {
+        Missing::Object
+    } else if message == "The specified bucket does not exist." {
+        Missing::Bucket
+    } else {
+        Missing::Unsure
+    }
+}
+
 /// The kind of a JSON API error.
 pub fn kind_of(status: u16, reason: Option<&str>) -> ErrorKind {
     match (status, reason) {
@@ -166,7 +172,7 @@ pub fn kind_of(status: u16, reason: Option<&str>) -> ErrorKind {
 
 /// Parses a 2xx JSON answer whose `kind` must be `kind` (an absent `kind` passes: some
 /// servers leave it out); anything else is `Parse`.
-fn parse<T: DeserializeOwned>(resp: &Response, kind: &str, context: &str) -> Result<T> {
+pub(super) fn parse<T: DeserializeOwned>(resp: &Response, kind: &str, context: &str) -> Result<T> {
     check(resp, context)?;
     let value: serde_json::Value = serde_json::from_slice(&resp.body)
         .map_err(|e| parse_error(format!("{context}: the answer is not JSON ({e})")))?;
@@ -183,7 +189,7 @@ fn parse<T: DeserializeOwned>(resp: &Response, kind: &str, context: &str) -> Res
         .map_err(|e| parse_error(format!("{context}: malformed {kind} ({e})")))
 }
 
-fn parse_error(message: String) -> Error {
+pub(super) fn parse_error(message: String) -> Error {
     Error::new(ErrorKind::Parse, message).with_provider(PROVIDER)
 }
 
@@ -205,7 +211,7 @@ pub fn object(resp: &Response, bucket: &str, name: &str) -> Result<Stored> {
     Ok(stored)
 }
 
-fn stored(doc: ObjectJson, context: &str) -> Result<Stored> {
+pub(super) fn stored(doc: ObjectJson, context: &str) -> Result<Stored> {
     let _ = doc.kind;
     let number = |field: &str, v: &str| {
         v.parse::<u64>()
@@ -392,35 +398,6 @@ fn container(doc: BucketJson) -> Container {
     c
 }
 
-/// A `storage#rewriteResponse`; `seen` are the tokens handed out so far (a server that
-/// hands one back again would loop forever: `Parse`).
-pub fn rewrite(resp: &Response, dst: (&str, &str), seen: &[String]) -> Result<Rewrite> {
-    let context = format!("copying to {:?} in bucket {:?}", dst.1, dst.0);
-    let doc: RewriteJson = parse(resp, "storage#rewriteResponse", &context)?;
-    let _ = doc.kind;
-    if doc.done {
-        let resource = doc
-            .resource
-            .ok_or_else(|| parse_error(format!("{context}: done without the object")))?;
-        let s = stored(resource, &context)?;
-        if (s.object.container.as_str(), s.object.name.as_str()) != dst {
-            return Err(parse_error(format!(
-                "{context}: the answer describes another object"
-            )));
-        }
-        return Ok(Rewrite::Done(s));
-    }
-    match doc.rewrite_token.filter(|t| !t.is_empty()) {
-        Some(t) if seen.contains(&t) => Err(parse_error(format!(
-            "{context}: the rewrite token did not change (the copy would never end)"
-        ))),
-        Some(t) => Ok(Rewrite::Continue(t)),
-        None => Err(parse_error(format!(
-            "{context}: not done and no rewrite token"
-        ))),
-    }
-}
-
 /// What a resumable session answered: 308 with the `Range` it holds (none: nothing),
 /// 200/201 with the finished object, else the error. `sent` bounds what it may claim
 /// to hold: more than was ever sent is `Parse`.
@@ -567,17 +544,17 @@ mod tests {
     }
 
     #[test]
-    fn rewrites_end_or_move_on() {
-        let more = r#"{"kind":"storage#rewriteResponse","done":false,"rewriteToken":"t1"}"#;
-        let r = rewrite(&resp(200, &[], more), ("bk", "a/b"), &[]).unwrap();
-        assert_eq!(r, Rewrite::Continue("t1".into()));
-        let e = rewrite(&resp(200, &[], more), ("bk", "a/b"), &["t1".into()]).unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::Parse);
-        let done = format!(r#"{{"kind":"storage#rewriteResponse","done":true,"resource":{OBJ}}}"#);
-        assert!(matches!(
-            rewrite(&resp(200, &[], &done), ("bk", "a/b"), &[]),
-            Ok(Rewrite::Done(_))
-        ));
+    fn googles_404s_say_what_is_missing() {
+        let body = |m: &str| format!(r#"{{"error":{{"code":404,"message":"{m}"}}}}"#);
+        let says = |m: &str| missing(&resp(404, &[], &body(m)), "bk", "a/b");
+        assert_eq!(says("No such object: bk/a/b"), Missing::Object);
+        assert_eq!(
+            says("The specified bucket does not exist."),
+            Missing::Bucket
+        );
+        assert_eq!(says("No such object: bk/other"), Missing::Unsure);
+        assert_eq!(says("Not Found"), Missing::Unsure);
+        assert_eq!(missing(&resp(404, &[], ""), "bk", "a/b"), Missing::Unsure);
     }
 
     #[test]

@@ -55,12 +55,15 @@ impl Gcs {
         let req = self
             .requests
             .start_resumable(bucket, name, opts, generation);
+        // The token to cancel with is had before the session exists: once it does,
+        // nothing may fail before the guard that cancels it is armed.
+        let token = self.bearer().await?;
         let resp = self.send(req).await?;
         let session = session_uri(&self.requests, &resp, name)?;
         let guard = CancelOnDrop(Some(Cancel {
             http: self.http.clone(),
             session: session.clone(),
-            token: self.bearer().await?,
+            token,
         }));
         let upload = Upload {
             session,
@@ -207,16 +210,13 @@ impl Gcs {
     /// gets it, and the upload fails.
     #[maybe_async]
     async fn finished_early(&self, stored: responses::Stored, sent: u64) -> Result<Object> {
-        let (bucket, name) = (&stored.object.container, &stored.object.name);
-        let req =
-            self.requests
-                .delete_object(bucket, name, Some(stored.generation).filter(|g| *g > 0));
-        let _ = self.send(req).await;
+        let name = &stored.object.name;
+        let fate = self.discard(&stored, "incomplete").await;
         let e = Error::new(
             ErrorKind::Provider,
             format!(
                 "the store finished the upload at {} bytes, before all were sent ({sent} so \
-                 far); the incomplete object was deleted",
+                 far); {fate}",
                 stored.object.size
             ),
         )

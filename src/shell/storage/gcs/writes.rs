@@ -4,7 +4,7 @@
 use bytes::Bytes;
 
 use super::super::rt::maybe_async;
-use super::super::{Object, StorageDriver, UploadOptions};
+use super::super::{Object, UploadOptions};
 use super::{Gcs, PROVIDER, e_context};
 use crate::error::{Error, ErrorKind, Result};
 use crate::storage::WriteCondition;
@@ -15,14 +15,12 @@ impl Gcs {
     /// What `name` holds now, `None` when nothing (in an existing bucket).
     #[maybe_async]
     pub(super) async fn current(&self, bucket: &str, name: &str) -> Result<Option<Stored>> {
-        match self.stored(bucket, name).await {
-            Ok(s) => Ok(Some(s)),
-            Err(e) if e.kind() == ErrorKind::NotFound => {
-                self.get_container(bucket).await?;
-                Ok(None)
-            }
-            Err(e) => Err(e),
+        let resp = self.send(self.requests.get_object(bucket, name)).await?;
+        if resp.status == 404 {
+            self.only_object_missing(&resp, bucket, name).await?;
+            return Ok(None);
         }
+        responses::object(&resp, bucket, name).map(Some)
     }
 
     /// The generation a conditional write is pinned to: `0` for create-only; for
@@ -103,8 +101,10 @@ impl Gcs {
     }
 
     /// Checks a finished upload's object against the bytes sent: the same size, MD5
-    /// and CRC32C (those Google states). Otherwise that generation is deleted, so no
-    /// reader gets the corrupt bytes, and the upload is `Integrity`.
+    /// and CRC32C (those Google states; at least one must be). Otherwise that generation
+    /// is deleted, so no reader gets the corrupt bytes, and the upload is `Integrity`.
+    /// Nothing is deleted without a hash to judge by, or without the generation (an
+    /// unconditional deletion could remove a concurrent writer's good object).
     #[maybe_async]
     pub(super) async fn check_stored(
         &self,
@@ -112,32 +112,66 @@ impl Gcs {
         size: u64,
         hashes: BodyHashes,
     ) -> Result<Object> {
-        if holds(&stored.object, size, hashes) {
+        let object = &stored.object;
+        let name = &object.name;
+        if !states_a_hash(object) {
+            return Err(Error::new(
+                ErrorKind::Integrity,
+                format!(
+                    "uploading {name:?}: the store stated no hash of what it stored ({}                      bytes); the object was left in place",
+                    object.size
+                ),
+            )
+            .with_provider(PROVIDER));
+        }
+        if holds(object, size, hashes) {
             return Ok(stored.object);
         }
-        let (bucket, name) = (&stored.object.container, &stored.object.name);
-        let req =
-            self.requests
-                .delete_object(bucket, name, Some(stored.generation).filter(|g| *g > 0));
-        let _ = self.send(req).await;
+        let fate = self.discard(&stored, "corrupt").await;
         Err(Error::new(
             ErrorKind::Integrity,
             format!(
                 "uploading {name:?}: the store holds {} bytes (MD5 {:?}, CRC32C {:?}), not the \
-                 {size} bytes sent (MD5 {}, CRC32C {:08x}); the corrupt object was deleted",
-                stored.object.size,
-                stored.object.md5(),
-                stored.object.crc32c,
+                 {size} bytes sent (MD5 {}, CRC32C {:08x}); {fate}",
+                object.size,
+                object.md5(),
+                object.crc32c,
                 hex::encode(hashes.md5),
                 hashes.crc32c
             ),
         )
         .with_provider(PROVIDER))
     }
+
+    /// Deletes exactly `stored`'s generation (never whatever the name holds now); what
+    /// became of the object, for an error message.
+    #[maybe_async]
+    pub(super) async fn discard(&self, stored: &Stored, what: &str) -> String {
+        let (bucket, name) = (&stored.object.container, &stored.object.name);
+        if stored.generation == 0 {
+            return format!(
+                "the {what} object was left in place because its generation is unknown"
+            );
+        }
+        let req = self
+            .requests
+            .delete_object(bucket, name, Some(stored.generation));
+        let _ = self.send(req).await;
+        format!("the {what} object was deleted")
+    }
 }
 
-/// Whether `object` holds `size` bytes with these hashes (those it states).
+/// Whether the store stated a hash of what it holds (Google always states CRC32C).
+fn states_a_hash(object: &Object) -> bool {
+    object.md5().is_some() || object.crc32c.is_some()
+}
+
+/// Whether `object` holds `size` bytes with these hashes (those it states; none stated
+/// proves nothing).
 fn holds(object: &Object, size: u64, hashes: BodyHashes) -> bool {
+    if !states_a_hash(object) {
+        return false;
+    }
     let md5_ok = object
         .md5()
         .is_none_or(|m| m.eq_ignore_ascii_case(&hex::encode(hashes.md5)));
