@@ -24,8 +24,11 @@ async fn any_storage_from_url_delegates() {
     let (s3, loc) = AnyStorage::from_url("s3://bucket/some/prefix?anonymous=true").unwrap();
     assert_eq!(s3.provider(), multicloud::Provider::S3);
     assert_eq!((loc.container.as_deref(), loc.prefix.as_str()), (Some("bucket"), "some/prefix"));
-    let e = AnyStorage::from_url("gs://bucket").unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Unsupported);
+    let (gs, _) = AnyStorage::from_url("gs://bucket/p?anonymous=true").unwrap();
+    assert_eq!(gs.provider(), multicloud::Provider::Gcs);
+    let (az, loc) = AnyStorage::from_url("az://box/p?anonymous=true&account=acct").unwrap();
+    assert_eq!(az.provider(), multicloud::Provider::Azure);
+    assert_eq!(loc.container.as_deref(), Some("box"));
     let e = AnyStorage::from_url("gopher://x").unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidInput);
 }
