@@ -55,15 +55,16 @@ impl Gcs {
         let req = self
             .requests
             .start_resumable(bucket, name, opts, generation);
-        // The token to cancel with is had before the session exists: once it does,
-        // nothing may fail before the guard that cancels it is armed.
-        let token = self.bearer().await?;
+        // A token to cancel with is had before the session exists: once it does, nothing
+        // may fail before the guard that cancels it is armed. The current one is
+        // preferred (the start may have replaced a refused token).
+        let early = self.bearer().await?;
         let resp = self.send(req).await?;
         let session = session_uri(&self.requests, &resp, name)?;
         let guard = CancelOnDrop(Some(Cancel {
             http: self.http.clone(),
             session: session.clone(),
-            token,
+            token: self.bearer().await.unwrap_or(early),
         }));
         let upload = Upload {
             session,
@@ -71,10 +72,11 @@ impl Gcs {
             name,
         };
         let outcome = self.send_chunks(&upload, chunks, total, opts).await;
-        guard.disarm();
-        if outcome.is_err() {
-            let req = GcsRequests::cancel_session(&upload.session);
-            let _ = self.send(req).await;
+        let cancel = guard.disarm();
+        if let (Err(_), Some(c)) = (&outcome, cancel) {
+            // With the token held: a new one may be what could not be had.
+            let req = authorized(GcsRequests::cancel_session(&c.session), c.token.as_ref());
+            let _ = self.http.send(&req).await;
         }
         outcome
     }
@@ -326,8 +328,9 @@ struct Cancel {
 struct CancelOnDrop(Option<Cancel>);
 
 impl CancelOnDrop {
-    fn disarm(mut self) {
-        self.0 = None;
+    /// Disarms it; what it would have cancelled with.
+    fn disarm(mut self) -> Option<Cancel> {
+        self.0.take()
     }
 }
 
