@@ -391,7 +391,7 @@ impl StorageDriver for Azure {
             max,
         };
         let resp = self.list_blobs(container, page).await?;
-        responses::object_page(&resp, container)
+        responses::object_page(&resp, container, prefix)
     }
 
     /// List Blobs with `delimiter`: the service groups the prefixes.
@@ -403,15 +403,14 @@ impl StorageDriver for Azure {
         token: Option<&str>,
         max: usize,
     ) -> Result<Page<Entry>> {
-        let delimiter = (!delimiter.is_empty()).then_some(delimiter);
         let page = ListPage {
             prefix,
-            delimiter,
+            delimiter: (!delimiter.is_empty()).then_some(delimiter),
             marker: token,
             max,
         };
         let resp = self.list_blobs(container, page).await?;
-        responses::entry_page(&resp, container, prefix)
+        responses::entry_page(&resp, container, prefix, delimiter)
     }
 
     async fn get_object(&self, container: &str, name: &str) -> Result<Object> {

@@ -11,7 +11,7 @@ use serde::Deserialize;
 
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{HeaderMap, Response, header_str};
-use crate::storage::{Container, Entry, Object, Page};
+use crate::storage::{Container, Entry, Object, Page, common_prefix};
 
 mod list_xml;
 
@@ -168,12 +168,14 @@ pub fn container_page(resp: &Response) -> Result<Page<Container>> {
     })
 }
 
-/// List Blobs without delimiter: one page of objects.
-pub fn object_page(resp: &Response, container: &str) -> Result<Page<Object>> {
+/// List Blobs without delimiter: one page of objects, every one under `prefix` (a server
+/// ignoring the prefix would hand callers, and prefix deletes, blobs never asked for).
+pub fn object_page(resp: &Response, container: &str, prefix: &str) -> Result<Page<Object>> {
     let context = format!("listing {container:?}");
     let parsed = enumeration(resp, &context)?;
     let mut items = Vec::with_capacity(parsed.entries.len());
     for e in parsed.entries {
+        outside_prefix(resp, &e, prefix, &context)?;
         match e.kind {
             EntryKind::Blob => items.push(listed_object(e, container, &context)?),
             _ => {
@@ -190,15 +192,30 @@ pub fn object_page(resp: &Response, container: &str) -> Result<Page<Object>> {
     })
 }
 
-/// List Blobs with a delimiter: one page of objects and prefixes, in name order.
-pub fn entry_page(resp: &Response, container: &str, prefix: &str) -> Result<Page<Entry>> {
+/// List Blobs with a delimiter: one page of objects and prefixes, in name order. A
+/// prefix must be a name cut at its first delimiter after `prefix`, and a blob must hold
+/// none there: a server ignoring the delimiter is `Parse`, not the whole tree as entries.
+pub fn entry_page(
+    resp: &Response,
+    container: &str,
+    prefix: &str,
+    delimiter: &str,
+) -> Result<Page<Entry>> {
     let context = format!("listing {container:?}");
     let parsed = enumeration(resp, &context)?;
     let mut items = Vec::with_capacity(parsed.entries.len());
     for e in parsed.entries {
+        outside_prefix(resp, &e, prefix, &context)?;
         let name = e.name.as_deref().unwrap_or_default();
-        if !name.starts_with(prefix) {
-            let what = format!("{context}: Azure listed {name:?}, outside the prefix {prefix:?}");
+        let cut = common_prefix(name, prefix, delimiter);
+        let grouped = match e.kind {
+            EntryKind::Prefix => cut == Some(name),
+            _ => cut.is_none(),
+        };
+        if !grouped {
+            let what = format!(
+                "{context}: Azure listed {name:?}, not grouped at the delimiter {delimiter:?}"
+            );
             return Err(parse_error(resp, what));
         }
         match e.kind {
@@ -218,6 +235,18 @@ pub fn entry_page(resp: &Response, container: &str, prefix: &str) -> Result<Page
         items,
         next_token: parsed.next_marker,
     })
+}
+
+/// `Parse` unless the entry's name starts with `prefix`.
+fn outside_prefix(resp: &Response, e: &EntryXml, prefix: &str, context: &str) -> Result<()> {
+    let name = e.name.as_deref().unwrap_or_default();
+    match name.starts_with(prefix) {
+        true => Ok(()),
+        false => Err(parse_error(
+            resp,
+            format!("{context}: Azure listed {name:?}, outside the prefix {prefix:?}"),
+        )),
+    }
 }
 
 fn listed_object(e: EntryXml, container: &str, context: &str) -> Result<Object> {
@@ -273,8 +302,9 @@ pub fn range_total(content_range: Option<&str>) -> Option<u64> {
 }
 
 /// A Blob Batch answer: one result per part, in part order (`Content-ID`). A missing
-/// blob counts as deleted. A batch refused whole, or an answer that does not account for
-/// every part, is `Err`.
+/// blob counts as deleted. A batch refused whole, a part that cannot be read, names no
+/// part asked for or repeats one, and an answer that does not account for every part are
+/// `Err`: a lenient reading could report a failed delete as done.
 pub fn batch_results(resp: &Response, parts: usize, context: &str) -> Result<Vec<Result<()>>> {
     check(resp, context)?;
     let boundary = resp
@@ -287,37 +317,58 @@ pub fn batch_results(resp: &Response, parts: usize, context: &str) -> Result<Vec
         .ok_or_else(|| parse_error(resp, format!("{context}: the batch answer has no boundary")))?;
     let text = String::from_utf8_lossy(&resp.body);
     let mut out: Vec<Option<Result<()>>> = (0..parts).map(|_| None).collect();
-    for part in text.split(&format!("--{boundary}")).skip(1) {
-        if let Some((id, result)) = batch_part(part, context) {
-            if let Some(slot) = out.get_mut(id) {
-                *slot = Some(result);
+    let surprise = |what: String| parse_error(resp, format!("{context}: {what}"));
+    // Parts follow each delimiter; the closing delimiter is `--boundary--`.
+    for part in text
+        .split(&format!("--{boundary}"))
+        .skip(1)
+        .take_while(|p| !p.starts_with("--"))
+    {
+        let Some((id, result)) = batch_part(part, context) else {
+            return Err(surprise(format!(
+                "a batch answer part cannot be read: {:.80?}",
+                part.trim()
+            )));
+        };
+        // A part without Content-ID is the batch refused whole (Azure's way of saying so).
+        let Some(id) = id else {
+            result?;
+            return Err(surprise("a batch answer part has no Content-ID".into()));
+        };
+        match out.get_mut(id) {
+            Some(slot @ None) => *slot = Some(result),
+            Some(Some(_)) => return Err(surprise(format!("the batch answer repeats part {id}"))),
+            None => {
+                return Err(surprise(format!(
+                    "the batch answer has a part {id} of {parts}"
+                )));
             }
         }
     }
     out.into_iter()
         .enumerate()
         .map(|(i, r)| {
-            r.ok_or_else(|| {
-                parse_error(
-                    resp,
-                    format!("{context}: the batch answer says nothing of part {i}"),
-                )
-            })
+            r.ok_or_else(|| surprise(format!("the batch answer says nothing of part {i}")))
         })
         .collect()
 }
 
-/// One part of a batch answer: its `Content-ID` and what its status says.
-fn batch_part(part: &str, context: &str) -> Option<(usize, Result<()>)> {
+/// One part of a batch answer: its `Content-ID` if any and what its status says; `None`
+/// when it holds no HTTP answer.
+fn batch_part(part: &str, context: &str) -> Option<(Option<usize>, Result<()>)> {
     let (head, inner) = part.split_once("\r\n\r\n")?;
     let id = head.lines().find_map(|l| {
         let (k, v) = l.split_once(':')?;
         k.trim()
             .eq_ignore_ascii_case("content-id")
             .then(|| v.trim().parse().ok())?
-    })?;
+    });
     let mut lines = inner.lines();
-    let status: u16 = lines.next()?.split(' ').nth(1)?.parse().ok()?;
+    let mut status_line = lines.next()?.split(' ');
+    if !status_line.next()?.starts_with("HTTP/") {
+        return None;
+    }
+    let status: u16 = status_line.next()?.parse().ok()?;
     let code = lines.take_while(|l| !l.is_empty()).find_map(|l| {
         let (k, v) = l.split_once(':')?;
         k.trim()
@@ -377,6 +428,19 @@ pub fn copy_state(headers: &HeaderMap, context: &str) -> Result<CopyState> {
         )
         .with_provider(PROVIDER)),
     }
+}
+
+/// Checks a Put Blob answer's `Content-MD5` (which Azure always states, computed from
+/// what it stored) against the MD5 of the bytes sent. A missing or malformed one is
+/// `Integrity` too: a server that states none may not have checked ours either.
+pub fn check_stored_md5(headers: &HeaderMap, sent: [u8; 16], context: &str) -> Result<()> {
+    let stated = header_str(headers, "content-md5").and_then(md5_hex);
+    let problem = match stated {
+        Some(s) if s == hex::encode(sent) => return Ok(()),
+        Some(_) => "Azure stored another MD5 than the bytes sent",
+        None => "Azure's answer states no Content-MD5 for what it stored",
+    };
+    Err(Error::new(ErrorKind::Integrity, format!("{context}: {problem}")).with_provider(PROVIDER))
 }
 
 /// Base64 `Content-MD5` as lowercase hex; `None` unless it is 16 bytes.
@@ -440,9 +504,9 @@ mod tests {
 
     #[test]
     fn a_success_with_another_root_is_parse() {
-        let e = object_page(&resp(200, &[], "<html/>"), "c").unwrap_err();
+        let e = object_page(&resp(200, &[], "<html/>"), "c", "").unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Parse);
-        let e = object_page(&resp(200, &[], "not xml"), "c").unwrap_err();
+        let e = object_page(&resp(200, &[], "not xml"), "c", "").unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Parse);
     }
 
@@ -456,6 +520,107 @@ mod tests {
         assert_eq!(out[2].as_ref().unwrap_err().kind(), ErrorKind::Unauthorized);
         let e = batch_results(&r, 4, "deleting").unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Parse, "a part unaccounted for");
+    }
+
+    #[test]
+    fn batch_answers_that_do_not_add_up_are_errors() {
+        let ct = [("content-type", "multipart/mixed; boundary=b")];
+        let part = |id: &str, status: &str| {
+            format!("--b\r\nContent-Type: application/http\r\n{id}\r\nHTTP/1.1 {status}\r\n\r\n")
+        };
+        let (ok0, ok1) = (
+            part("Content-ID: 0\r\n", "202 Accepted"),
+            part("Content-ID: 1\r\n", "202 Accepted"),
+        );
+        let failed0 = part("Content-ID: 0\r\n", "403 Forbidden");
+        for (body, says) in [
+            // Part 0 failed, then a second answer for it claims success.
+            (format!("{failed0}{ok0}{ok1}--b--\r\n"), "repeats part 0"),
+            (
+                format!(
+                    "{ok0}{ok1}{}--b--\r\n",
+                    part("Content-ID: 2\r\n", "202 Accepted")
+                ),
+                "part 2 of 2",
+            ),
+            (
+                format!("{ok0}--b\r\ngarbage\r\n{ok1}--b--\r\n"),
+                "cannot be read",
+            ),
+            (
+                format!(
+                    "{ok0}{}{ok1}--b--\r\n",
+                    part("Content-ID: 1\r\n", "garbage")
+                ),
+                "cannot be read",
+            ),
+        ] {
+            let e = batch_results(&resp(202, &ct, &body), 2, "deleting").unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Parse, "{body}");
+            assert!(e.message().contains(says), "{e}");
+        }
+        // A single part without Content-ID is the batch refused whole, with Azure's code.
+        let whole = "--b\r\nContent-Type: application/http\r\n\r\nHTTP/1.1 400 Bad Request\r\nx-ms-error-code: InvalidInput\r\n\r\n--b--\r\n";
+        let e = batch_results(&resp(202, &ct, whole), 2, "deleting").unwrap_err();
+        assert_eq!(
+            (e.status(), e.code()),
+            (Some(400), Some("InvalidInput")),
+            "{e}"
+        );
+        let body = format!("{ok1}{ok0}--b--\r\n");
+        let out = batch_results(&resp(202, &ct, &body), 2, "deleting").unwrap();
+        assert!(out.iter().all(Result::is_ok), "reordered parts are fine");
+    }
+
+    #[test]
+    fn listings_outside_the_prefix_or_ungrouped_are_parse() {
+        let page = |entries: &str| {
+            format!(
+                "<?xml version=\"1.0\"?><EnumerationResults><Blobs>{entries}</Blobs><NextMarker/></EnumerationResults>"
+            )
+        };
+        let blob = |n: &str| {
+            format!(
+                "<Blob><Name>{n}</Name><Properties><Content-Length>1</Content-Length></Properties></Blob>"
+            )
+        };
+        let prefix = |n: &str| format!("<BlobPrefix><Name>{n}</Name></BlobPrefix>");
+        let outside = page(&blob("other/k"));
+        let e = object_page(&resp(200, &[], &outside), "c", "logs/").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Parse, "{e}");
+        let e = entry_page(&resp(200, &[], &outside), "c", "logs/", "/").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Parse, "{e}");
+        for entries in [blob("logs/a/b"), prefix("logs/a/b/"), prefix("logs/a")] {
+            let body = page(&entries);
+            let e = entry_page(&resp(200, &[], &body), "c", "logs/", "/").unwrap_err();
+            assert!(e.message().contains("not grouped"), "{entries}: {e}");
+        }
+        let good = page(&format!("{}{}", blob("logs/k"), prefix("logs/a/")));
+        let p = entry_page(&resp(200, &[], &good), "c", "logs/", "/").unwrap();
+        assert_eq!(p.items.len(), 2);
+        let flat = page(&blob("logs/a/b"));
+        assert_eq!(
+            object_page(&resp(200, &[], &flat), "c", "logs/")
+                .unwrap()
+                .items
+                .len(),
+            1
+        );
+    }
+
+    #[test]
+    fn a_put_answer_must_state_the_md5_sent() {
+        let abc = crate::storage::azure::requests::md5_of(b"abc");
+        let stated = |v: &str| header_map([("content-md5", v)]);
+        assert!(check_stored_md5(&stated("kAFQmDzST7DWlj99KOF/cg=="), abc, "up").is_ok());
+        for headers in [
+            stated("AAAAAAAAAAAAAAAAAAAAAA=="),
+            stated("not md5"),
+            header_map([]),
+        ] {
+            let e = check_stored_md5(&headers, abc, "up").unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Integrity, "{e}");
+        }
     }
 
     #[test]

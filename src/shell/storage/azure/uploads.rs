@@ -71,13 +71,7 @@ impl Azure {
         if let Err(e) = responses::check(&resp, &context) {
             return self.landed_anyway(container, name, md5, opts, e).await;
         }
-        // The service checked Content-MD5; an answer stating another is a lie to refuse.
-        let stated = resp.header("content-md5").and_then(responses::md5_hex);
-        if stated.is_some_and(|s| s != hex::encode(md5)) {
-            return Err(integrity(format!(
-                "{context}: Azure stored another MD5 than the bytes sent"
-            )));
-        }
+        responses::check_stored_md5(&resp.headers, md5, &context)?;
         tracker.advance(size);
         Ok(self.uploaded(container, name, (size, md5), opts, &resp))
     }
@@ -314,8 +308,4 @@ impl Azure {
             .with_provider(PROVIDER)),
         }
     }
-}
-
-fn integrity(message: String) -> Error {
-    Error::new(ErrorKind::Integrity, message).with_provider(PROVIDER)
 }
