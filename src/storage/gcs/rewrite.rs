@@ -36,7 +36,8 @@ pub enum Rewrite {
 }
 
 /// A `storage#rewriteResponse` copying to `dst` (bucket, name). A finished copy's size
-/// must be the `objectSize` stated (`Integrity` otherwise).
+/// must be the `objectSize` stated (`Integrity` otherwise); more bytes rewritten than
+/// that size is `Parse` (so a copy can progress only so many times).
 pub fn rewrite(resp: &Response, dst: (&str, &str)) -> Result<Rewrite> {
     let context = format!("copying to {:?} in bucket {:?}", dst.1, dst.0);
     let doc: RewriteJson = parse(resp, "storage#rewriteResponse", &context)?;
@@ -49,6 +50,13 @@ pub fn rewrite(resp: &Response, dst: (&str, &str)) -> Result<Rewrite> {
     };
     let rewritten = number("totalBytesRewritten", doc.total_bytes_rewritten.as_deref())?;
     let size = number("objectSize", doc.object_size.as_deref())?;
+    if let (Some(r), Some(s)) = (rewritten, size) {
+        if r > s {
+            return Err(parse_error(format!(
+                "{context}: {r} bytes rewritten of an object of {s}"
+            )));
+        }
+    }
     if !doc.done {
         return match doc.rewrite_token.filter(|t| !t.is_empty()) {
             Some(token) => Ok(Rewrite::Continue {
@@ -171,6 +179,9 @@ mod tests {
         let e = rewrite(&resp(&done("6")), ("bk", "a/b")).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Integrity, "{e}");
         let e = rewrite(&resp(&done("5")), ("bk", "other")).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Parse, "{e}");
+        // Progress is bounded by the size: more than it is a broken answer.
+        let e = rewrite(&resp(&more("t2", 101)), ("bk", "a/b")).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Parse, "{e}");
     }
 
