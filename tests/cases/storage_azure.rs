@@ -462,3 +462,37 @@ async fn azure_copy_waits_while_pending_and_reports_a_failed_copy() {
     assert_eq!(e.kind(), ErrorKind::Provider);
     assert!(e.message().contains("the copy failed: failed 500 InternalError"), "{e}");
 }
+
+#[maybe_async]
+#[mode_test]
+async fn azure_a_refused_entra_token_is_replaced_once() {
+    use super::common::fake_http::{FakeServer, respond};
+    use multicloud::entra::ClientSecretCredential;
+    // Entra hands out entra-N; the blob endpoint refuses entra-0 (revoked before its
+    // stated expiry) and takes any other.
+    let heads = std::sync::Arc::new(std::sync::Mutex::new(Vec::<String>::new()));
+    let log = heads.clone();
+    let server = FakeServer::start_with_body(move |n, head, _, s| {
+        let head = head.to_ascii_lowercase();
+        log.lock().unwrap().push(head.lines().next().unwrap_or("").to_owned());
+        if head.starts_with("post /tenant-7/oauth2/v2.0/token ") {
+            let answer = format!(r#"{{"token_type":"Bearer","expires_in":3599,"access_token":"entra-{n}"}}"#);
+            return respond(s, 200, "Content-Type: application/json\r\n", answer.as_bytes());
+        }
+        if head.lines().any(|l| l.trim_end() == "authorization: bearer entra-0") {
+            let xml = "<?xml version=\"1.0\"?><Error><Code>InvalidAuthenticationInfo</Code><Message>Lifetime validation failed.</Message></Error>";
+            return respond(s, 401, "x-ms-error-code: InvalidAuthenticationInfo\r\n", xml.as_bytes());
+        }
+        respond(s, 200, "content-md5: kAFQmDzST7DWlj99KOF/cg==\r\netag: \"0x8D1\"\r\n", b"abc");
+    });
+    let app = ClientSecretCredential::new("tenant-7", "app-7", "app-secret").unwrap().with_authority(&server.url("")).unwrap();
+    let cfg = AzureConfig::builder().account("acct").endpoint(server.url("/acct")).client_secret(app).build().unwrap();
+    let azure = Azure::new(cfg).unwrap();
+    let got = azure.download_bytes("cont", "k").await.unwrap();
+    assert_eq!(got, "abc");
+    let o = azure.get_object("cont", "k").await.unwrap();
+    assert_eq!(o.hash.as_deref(), Some("900150983cd24fb0d6963f7d28e17f72"));
+    let heads = heads.lock().unwrap().clone();
+    let kinds: Vec<&str> = heads.iter().map(|h| h.split(' ').next().unwrap_or("")).collect();
+    assert_eq!(kinds, ["post", "get", "post", "get", "head"], "the refused token is fetched anew once, then reused: {heads:?}");
+}

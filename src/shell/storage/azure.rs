@@ -159,8 +159,26 @@ impl Azure {
     /// Authorizes and sends a small request; the answer whatever its status.
     #[maybe_async]
     async fn send(&self, req: Request) -> Result<Response> {
-        let req = self.authorize(req).await?;
-        self.http.send(&req).await
+        let signed = self.authorize(req.clone()).await?;
+        let resp = self.http.send(&signed).await?;
+        if !self.token_refused(resp.status) {
+            return Ok(resp);
+        }
+        // Refused before anything ran: safe to repeat, once, with a fresh token.
+        let signed = self.authorize(req).await?;
+        self.http.send(&signed).await
+    }
+
+    /// A 401 to a cached Entra token (revoked, or expired early): it is forgotten, so
+    /// the next request fetches another instead of failing until the cache's expiry.
+    fn token_refused(&self, status: u16) -> bool {
+        match (&self.tokens, status) {
+            (Some(tokens), 401) => {
+                tokens.invalidate();
+                true
+            }
+            _ => false,
+        }
     }
 
     /// [`send`](Self::send), then a non-2xx is the error it carries.
@@ -171,10 +189,16 @@ impl Azure {
         Ok(resp)
     }
 
+    /// [`send`](Self::send) with the body streaming.
     #[maybe_async]
     async fn send_streaming(&self, req: Request) -> Result<StreamingResponse> {
-        let req = self.authorize(req).await?;
-        self.http.send_streaming(&req).await
+        let signed = self.authorize(req.clone()).await?;
+        let resp = self.http.send_streaming(&signed).await?;
+        if !self.token_refused(resp.status) {
+            return Ok(resp);
+        }
+        let signed = self.authorize(req).await?;
+        self.http.send_streaming(&signed).await
     }
 
     /// Presigned URLs: a service SAS signed with the account key.

@@ -58,22 +58,37 @@ impl Azure {
             .collect()
     }
 
-    /// One Blob Batch request; each part is authorized like a request of its own.
+    /// One Blob Batch request; each part is authorized like a request of its own, so a
+    /// refused Entra token means building the whole batch again with a fresh one.
     #[maybe_async]
     async fn delete_batch(
         &self,
         container: &str,
         batch: &[(usize, String)],
     ) -> Result<Vec<Result<()>>> {
+        let mut resp = self.send_batch(container, batch).await?;
+        if self.token_refused(resp.status) {
+            resp = self.send_batch(container, batch).await?;
+        }
+        let context = format!("deleting {} blobs in container {container:?}", batch.len());
+        responses::batch_results(&resp, batch.len(), &context)
+    }
+
+    #[maybe_async]
+    async fn send_batch(
+        &self,
+        container: &str,
+        batch: &[(usize, String)],
+    ) -> Result<crate::http::Response> {
         let mut parts = Vec::with_capacity(batch.len());
         for (_, name) in batch {
             let part = self.requests.batch_delete_part(container, name);
             parts.push(self.authorize(part).await?);
         }
         let boundary = format!("batch_{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..));
-        let req = self.requests.batch(container, &parts, &boundary);
-        let resp = self.send(req).await?;
-        let context = format!("deleting {} blobs in container {container:?}", batch.len());
-        responses::batch_results(&resp, batch.len(), &context)
+        let req = self
+            .authorize(self.requests.batch(container, &parts, &boundary))
+            .await?;
+        self.http.send(&req).await
     }
 }
