@@ -34,8 +34,28 @@ struct Blocks<'a> {
 /// [`UploadOptions::validated`], plus Azure's rule for metadata names: C# identifiers
 /// (letters, digits and `_`, not starting with a digit). Others are refused before
 /// anything is sent; renaming them would store something other than what was asked.
+/// So are values Azure would not keep as given: spaces at either end are dropped by the
+/// service, and runs of spaces are signed collapsed by Shared Key, so Azurite refuses
+/// the request as unauthorized.
 pub(super) fn validated(opts: &UploadOptions) -> Result<UploadOptions> {
     let opts = opts.validated().map_err(|e| e.with_provider(PROVIDER))?;
+    let values = opts
+        .metadata
+        .iter()
+        .map(|(k, v)| (format!("metadata value for {k:?}"), v));
+    let content_type = opts
+        .content_type
+        .iter()
+        .map(|t| ("content type".to_owned(), t));
+    for (what, value) in values.chain(content_type) {
+        if value.trim() != value || value.contains("  ") {
+            return Err(Error::invalid(format!(
+                "{what} ({value:?}) has spaces at an end or two in a row, which Azure \
+                 would not store as given"
+            ))
+            .with_provider(PROVIDER));
+        }
+    }
     for key in opts.metadata.keys() {
         let ok = key.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
             && !key.starts_with(|c: char| c.is_ascii_digit());
