@@ -13,6 +13,7 @@ mod pager;
 mod range_answer;
 pub mod s3;
 mod transfer;
+mod xml_events;
 
 pub use conditions::{ReadConditions, WriteCondition};
 pub use entries::EntryGrouper;

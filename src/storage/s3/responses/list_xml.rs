@@ -4,8 +4,9 @@
 //! fraction of that. Unknown elements are skipped at any depth; text is kept exactly as
 //! sent (keys may start or end with spaces).
 
-use quick_xml::Reader;
-use quick_xml::events::{BytesStart, Event};
+use quick_xml::events::BytesStart;
+
+use crate::storage::xml_events::{self, Collector};
 
 /// One page as sent.
 #[derive(Debug, Default)]
@@ -53,37 +54,27 @@ struct State {
 
 /// Parses a page whose root element was already checked; `Err` says what is wrong.
 pub(super) fn parse(body: &[u8]) -> Result<ListBucketResult, String> {
-    let mut reader = Reader::from_reader(body);
-    let (mut out, mut st) = (ListBucketResult::default(), State::default());
-    loop {
-        match reader.read_event().map_err(|e| e.to_string())? {
-            Event::Start(e) => st.start(&e),
-            Event::Empty(e) => {
-                st.start(&e);
-                st.end(&mut out)?;
-            }
-            Event::Text(t) if st.collecting() => match t.contains(&b'&') {
-                // Most text holds no entity: no unescaping pass.
-                false => st
-                    .text
-                    .push_str(std::str::from_utf8(&t).map_err(|e| e.to_string())?),
-                true => st.text.push_str(&t.unescape().map_err(|e| e.to_string())?),
-            },
-            Event::CData(c) if st.collecting() => {
-                st.text
-                    .push_str(std::str::from_utf8(&c).map_err(|e| e.to_string())?);
-            }
-            Event::End(_) => st.end(&mut out)?,
-            Event::Eof if st.root_closed => return Ok(out),
-            Event::Eof => return Err("the document ends before </ListBucketResult>".into()),
-            _ => {}
-        }
-    }
+    xml_events::read(
+        body,
+        State::default(),
+        ListBucketResult::default(),
+        "ListBucketResult",
+    )
 }
 
-impl State {
+impl Collector for State {
+    type Page = ListBucketResult;
+
     fn collecting(&self) -> bool {
         self.leaf.is_some_and(|(_, d)| d == self.depth)
+    }
+
+    fn text(&mut self) -> &mut String {
+        &mut self.text
+    }
+
+    fn root_closed(&self) -> bool {
+        self.root_closed
     }
 
     fn start(&mut self, e: &BytesStart<'_>) {
@@ -126,7 +117,9 @@ impl State {
         self.root_closed |= self.depth == 0;
         Ok(())
     }
+}
 
+impl State {
     fn store(&mut self, leaf: Leaf, text: &str, out: &mut ListBucketResult) -> Result<(), String> {
         let owned = || Some(text.to_owned());
         match (leaf, &mut self.contents) {
