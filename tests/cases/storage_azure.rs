@@ -513,3 +513,28 @@ async fn azure_metadata_values_azure_would_change_are_refused_before_sending() {
     let none = d.get_object("c", "k").await.unwrap_err();
     assert_eq!(none.kind(), ErrorKind::NotFound, "nothing was sent");
 }
+
+#[maybe_async]
+#[mode_test]
+async fn azure_batch_answers_are_read_strictly_and_name_each_blob() {
+    use super::common::fake_http::{FakeServer, respond};
+    let part = |id: usize, status: &str| format!("--bx\r\nContent-Type: application/http\r\nContent-ID: {id}\r\n\r\nHTTP/1.1 {status}\r\nx-ms-error-code: AuthorizationPermissionMismatch\r\n\r\n");
+    // First batch: part 1 refused. Second: part 0 refused, then said to be deleted.
+    let answers = [
+        format!("{}{}--bx--\r\n", part(0, "202 Accepted"), part(1, "403 Forbidden")),
+        format!("{}{}{}--bx--\r\n", part(0, "403 Forbidden"), part(0, "202 Accepted"), part(1, "202 Accepted")),
+    ];
+    let server = FakeServer::start(move |n, s| {
+        let body = answers[n.min(1)].clone();
+        respond(s, 202, "Content-Type: multipart/mixed; boundary=bx\r\n", body.as_bytes());
+    });
+    let cfg = AzureConfig::builder().account("acct").endpoint(server.url("/acct")).anonymous().build().unwrap();
+    let azure = Azure::new(cfg).unwrap();
+    let out = azure.delete_many("cont", vec!["a".into(), "b/c".into()], 1).await;
+    assert!(out[0].is_ok(), "{out:?}");
+    let e = out[1].as_ref().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::PermissionDenied, "{e}");
+    assert!(e.message().contains("\"b/c\""), "the blob is named: {e}");
+    let out = azure.delete_many("cont", vec!["a".into(), "b".into()], 1).await;
+    assert!(out.iter().all(|r| r.as_ref().is_err_and(|e| e.kind() == ErrorKind::Parse)), "{out:?}");
+}

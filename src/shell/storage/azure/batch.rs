@@ -71,7 +71,12 @@ impl Azure {
             resp = self.send_batch(container, batch).await?;
         }
         let context = format!("deleting {} blobs in container {container:?}", batch.len());
-        responses::batch_results(&resp, batch.len(), &context)
+        let each = responses::batch_results(&resp, batch.len(), &context)?;
+        let named = batch
+            .iter()
+            .zip(each)
+            .map(|((_, name), r)| r.map_err(|e| naming(e, name)));
+        Ok(named.collect())
     }
 
     #[maybe_async]
@@ -91,4 +96,17 @@ impl Azure {
             .await?;
         self.http.send(&req).await
     }
+}
+
+/// A part's error, naming the blob it was about (the batch's answer names only parts).
+fn naming(e: Error, name: &str) -> Error {
+    let mut out = Error::new(e.kind(), format!("blob {name:?}: {}", e.message()))
+        .with_provider(super::PROVIDER);
+    if let Some(status) = e.status() {
+        out = out.with_status(status);
+    }
+    if let Some(code) = e.code() {
+        out = out.with_code(code);
+    }
+    out
 }
