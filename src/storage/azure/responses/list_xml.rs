@@ -55,6 +55,9 @@ struct State {
     leaf: Option<(Leaf, usize)>,
     text: String,
     root_closed: bool,
+    /// The `<Name>` being read says `Encoded="true"`: Azure percent-encoded it (the name
+    /// holds characters XML cannot carry), so its text is not the name.
+    encoded: bool,
 }
 
 /// Parses a page whose root element was already checked; `Err` says what is wrong.
@@ -99,7 +102,10 @@ impl Collector for State {
                 });
                 None
             }
-            (4, b"Name") if self.entry.is_some() => Some(Leaf::Name),
+            (4, b"Name") if self.entry.is_some() => {
+                self.encoded = is_encoded(e);
+                Some(Leaf::Name)
+            }
             (4, b"Properties") if self.entry.is_some() => {
                 self.in_properties = true;
                 None
@@ -117,8 +123,9 @@ impl Collector for State {
         if let Some((leaf, _)) = self.leaf.filter(|_| self.collecting()) {
             self.leaf = None;
             let text = std::mem::take(&mut self.text);
-            self.store(leaf, &text, out);
+            let stored = self.store(leaf, &text, out);
             self.text = text;
+            stored?;
         } else if self.depth == 4 {
             self.in_properties = false;
         } else if self.depth == 3 {
@@ -136,10 +143,11 @@ impl Collector for State {
 }
 
 impl State {
-    fn store(&mut self, leaf: Leaf, text: &str, out: &mut Enumeration) {
+    fn store(&mut self, leaf: Leaf, text: &str, out: &mut Enumeration) -> Result<(), String> {
         let owned = || Some(text.to_owned());
         match (leaf, &mut self.entry) {
             (Leaf::NextMarker, _) => out.next_marker = owned().filter(|m| !m.is_empty()),
+            (Leaf::Name, Some(e)) if self.encoded => e.name = Some(decoded_name(text)?),
             (Leaf::Name, Some(e)) => e.name = owned(),
             (Leaf::Size, Some(e)) => e.size = owned(),
             (Leaf::ContentType, Some(e)) => e.content_type = owned(),
@@ -148,7 +156,25 @@ impl State {
             (Leaf::Etag, Some(e)) => e.etag = owned(),
             _ => {}
         }
+        Ok(())
     }
+}
+
+/// Whether a `<Name>` carries `Encoded="true"`.
+fn is_encoded(e: &BytesStart<'_>) -> bool {
+    e.try_get_attribute("Encoded")
+        .ok()
+        .flatten()
+        .is_some_and(|a| a.value.as_ref() == b"true")
+}
+
+/// An encoded name's text, percent-decoded: taken as it stands it would name another
+/// blob (one whose name really is `a%20b`), which a delete by listing would then hit.
+fn decoded_name(text: &str) -> Result<String, String> {
+    percent_encoding::percent_decode_str(text)
+        .decode_utf8()
+        .map(|n| n.into_owned())
+        .map_err(|_| format!("an encoded <Name> {text:.80?} is not UTF-8 once decoded"))
 }
 
 fn property_leaf(name: &[u8]) -> Option<Leaf> {
@@ -185,6 +211,23 @@ mod tests {
         assert_eq!(blob.size.as_deref(), Some("3"));
         assert_eq!(blob.etag.as_deref(), Some("0x8D"));
         assert_eq!(page.entries[1].kind, EntryKind::Prefix);
+    }
+
+    #[test]
+    fn encoded_names_are_decoded() {
+        let page = parse(
+            br#"<EnumerationResults><Blobs><Blob><Name Encoded="true">a%20b%EF%BF%BF</Name></Blob>
+            <Blob><Name Encoded="false">c%20d</Name></Blob><Blob><Name>e%20f</Name></Blob></Blobs></EnumerationResults>"#,
+        )
+        .unwrap();
+        let names: Vec<_> = page
+            .entries
+            .iter()
+            .map(|e| e.name.as_deref().unwrap())
+            .collect();
+        assert_eq!(names, ["a b\u{ffff}", "c%20d", "e%20f"]);
+        let e = parse(br#"<EnumerationResults><Blobs><Blob><Name Encoded="true">%FF</Name></Blob></Blobs></EnumerationResults>"#).unwrap_err();
+        assert!(e.contains("not UTF-8"), "{e}");
     }
 
     #[test]
