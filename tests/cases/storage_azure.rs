@@ -447,7 +447,7 @@ async fn azure_copy_waits_while_pending_and_reports_a_failed_copy() {
         };
         assert_eq!(line.starts_with("PUT "), n == 0, "{n}: {line}");
         let code = if n == 0 { 202 } else { 200 };
-        respond(s, code, &format!("x-ms-copy-status: {status}\r\ncontent-md5: kAFQmDzST7DWlj99KOF/cg==\r\n"), b"");
+        respond(s, code, &format!("x-ms-copy-id: c1\r\nx-ms-copy-status: {status}\r\ncontent-md5: kAFQmDzST7DWlj99KOF/cg==\r\n"), b"");
     });
     let cfg = AzureConfig::builder().account("acct").endpoint(server.url("/acct")).anonymous().build().unwrap();
     let copied = Azure::new(cfg).unwrap().copy_object("src", "a", "dst", "b").await.unwrap();
@@ -455,12 +455,21 @@ async fn azure_copy_waits_while_pending_and_reports_a_failed_copy() {
     assert_eq!(server.hits(), 4, "copy, two polls, the copy's properties");
     let failing = FakeServer::start(|n, s| {
         let status = if n == 0 { "pending" } else { "failed\r\nx-ms-copy-status-description: 500 InternalError" };
-        respond(s, if n == 0 { 202 } else { 200 }, &format!("x-ms-copy-status: {status}\r\n"), b"");
+        respond(s, if n == 0 { 202 } else { 200 }, &format!("x-ms-copy-id: c1\r\nx-ms-copy-status: {status}\r\n"), b"");
     });
     let cfg = AzureConfig::builder().account("acct").endpoint(failing.url("/acct")).anonymous().build().unwrap();
     let e = Azure::new(cfg).unwrap().copy_object("src", "a", "dst", "b").await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Provider);
     assert!(e.message().contains("the copy failed: failed 500 InternalError"), "{e}");
+    // While pending, another copy (or a write) replaces the destination: not ours to report.
+    let replaced = FakeServer::start(|n, s| {
+        let id = if n == 0 { "c1" } else { "c2" };
+        let status = if n == 0 { "pending" } else { "success" };
+        respond(s, if n == 0 { 202 } else { 200 }, &format!("x-ms-copy-id: {id}\r\nx-ms-copy-status: {status}\r\n"), b"");
+    });
+    let cfg = AzureConfig::builder().account("acct").endpoint(replaced.url("/acct")).anonymous().build().unwrap();
+    let e = Azure::new(cfg).unwrap().copy_object("src", "a", "dst", "b").await.unwrap_err();
+    assert!(e.message().contains("x-ms-copy-id changed"), "{e}");
 }
 
 #[maybe_async]

@@ -9,7 +9,7 @@ use super::super::rt::{self, maybe_async};
 use super::super::{Object, UploadOptions, UploadReader};
 use super::{Azure, PROVIDER, blob_context, responses};
 use crate::error::{Error, ErrorKind, Result};
-use crate::http::Request;
+use crate::http::{Request, header_str};
 use crate::storage::azure::requests::{BlockDigest, block_id, md5_of};
 use crate::storage::azure::responses::CopyState;
 use crate::storage::{Tracker, WriteCondition};
@@ -288,6 +288,8 @@ impl Azure {
         let req: Request = self.requests.copy_blob(src, container, name);
         let resp = self.call(req, &context).await?;
         let mut state = responses::copy_state(&resp.headers, &context)?;
+        // Polls follow this copy: another copy or write of the destination has another id.
+        let copy_id = header_str(&resp.headers, "x-ms-copy-id").map(str::to_owned);
         let (mut wait, mut waited) = (Duration::from_millis(100), Duration::ZERO);
         loop {
             match state {
@@ -313,6 +315,14 @@ impl Azure {
             wait = (wait * 2).min(Duration::from_secs(5));
             let req = self.requests.blob_properties(container, name);
             let resp = self.call(req, &context).await?;
+            let polled = header_str(&resp.headers, "x-ms-copy-id");
+            if copy_id.is_none() || polled != copy_id.as_deref() {
+                return Err(Error::new(
+                    ErrorKind::Provider,
+                    format!("{context}: the destination no longer reports this copy (its x-ms-copy-id changed or is missing): it was written meanwhile"),
+                )
+                .with_provider(PROVIDER));
+            }
             state = responses::copy_state(&resp.headers, &context)?;
         }
     }
