@@ -130,8 +130,8 @@ impl Collector for State {
             self.in_properties = false;
         } else if self.depth == 3 {
             if let Some(entry) = self.entry.take() {
-                if entry.name.is_none() {
-                    return Err("an entry without a <Name>".into());
+                if entry.name.as_deref().is_none_or(str::is_empty) {
+                    return Err("an entry without a <Name> (or an empty one)".into());
                 }
                 out.entries.push(entry);
             }
@@ -236,6 +236,10 @@ mod tests {
             (
                 "<EnumerationResults><Blobs><Blob></Blob></Blobs></EnumerationResults>",
                 "without a <Name>",
+            ),
+            (
+                "<EnumerationResults><Blobs><Blob><Name></Name></Blob></Blobs></EnumerationResults>",
+                "an empty one",
             ),
             (
                 "<EnumerationResults><Blobs><Blob><Name>a</Name>",
