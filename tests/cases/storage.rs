@@ -311,7 +311,11 @@ async fn listing_more_than_one_page<D: StorageDriver>(d: &D) {
         .map(|i| (format!("k/{i:05}"), UploadSource::from(vec![b'x'; i % 7])))
         .collect();
     let results = d.upload_many("c", items, &opts(), 8).await;
-    assert!(results.iter().all(|r| r.is_ok()));
+    let failed: Vec<String> = results
+        .iter()
+        .filter_map(|r| r.as_ref().err().map(|e| format!("{e:?}")))
+        .collect();
+    assert!(failed.is_empty(), "{} uploads failed: {:?}", failed.len(), &failed[..failed.len().min(3)]);
     let names: Vec<String> = drain(d.iterate_objects("c", "k/"))
         .await
         .into_iter()
