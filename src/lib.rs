@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 pub mod aws;
+pub mod compute;
 pub mod credentials;
 pub mod entra;
 pub mod error;
