@@ -9,6 +9,7 @@ pub mod fake_http;
 pub mod fault_model;
 pub mod fault_plan;
 pub mod fault_proxy;
+pub mod gcs_fake;
 pub mod proxy_server;
 pub mod s3env;
 pub mod tls_server;
