@@ -12,6 +12,8 @@ mod options;
 mod pager;
 mod range_answer;
 pub mod s3;
+// The drivers' side of transfers is used by the modes only; a build without one keeps it.
+#[cfg_attr(not(any(feature = "blocking", feature = "async")), allow(dead_code))]
 mod transfer;
 mod xml_events;
 
@@ -20,6 +22,10 @@ pub use entries::EntryGrouper;
 pub use options::{DownloadOptions, GetOptions, UploadOptions};
 pub use pager::{MAX_EMPTY_PAGES, Pager};
 pub use range_answer::{RangeAnswer, check_range_answer};
+#[cfg_attr(
+    not(any(feature = "blocking", feature = "async")),
+    allow(unused_imports)
+)]
 pub(crate) use transfer::{Batch, Tracker};
 pub use transfer::{BatchProgress, CancelToken, Observer, Progress, ProgressObserver};
 

@@ -80,6 +80,7 @@ impl UploadOptions {
     }
 
     /// The tracker drivers report this upload's progress to.
+    #[cfg_attr(not(any(feature = "blocking", feature = "async")), allow(dead_code))]
     pub(crate) fn tracker<'a>(&'a self, name: &'a str, total: Option<u64>) -> Tracker<'a> {
         Tracker::new(name, total, self.progress.as_ref(), self.cancel.as_ref())
     }
@@ -179,6 +180,7 @@ impl DownloadOptions {
     }
 
     /// The tracker a download of `name` reports to.
+    #[cfg_attr(not(any(feature = "blocking", feature = "async")), allow(dead_code))]
     pub(crate) fn tracker<'a>(&'a self, name: &'a str, total: Option<u64>) -> Tracker<'a> {
         Tracker::new(name, total, self.progress.as_ref(), self.cancel.as_ref())
     }
