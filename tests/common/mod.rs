@@ -5,6 +5,7 @@
 pub mod child;
 pub mod cloud_env;
 pub mod corrupting_proxy;
+pub mod digitalocean_fake;
 pub mod fake_http;
 pub mod fault_model;
 pub mod fault_plan;
