@@ -1,0 +1,289 @@
+//! EC2 configuration: region, endpoint, credentials. Credentials are found by the same
+//! AWS chain the S3 driver uses ([`crate::aws::chain`]); nothing here re-implements it.
+
+use std::ffi::OsString;
+
+use crate::aws::{Source, chain};
+use crate::credentials::Credentials;
+use crate::error::{Error, Result};
+use crate::storage::s3::profile::SharedFiles;
+
+/// A resolved EC2 configuration. Build it with [`Ec2Config::builder`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct Ec2Config {
+    /// The region requests go to and are signed for.
+    pub region: String,
+    /// The endpoint (`https://ec2.REGION.amazonaws.com`, or a custom one such as
+    /// `http://127.0.0.1:5000` for moto), without path, query or user.
+    pub endpoint: url::Url,
+    /// Static credentials (explicit, environment, a profile's keys); `None` when they come
+    /// from [`credential_source`](Self::credential_source).
+    pub credentials: Option<Credentials>,
+    /// Where temporary credentials come from when there are no static ones (web identity,
+    /// an assumed role, a command, container or instance metadata).
+    pub credential_source: Option<Source>,
+}
+
+impl Ec2Config {
+    /// A builder with AWS defaults (region `us-east-1`).
+    pub fn builder() -> Ec2ConfigBuilder {
+        Ec2ConfigBuilder::default()
+    }
+}
+
+/// Builds an [`Ec2Config`].
+#[derive(Debug, Clone, Default)]
+pub struct Ec2ConfigBuilder {
+    region: Option<String>,
+    endpoint: Option<String>,
+    credentials: Option<Credentials>,
+    credential_source: Option<Source>,
+    instance_metadata: bool,
+    profile: Option<String>,
+    looked_in: Option<String>,
+}
+
+impl Ec2ConfigBuilder {
+    /// The region (`eu-west-1`).
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.region = Some(region.into());
+        self
+    }
+
+    /// A custom endpoint (`http://127.0.0.1:5000` for moto).
+    pub fn endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.endpoint = Some(endpoint.into());
+        self
+    }
+
+    /// Explicit credentials.
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.credentials = Some(credentials);
+        self
+    }
+
+    /// A source of temporary credentials, used when no static credentials are given.
+    pub fn credential_source(mut self, source: Source) -> Self {
+        self.credential_source = Some(source);
+        self
+    }
+
+    /// Whether EC2 instance metadata is the last source tried (off by default, as for S3:
+    /// see [`S3ConfigBuilder::instance_metadata`](crate::storage::s3::S3ConfigBuilder::instance_metadata)).
+    pub fn instance_metadata(mut self, on: bool) -> Self {
+        self.instance_metadata = on;
+        self
+    }
+
+    /// The profile [`from_env`](Self::from_env) reads, instead of `AWS_PROFILE`.
+    pub fn profile(mut self, name: impl Into<String>) -> Self {
+        self.profile = Some(name.into());
+        self
+    }
+
+    /// Fills what is not set yet from the environment, exactly as
+    /// [`S3ConfigBuilder::from_env`](crate::storage::s3::S3ConfigBuilder::from_env) does,
+    /// except that the endpoint comes from `AWS_ENDPOINT_URL_EC2` first, then
+    /// `AWS_ENDPOINT_URL`, then the profile's `endpoint_url`.
+    pub fn from_env(self) -> Result<Self> {
+        self.from_env_with(|name| std::env::var_os(name))
+    }
+
+    /// [`from_env`](Self::from_env) reading variables through `var` (tests, sandboxes).
+    pub fn from_env_with(mut self, var: impl Fn(&str) -> Option<OsString>) -> Result<Self> {
+        let text = |name: &str| chain::text_var(&var, name);
+        if self.region.is_none() {
+            self.region = first_of(text("AWS_REGION")?, || text("AWS_DEFAULT_REGION"))?;
+        }
+        if self.endpoint.is_none() {
+            self.endpoint = first_of(text("AWS_ENDPOINT_URL_EC2")?, || text("AWS_ENDPOINT_URL"))?;
+        }
+        if self.wants_credentials() {
+            self.credentials = chain::env_credentials(&var)?;
+        }
+        let profile = match self.profile.clone() {
+            Some(p) => Some(p),
+            None => text("AWS_PROFILE")?,
+        };
+        let files = SharedFiles::locate(&var, profile)?;
+        self.looked_in = Some(format!(
+            "{}, web identity, container and instance-metadata variables",
+            files.describe()
+        ));
+        self.apply_shared_files(&files);
+        self.chain_sources(&var, &files)?;
+        Ok(self)
+    }
+
+    /// Web identity, the profile's sources, then container and instance metadata.
+    fn chain_sources(
+        &mut self,
+        var: &impl Fn(&str) -> Option<OsString>,
+        files: &SharedFiles,
+    ) -> Result<()> {
+        let region = self.region.clone().unwrap_or_else(|| "us-east-1".into());
+        if self.wants_credentials() {
+            self.credential_source = chain::web_identity_env(var, &region)?;
+        }
+        if self.wants_credentials() {
+            match chain::profile_source(files, var, &region)? {
+                Some(Source::Static(c)) => self.credentials = Some(c),
+                other => self.credential_source = other,
+            }
+        }
+        if self.wants_credentials() {
+            let opts = chain::ChainOptions::default().instance_metadata(self.instance_metadata);
+            self.credential_source = chain::after_profile(var, &opts)?;
+        }
+        Ok(())
+    }
+
+    fn wants_credentials(&self) -> bool {
+        self.credentials.is_none() && self.credential_source.is_none()
+    }
+
+    fn apply_shared_files(&mut self, files: &SharedFiles) {
+        let Some((_, section)) = files.config() else {
+            return;
+        };
+        if self.region.is_none() {
+            self.region = section.get("region").cloned();
+        }
+        if self.endpoint.is_none() {
+            self.endpoint = section.get("endpoint_url").cloned();
+        }
+    }
+
+    /// Checks and resolves the configuration: `InvalidInput` for a bad region or endpoint,
+    /// or when no credentials were found (EC2 has no anonymous access).
+    pub fn build(mut self) -> Result<Ec2Config> {
+        if self.wants_credentials() && self.instance_metadata {
+            self.credential_source = chain::instance_metadata_env(&|_: &str| None, true)?;
+        }
+        if self.wants_credentials() {
+            return Err(Error::invalid(format!(
+                "no EC2 credentials found (looked in {})",
+                self.looked_in
+                    .as_deref()
+                    .unwrap_or("explicit settings only")
+            )));
+        }
+        let region = self.region.unwrap_or_else(|| "us-east-1".to_owned());
+        check_region(&region)?;
+        let endpoint = match self.endpoint {
+            Some(e) => e,
+            None => format!("https://ec2.{region}.amazonaws.com"),
+        };
+        Ok(Ec2Config {
+            endpoint: checked_endpoint(&endpoint)?,
+            region,
+            credentials: self.credentials,
+            credential_source: self.credential_source,
+        })
+    }
+}
+
+fn check_region(region: &str) -> Result<()> {
+    let ok = !region.is_empty()
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    match ok {
+        true => Ok(()),
+        false => Err(Error::invalid(format!(
+            "EC2 region {region:?} is not valid"
+        ))),
+    }
+}
+
+/// `http(s)://host[:port]` and nothing else: the Query API is always posted to `/`.
+fn checked_endpoint(text: &str) -> Result<url::Url> {
+    let mut u =
+        url::Url::parse(text).map_err(|e| Error::invalid(format!("EC2 endpoint {text:?}: {e}")))?;
+    if !u.username().is_empty() || u.password().is_some() {
+        return Err(Error::invalid(
+            "EC2 endpoint must not hold a user name or password (give credentials instead)",
+        ));
+    }
+    let bare = u.path().trim_end_matches('/').is_empty() && u.query().is_none();
+    if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none() || !bare {
+        return Err(Error::invalid(format!(
+            "EC2 endpoint {u} must be http(s)://host[:port]"
+        )));
+    }
+    u.set_fragment(None);
+    Ok(u)
+}
+
+fn first_of(
+    first: Option<String>,
+    then: impl FnOnce() -> Result<Option<String>>,
+) -> Result<Option<String>> {
+    match first {
+        Some(v) => Ok(Some(v)),
+        None => then(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::ErrorKind;
+
+    fn env<'a>(pairs: &'a [(&'a str, &'a str)]) -> impl Fn(&str) -> Option<OsString> + 'a {
+        move |n| pairs.iter().find(|(k, _)| *k == n).map(|(_, v)| v.into())
+    }
+
+    #[test]
+    fn environment_gives_region_endpoint_and_keys_ec2_endpoint_first() {
+        let vars = [
+            ("AWS_REGION", "eu-west-3"),
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:1"),
+            ("AWS_ENDPOINT_URL_EC2", "http://127.0.0.1:5000"),
+            ("AWS_ACCESS_KEY_ID", "AK"),
+            ("AWS_SECRET_ACCESS_KEY", "SECRET-VALUE"),
+        ];
+        let c = Ec2Config::builder()
+            .from_env_with(env(&vars))
+            .unwrap()
+            .build()
+            .unwrap();
+        assert_eq!(c.region, "eu-west-3");
+        assert_eq!(c.endpoint.as_str(), "http://127.0.0.1:5000/");
+        assert_eq!(c.credentials.as_ref().unwrap().key_id, "AK");
+        assert!(!format!("{c:?}").contains("SECRET-VALUE"));
+    }
+
+    #[test]
+    fn defaults_to_the_regional_aws_endpoint() {
+        let c = Ec2Config::builder()
+            .region("ap-south-1")
+            .credentials(Credentials::new("AK", "S"))
+            .build()
+            .unwrap();
+        assert_eq!(c.endpoint.as_str(), "https://ec2.ap-south-1.amazonaws.com/");
+    }
+
+    #[test]
+    fn bad_settings_and_no_credentials_are_invalid_input() {
+        let keys = || Ec2Config::builder().credentials(Credentials::new("AK", "S"));
+        for b in [
+            keys().region("eu west"),
+            keys().endpoint("ftp://x"),
+            keys().endpoint("http://127.0.0.1:5000/base"),
+            keys().endpoint("http://u:hunter2@127.0.0.1"),
+            Ec2Config::builder(),
+        ] {
+            let e = b.build().unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+            assert!(!format!("{e} {e:?}").contains("hunter2"));
+        }
+        let nothing = Ec2Config::builder()
+            .from_env_with(env(&[]))
+            .unwrap()
+            .build();
+        let e = nothing.unwrap_err();
+        assert!(e.to_string().contains("no EC2 credentials"), "{e}");
+    }
+}
