@@ -175,8 +175,13 @@ fn invalid_droplet_requests_are_422_unprocessable_entity() {
         );
         assert!(!message.is_empty());
     }
-    let not_json = c.post("/v2/droplets", json!("[")).status;
-    assert_eq!(not_json, 422, "a JSON string is not a droplet");
+    let not_json = c.post_raw("/v2/droplets", "{\"name\": ");
+    assert_eq!(
+        (not_json.status, error_of(&not_json).1.as_str()),
+        (400, "bad_request")
+    );
+    assert_eq!(error_of(&c.get("/v2/nothing-here")).1, "not_found");
+    assert_eq!(c.get("/v1/droplets").status, 404);
     assert_eq!(c.get("/v2/droplets").json()["meta"]["total"], 0);
 }
 
@@ -251,6 +256,11 @@ fn droplet_listings_page_with_absolute_links_and_filter_by_tag() {
         "filters stay on: {next}"
     );
     assert_eq!(c.get(next).json()["droplets"][0]["name"], "n4");
+    let named = c.get("/v2/droplets?name=N3").json();
+    assert_eq!(
+        named["droplets"][0]["name"], "n3",
+        "name filter: exact, case-insensitive"
+    );
     assert_eq!(c.get("/v2/droplets?per_page=0").status, 400);
 }
 
@@ -435,6 +445,12 @@ fn volumes_attach_detach_and_snapshot() {
     let vid = vol["id"].as_str().unwrap().to_string();
     assert_eq!(vol["droplet_ids"], json!([]));
     assert_eq!(vol["region"]["slug"], "nyc3");
+    let found = |q: &str| c.get(&format!("/v2/volumes{q}")).json()["meta"]["total"].clone();
+    assert_eq!(
+        (found("?name=data"), found("?region=ams3")),
+        (json!(1), json!(0))
+    );
+    assert_eq!(c.get("/v2/volumes").json()["links"], json!({}));
     let actions = format!("/v2/volumes/{vid}/actions");
     let att = c.post(
         &actions,

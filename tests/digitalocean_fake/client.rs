@@ -65,11 +65,16 @@ impl Client {
     }
 
     pub fn post(&self, path: &str, body: Value) -> Answer {
+        self.post_raw(path, &body.to_string())
+    }
+
+    /// A POST whose body is sent as given (to send what is not JSON).
+    pub fn post_raw(&self, path: &str, body: &str) -> Answer {
         let mut req = self.agent.post(self.url(path));
         if let Some(t) = &self.token {
             req = req.header("Authorization", format!("Bearer {t}"));
         }
-        let resp = req.content_type("application/json").send(body.to_string());
+        let resp = req.content_type("application/json").send(body);
         read(resp.expect("POST answered")).expect("POST body read")
     }
 
