@@ -21,6 +21,10 @@ pub use rt::{run_bounded, spawn_bounded};
 /// users need no other dependency for them.
 pub use futures_util::stream::{Stream, StreamExt, TryStreamExt};
 
+#[path = "../shell/compute/mod.rs"]
+#[allow(clippy::duplicate_mod)]
+pub mod compute;
+
 #[path = "../shell/storage/mod.rs"]
 #[allow(clippy::duplicate_mod)]
 pub mod storage;

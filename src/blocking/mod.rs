@@ -16,6 +16,9 @@ macro_rules! per_mode {
 
 pub use rt::{run_bounded, spawn_bounded};
 
+#[path = "../shell/compute/mod.rs"]
+pub mod compute;
+
 #[path = "../shell/storage/mod.rs"]
 pub mod storage;
 

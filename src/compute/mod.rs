@@ -14,6 +14,7 @@ use std::time::SystemTime;
 use crate::credentials::Secret;
 
 pub mod ec2;
+pub mod memory_cloud;
 pub mod wait;
 
 /// A node's state, the same names on every provider (Libcloud's `NodeState`). Each driver

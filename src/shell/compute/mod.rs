@@ -1,0 +1,17 @@
+//! Compute: the [`ComputeDriver`] trait and the built-in drivers (the in-memory one so
+//! far; EC2 and DigitalOcean are being built on the same trait).
+//!
+//! This file and its children are compiled twice, once per mode (see the crate docs).
+
+mod driver;
+mod memory;
+
+use super::rt;
+
+pub use super::rt::Listing;
+pub use crate::compute::{
+    CreateNode, KeyPair, Node, NodeImage, NodeLocation, NodeSize, NodeState, Volume,
+    VolumeSnapshot, VolumeState,
+};
+pub use driver::ComputeDriver;
+pub use memory::MemoryCompute;

@@ -1,0 +1,42 @@
+//! The compute conformance suite: written once (`cases/compute.rs`), compiled once per
+//! enabled mode, run against every built-in compute driver (the in-memory one so far).
+
+#[cfg(feature = "blocking")]
+mod blocking {
+    use core::prelude::v1::test as mode_test;
+    use maybe_async::must_be_sync as maybe_async;
+    use multicloud::blocking as mc;
+
+    fn drain<T>(listing: mc::compute::Listing<'_, T>) -> Vec<multicloud::Result<T>> {
+        listing.collect()
+    }
+
+    fn spawn_and_join<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+        std::thread::spawn(f).join().expect("thread panicked")
+    }
+
+    include!("cases/compute.rs");
+}
+
+#[cfg(feature = "async")]
+mod asynchronous {
+    use futures_util::StreamExt;
+    use maybe_async::must_be_async as maybe_async;
+    use multicloud::asynchronous as mc;
+    use tokio::test as mode_test;
+
+    async fn drain<T>(listing: mc::compute::Listing<'_, T>) -> Vec<multicloud::Result<T>> {
+        listing.collect().await
+    }
+
+    async fn spawn_and_join<T, F, Fut>(f: F) -> T
+    where
+        F: FnOnce() -> Fut,
+        Fut: std::future::Future<Output = T> + Send + 'static,
+        T: Send + 'static,
+    {
+        tokio::spawn(f()).await.expect("task panicked")
+    }
+
+    include!("cases/compute.rs");
+}
