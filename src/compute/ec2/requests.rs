@@ -228,7 +228,9 @@ fn host_of(u: &url::Url) -> String {
 }
 
 /// DescribeInstances: by ids, or by filters a page at a time (`MaxResults` 5 to 1000;
-/// EC2 refuses it together with ids, so it is left out then).
+/// EC2 refuses it together with ids, so it is left out then). A page may hold fewer
+/// instances than asked, or (moto, which counts whole reservations) more: callers go by
+/// `nextToken`, never by the count.
 pub fn describe_instances(
     ids: &[String],
     filters: &[Filter],
@@ -242,7 +244,7 @@ pub fn describe_instances(
 
 /// RunInstances for one node. `client_token` (up to 64 ASCII characters, fresh per node)
 /// makes the call idempotent: EC2 answers a repeat with the same instance, so it is safe
-/// to retry. `extra` settings go out under their own names; one that clashes with a
+/// to retry (moto ignores the token and launches another). `extra` settings go out under their own names; one that clashes with a
 /// parameter set here is `InvalidInput`.
 pub fn run_instances(spec: &CreateNode, client_token: &str) -> Result<Call> {
     if client_token.is_empty() || client_token.len() > 64 || !client_token.is_ascii() {
