@@ -256,6 +256,41 @@ mod tests {
     }
 
     #[test]
+    fn a_profile_gives_keys_region_and_endpoint_as_for_s3() {
+        let dir = tempfile::tempdir().unwrap();
+        let (creds, config) = (dir.path().join("credentials"), dir.path().join("config"));
+        std::fs::write(
+            &creds,
+            "[work]\naws_access_key_id = W\naws_secret_access_key = SECRET-VALUE\n",
+        )
+        .unwrap();
+        std::fs::write(
+            &config,
+            "[profile work]\nregion = ap-south-1\nendpoint_url = http://127.0.0.1:7\n",
+        )
+        .unwrap();
+        let vars = [
+            ("AWS_SHARED_CREDENTIALS_FILE", creds.to_str().unwrap()),
+            ("AWS_CONFIG_FILE", config.to_str().unwrap()),
+            ("AWS_PROFILE", "work"),
+        ];
+        let c = Ec2Config::builder()
+            .from_env_with(env(&vars))
+            .unwrap()
+            .build()
+            .unwrap();
+        assert_eq!(
+            (c.region.as_str(), c.endpoint.as_str()),
+            ("ap-south-1", "http://127.0.0.1:7/")
+        );
+        assert_eq!(c.credentials.unwrap().key_id, "W");
+        let typo = [vars[0], vars[1], ("AWS_PROFILE", "typo")];
+        let e = Ec2Config::builder().from_env_with(env(&typo)).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput);
+        assert!(e.to_string().contains("typo"), "{e}");
+    }
+
+    #[test]
     fn defaults_to_the_regional_aws_endpoint() {
         let c = Ec2Config::builder()
             .region("ap-south-1")

@@ -108,8 +108,8 @@ pub fn error_from(resp: &Response, action: &str) -> Error {
     let code = errors.and_then(|e| e.text_of("Code"));
     let message = errors.and_then(|e| e.text_of("Message")).unwrap_or("");
     let what = match errors {
-        Some(_) => format!("ec2 {action} failed: {message:.300}"),
-        None => format!("ec2 {action} failed without an EC2 error answer"),
+        Some(_) => format!("{action}: {message:.300}"),
+        None => format!("{action}: the answer is not an EC2 error"),
     };
     let mut e = Error::new(kind_of(resp.status, code), what.trim_end())
         .with_provider(PROVIDER)
@@ -163,7 +163,7 @@ pub fn dry_run_outcome(resp: &Response, action: &str) -> Result<()> {
         Ok(_) => {
             return Err(Error::new(
                 ErrorKind::Provider,
-                format!("ec2 {action}: the dry run was carried out"),
+                format!("{action}: the dry run was carried out"),
             )
             .with_provider(PROVIDER));
         }
@@ -215,7 +215,7 @@ pub fn accepted(resp: &Response, action: &str) -> Result<()> {
         None | Some("true") => Ok(()),
         Some(_) => Err(Error::new(
             ErrorKind::Provider,
-            format!("ec2 {action}: EC2 answered that it did not do it"),
+            format!("{action}: EC2 answered that it did not do it"),
         )
         .with_provider(PROVIDER)),
     }
@@ -223,7 +223,7 @@ pub fn accepted(resp: &Response, action: &str) -> Result<()> {
 
 /// A `Parse` error about an `action` answer, never quoting it.
 pub(crate) fn parse_error(action: &str, what: impl std::fmt::Display) -> Error {
-    Error::new(ErrorKind::Parse, format!("ec2 {action}: {what}")).with_provider(PROVIDER)
+    Error::new(ErrorKind::Parse, format!("{action}: {what}")).with_provider(PROVIDER)
 }
 
 /// A field that must be there.

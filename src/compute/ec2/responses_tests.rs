@@ -222,7 +222,12 @@ fn error_codes_map_to_kinds_with_code_and_request_id() {
             (e.code(), e.request_id(), e.status()),
             (Some(code), Some("req-7"), Some(400))
         );
-        assert!(e.to_string().contains("it went wrong"), "{e}");
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "ec2: {kind}: DescribeInstances: it went wrong (HTTP 400, {code}) [request id req-7]"
+            )
+        );
     }
     // An error under a 200 is still the error; moto's HTML 500 is a Provider error.
     let e = describe_instances(&ok(&moto_error("AuthFailure"))).unwrap_err();
