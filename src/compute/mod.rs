@@ -184,6 +184,23 @@ pub struct NodeImage {
     pub extra: BTreeMap<String, String>,
 }
 
+/// Whose images a driver's `list_images` returns. Clouds hold hundreds of thousands of public images: a listing always names
+/// whose it wants.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum ImageOwner {
+    /// The account's own images (EC2 `Owner=self`, DigitalOcean `private=true`).
+    Mine,
+    /// The provider's public OS images (EC2 `Owner=amazon`, DigitalOcean
+    /// `type=distribution`).
+    Provider,
+    /// Marketplace images (EC2 `Owner=aws-marketplace`, DigitalOcean `type=application`).
+    Marketplace,
+    /// Images another account shares or publishes (EC2 account ids; `Unsupported` where
+    /// the provider has no such filter).
+    Account(String),
+}
+
 /// A place nodes run in (EC2 region or availability zone, DigitalOcean region).
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]

@@ -4,7 +4,7 @@
 
 use std::time::Duration;
 
-use mc::compute::{ComputeDriver, CreateNode, MemoryCompute, NodeState, VolumeState};
+use mc::compute::{ComputeDriver, CreateNode, ImageOwner, MemoryCompute, NodeState, VolumeState};
 use multicloud::ErrorKind;
 use multicloud::storage::CancelToken;
 
@@ -18,15 +18,38 @@ macro_rules! compute_cases {
                 #[maybe_async]
                 #[mode_test]
                 async fn $case() {
-                    let d = $fixture;
-                    super::$case(&d).await;
+                    let fixture = $fixture;
+                    super::$case(&fixture).await;
                 }
             )*
         }
     };
 }
 
-compute_cases!(memory, MemoryCompute::with_boot_looks(0);
+/// A driver on a cloud of its own (no other test's nodes in it) and what the cloud
+/// offers: a size and a provider image nodes can be made from.
+struct Fixture<D> {
+    d: D,
+    size: &'static str,
+    image: &'static str,
+}
+
+impl<D> Fixture<D> {
+    fn spec(&self, name: &str) -> CreateNode {
+        CreateNode::new(name, self.size, self.image).tag("suite", "compute")
+    }
+}
+
+fn memory() -> Fixture<MemoryCompute> {
+    let d = MemoryCompute::with_boot_looks(0);
+    Fixture {
+        d,
+        size: "small",
+        image: "debian-13",
+    }
+}
+
+compute_cases!(memory, memory();
     node_lifecycle_run_stop_start_reboot_destroy,
     nodes_are_listed_in_pages_lazily_and_whole,
     waits_end_in_typed_errors,
@@ -35,10 +58,6 @@ compute_cases!(memory, MemoryCompute::with_boot_looks(0);
     volumes_attach_detach_and_snapshot,
     create_and_wait_in_the_background_while_other_work_runs,
 );
-
-fn spec(name: &str) -> CreateNode {
-    CreateNode::new(name, "small", "debian-13").tag("suite", "compute")
-}
 
 /// Looks at a node until it is in `state` (at most 20 looks; each look moves a node in
 /// transit on).
@@ -54,8 +73,9 @@ async fn settles_in<D: ComputeDriver>(d: &D, id: &str, state: NodeState) {
 }
 
 #[maybe_async]
-async fn node_lifecycle_run_stop_start_reboot_destroy<D: ComputeDriver>(d: &D) {
-    let node = d.create_node(&spec("web-1")).await.unwrap();
+async fn node_lifecycle_run_stop_start_reboot_destroy<D: ComputeDriver>(f: &Fixture<D>) {
+    let d = &f.d;
+    let node = d.create_node(&f.spec("web-1")).await.unwrap();
     assert_eq!(node.name, "web-1");
     assert_eq!(node.tags.get("suite").map(String::as_str), Some("compute"));
     let ids = vec![node.id.clone()];
@@ -81,65 +101,99 @@ async fn node_lifecycle_run_stop_start_reboot_destroy<D: ComputeDriver>(d: &D) {
 }
 
 #[maybe_async]
-async fn nodes_are_listed_in_pages_lazily_and_whole<D: ComputeDriver>(d: &D) {
-    for i in 0..5 {
-        d.create_node(&spec(&format!("n{i}"))).await.unwrap();
+async fn nodes_are_listed_in_pages_lazily_and_whole<D: ComputeDriver>(f: &Fixture<D>) {
+    let d = &f.d;
+    // EC2 pages hold at least 5.
+    for i in 0..7 {
+        d.create_node(&f.spec(&format!("n{i}"))).await.unwrap();
     }
-    let first = d.list_nodes_page(None, 2).await.unwrap();
-    assert_eq!(first.items.len(), 2);
+    let first = d.list_nodes_page(None, 5).await.unwrap();
+    assert_eq!(first.items.len(), 5);
     let token = first.next_token.expect("more pages");
-    let second = d.list_nodes_page(Some(&token), 2).await.unwrap();
-    assert!(second.items.iter().all(|n| !first.items.contains(n)));
+    let second = d.list_nodes_page(Some(&token), 5).await.unwrap();
+    assert!(
+        second
+            .items
+            .iter()
+            .all(|n| first.items.iter().all(|m| m.id != n.id))
+    );
     let lazily = drain(d.iterate_nodes()).await;
-    assert_eq!(lazily.len(), 5);
+    assert_eq!(lazily.len(), 7);
     let whole = d.list_nodes().await.unwrap();
     let mut names: Vec<String> = whole.into_iter().map(|n| n.name).collect();
     names.sort();
-    assert_eq!(names, ["n0", "n1", "n2", "n3", "n4"]);
+    assert_eq!(names, ["n0", "n1", "n2", "n3", "n4", "n5", "n6"]);
 }
 
 #[maybe_async]
-async fn waits_end_in_typed_errors<D: ComputeDriver>(d: &D) {
+async fn waits_end_in_typed_errors<D: ComputeDriver>(f: &Fixture<D>) {
+    let d = &f.d;
     let minute = Duration::from_secs(60);
     let e = d.wait_until_running(&[], minute, None).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
     let missing = vec!["no-such-node".to_string()];
-    let e = d.wait_until_running(&missing, minute, None).await.unwrap_err();
+    let e = d
+        .wait_until_running(&missing, minute, None)
+        .await
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
-    let node = d.create_node(&spec("doomed")).await.unwrap();
+    let node = d.create_node(&f.spec("doomed")).await.unwrap();
     d.destroy_node(&node.id).await.unwrap();
     let ids = vec![node.id.clone()];
     let e = d.wait_until_running(&ids, minute, None).await.unwrap_err();
-    assert!(matches!(e.kind(), ErrorKind::Provider | ErrorKind::NotFound), "{e}");
-    let live = d.create_node(&spec("live")).await.unwrap();
+    assert!(
+        matches!(e.kind(), ErrorKind::Provider | ErrorKind::NotFound),
+        "{e}"
+    );
+    let live = d.create_node(&f.spec("live")).await.unwrap();
     let cancel = CancelToken::new();
     cancel.cancel();
     let ids = vec![live.id.clone()];
-    let e = d.wait_until_running(&ids, minute, Some(&cancel)).await.unwrap_err();
+    let e = d
+        .wait_until_running(&ids, minute, Some(&cancel))
+        .await
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Cancelled, "{e}");
 }
 
 #[maybe_async]
-async fn catalog_and_bad_specs<D: ComputeDriver>(d: &D) {
+async fn catalog_and_bad_specs<D: ComputeDriver>(f: &Fixture<D>) {
+    let d = &f.d;
     let sizes = d.list_sizes().await.unwrap();
-    assert!(sizes.iter().any(|s| s.id == "small" && s.ram_mib > 0 && s.vcpus > 0));
-    let images = d.list_images().await.unwrap();
-    assert!(images.iter().any(|i| i.id == "debian-13"));
+    assert!(
+        sizes
+            .iter()
+            .any(|s| s.id == f.size && s.ram_mib > 0 && s.vcpus > 0)
+    );
+    let images = d.list_images(&ImageOwner::Provider).await.unwrap();
+    assert!(images.iter().any(|i| i.id == f.image));
+    let mine = d.list_images(&ImageOwner::Mine).await.unwrap();
+    assert!(
+        mine.iter().all(|i| i.id != f.image),
+        "a provider image is not the account's"
+    );
     let locations = d.list_locations().await.unwrap();
     assert!(!locations.is_empty());
-    let bad = CreateNode::new("x", "no-such-size", "debian-13");
+    let bad = CreateNode::new("x", "no-such-size", f.image);
     let e = d.create_node(&bad).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
-    let keyed = spec("x").key_name("no-such-key");
+    let keyed = f.spec("x").key_name("no-such-key");
     let e = d.create_node(&keyed).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
 }
 
 #[maybe_async]
-async fn key_pairs_show_their_private_key_once<D: ComputeDriver>(d: &D) {
+async fn key_pairs_show_their_private_key_once<D: ComputeDriver>(f: &Fixture<D>) {
+    let d = &f.d;
     let made = d.create_key_pair("deploy").await.unwrap();
-    let private = made.private_key.clone().expect("a new key pair's private key");
-    assert!(!format!("{made:?}").contains(private.expose()), "Debug hides it");
+    let private = made
+        .private_key
+        .clone()
+        .expect("a new key pair's private key");
+    assert!(
+        !format!("{made:?}").contains(private.expose()),
+        "Debug hides it"
+    );
     let listed = d.list_key_pairs().await.unwrap();
     let deploy = listed.iter().find(|k| k.name == "deploy").expect("listed");
     assert!(deploy.private_key.is_none(), "shown once, never listed");
@@ -150,7 +204,7 @@ async fn key_pairs_show_their_private_key_once<D: ComputeDriver>(d: &D) {
         .await
         .unwrap();
     assert!(imported.private_key.is_none());
-    let node = d.create_node(&spec("keyed").key_name("laptop")).await;
+    let node = d.create_node(&f.spec("keyed").key_name("laptop")).await;
     assert!(node.is_ok(), "{node:?}");
     d.delete_key_pair("deploy").await.unwrap();
     let e = d.delete_key_pair("deploy").await.unwrap_err();
@@ -158,8 +212,9 @@ async fn key_pairs_show_their_private_key_once<D: ComputeDriver>(d: &D) {
 }
 
 #[maybe_async]
-async fn volumes_attach_detach_and_snapshot<D: ComputeDriver>(d: &D) {
-    let node = d.create_node(&spec("db")).await.unwrap();
+async fn volumes_attach_detach_and_snapshot<D: ComputeDriver>(f: &Fixture<D>) {
+    let d = &f.d;
+    let node = d.create_node(&f.spec("db")).await.unwrap();
     let location = node.location.clone().unwrap_or_default();
     let v = d.create_volume("data", 10, &location).await.unwrap();
     assert_eq!((v.size_gib, v.state), (10, VolumeState::Available));
@@ -168,7 +223,11 @@ async fn volumes_attach_detach_and_snapshot<D: ComputeDriver>(d: &D) {
     let attached = listed.iter().find(|x| x.id == v.id).unwrap();
     assert_eq!(attached.attached_to, std::slice::from_ref(&node.id));
     let e = d.destroy_volume(&v.id).await.unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::InvalidInput, "an attached volume stays: {e}");
+    assert_eq!(
+        e.kind(),
+        ErrorKind::InvalidInput,
+        "an attached volume stays: {e}"
+    );
     let snap = d.create_volume_snapshot(&v.id).await.unwrap();
     assert_eq!(snap.volume_id.as_deref(), Some(v.id.as_str()));
     let snaps = d.list_volume_snapshots().await.unwrap();
@@ -183,8 +242,9 @@ async fn volumes_attach_detach_and_snapshot<D: ComputeDriver>(d: &D) {
 /// Libcloud's third use case: a long call (create and wait) runs in the background (a
 /// thread, a task) while the caller goes on using the same driver.
 #[maybe_async]
-async fn create_and_wait_in_the_background_while_other_work_runs<D: ComputeDriver>(d: &D) {
-    let node = d.create_node(&spec("bg")).await.unwrap();
+async fn create_and_wait_in_the_background_while_other_work_runs<D: ComputeDriver>(f: &Fixture<D>) {
+    let d = &f.d;
+    let node = d.create_node(&f.spec("bg")).await.unwrap();
     let (driver, ids) = (d.clone(), vec![node.id.clone()]);
     let waited = spawn_and_join(move || async move {
         driver
@@ -201,17 +261,30 @@ async fn create_and_wait_in_the_background_while_other_work_runs<D: ComputeDrive
 #[maybe_async]
 #[mode_test]
 async fn waits_look_again_after_a_pause_until_nodes_run() {
-    let d = MemoryCompute::with_boot_looks(1);
-    let node = d.create_node(&spec("slow")).await.unwrap();
+    let f = Fixture {
+        d: MemoryCompute::with_boot_looks(1),
+        ..memory()
+    };
+    let d = &f.d;
+    let node = d.create_node(&f.spec("slow")).await.unwrap();
     let ids = vec![node.id.clone()];
     let started = std::time::Instant::now();
-    let nodes = d.wait_until_running(&ids, Duration::from_secs(60), None).await.unwrap();
+    let nodes = d
+        .wait_until_running(&ids, Duration::from_secs(60), None)
+        .await
+        .unwrap();
     assert!(nodes[0].is_ready());
-    assert!(started.elapsed() >= Duration::from_millis(900), "it paused between looks");
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "it paused between looks"
+    );
     let slow = MemoryCompute::with_boot_looks(1000);
-    let node = slow.create_node(&spec("never")).await.unwrap();
+    let node = slow.create_node(&f.spec("never")).await.unwrap();
     let ids = vec![node.id.clone()];
-    let e = slow.wait_until_running(&ids, Duration::ZERO, None).await.unwrap_err();
+    let e = slow
+        .wait_until_running(&ids, Duration::ZERO, None)
+        .await
+        .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
     assert!(e.to_string().contains(&node.id), "{e}");
 }

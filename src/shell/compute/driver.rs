@@ -4,7 +4,8 @@ use super::Listing;
 use super::rt::{self, maybe_async};
 use crate::compute::wait::{self, Progress};
 use crate::compute::{
-    CreateNode, KeyPair, Node, NodeImage, NodeLocation, NodeSize, Volume, VolumeSnapshot,
+    CreateNode, ImageOwner, KeyPair, Node, NodeImage, NodeLocation, NodeSize, Volume,
+    VolumeSnapshot,
 };
 use crate::error::{Error, ErrorKind, Result};
 use crate::storage::{CancelToken, DEFAULT_PAGE_SIZE, Page};
@@ -85,8 +86,11 @@ pub trait ComputeDriver: Clone + Send + Sync + 'static {
     /// The sizes nodes can be created with.
     fn list_sizes(&self) -> impl Future<Output = Result<Vec<NodeSize>>> + Send;
 
-    /// The images nodes can be created from.
-    fn list_images(&self) -> impl Future<Output = Result<Vec<NodeImage>>> + Send;
+    /// The images of `owner` nodes can be created from.
+    fn list_images(
+        &self,
+        owner: &ImageOwner,
+    ) -> impl Future<Output = Result<Vec<NodeImage>>> + Send;
 
     /// The locations nodes can be created in.
     fn list_locations(&self) -> impl Future<Output = Result<Vec<NodeLocation>>> + Send;

@@ -6,7 +6,8 @@ use super::ComputeDriver;
 use super::rt::maybe_async;
 use crate::compute::memory_cloud::{DEFAULT_BOOT_LOOKS, MemoryCloud};
 use crate::compute::{
-    CreateNode, KeyPair, Node, NodeImage, NodeLocation, NodeSize, NodeState, Volume, VolumeSnapshot,
+    CreateNode, ImageOwner, KeyPair, Node, NodeImage, NodeLocation, NodeSize, NodeState, Volume,
+    VolumeSnapshot,
 };
 use crate::credentials::Secret;
 use crate::error::Result;
@@ -82,8 +83,12 @@ impl ComputeDriver for MemoryCompute {
         Ok(self.cloud().sizes())
     }
 
-    async fn list_images(&self) -> Result<Vec<NodeImage>> {
-        Ok(self.cloud().images())
+    /// The built-in images are the provider's; the memory cloud has no others.
+    async fn list_images(&self, owner: &ImageOwner) -> Result<Vec<NodeImage>> {
+        match owner {
+            ImageOwner::Provider => Ok(self.cloud().images()),
+            _ => Ok(Vec::new()),
+        }
     }
 
     async fn list_locations(&self) -> Result<Vec<NodeLocation>> {

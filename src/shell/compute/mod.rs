@@ -10,7 +10,7 @@ use super::rt;
 
 pub use super::rt::Listing;
 pub use crate::compute::{
-    CreateNode, KeyPair, Node, NodeImage, NodeLocation, NodeSize, NodeState, Volume,
+    CreateNode, ImageOwner, KeyPair, Node, NodeImage, NodeLocation, NodeSize, NodeState, Volume,
     VolumeSnapshot, VolumeState,
 };
 pub use driver::ComputeDriver;
