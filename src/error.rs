@@ -42,8 +42,9 @@ pub enum ErrorKind {
     /// The driver or mode does not support this operation. Not retried.
     Unsupported,
     /// A condition of the request did not hold: a create-only upload found the object, an
-    /// `If-Match` ETag or `If-Unmodified-Since` time did not match (HTTP 412). Nothing was
-    /// written or read. Not retried.
+    /// `If-Match` ETag or `If-Unmodified-Since` time did not match (HTTP 412), a compute
+    /// resource is in a state that forbids the call (an attached volume destroyed, EC2's
+    /// `IncorrectInstanceState`). Nothing was written or read. Not retried.
     PreconditionFailed,
     /// A conditional read found the object unchanged (`If-None-Match` matched, or not
     /// modified since the time given; HTTP 304): the copy the caller has is current. Not

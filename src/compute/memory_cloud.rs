@@ -45,6 +45,11 @@ fn not_found(what: &str, id: &str) -> Error {
     Error::new(ErrorKind::NotFound, format!("{what} {id:?} does not exist")).with_provider("memory")
 }
 
+/// A resource in a state that forbids the call (as EC2's `VolumeInUse`).
+fn in_use(message: String) -> Error {
+    Error::new(ErrorKind::PreconditionFailed, message).with_provider("memory")
+}
+
 fn invalid(message: String) -> Error {
     Error::invalid(message).with_provider("memory")
 }
@@ -285,7 +290,7 @@ impl MemoryCloud {
             .get_mut(volume)
             .ok_or_else(|| not_found("volume", volume))?;
         if !v.attached_to.is_empty() {
-            return Err(invalid(format!("volume {volume:?} is attached already")));
+            return Err(in_use(format!("volume {volume:?} is attached already")));
         }
         v.attached_to.push(node.into());
         v.state = VolumeState::InUse;
@@ -310,7 +315,7 @@ impl MemoryCloud {
             .get(volume)
             .ok_or_else(|| not_found("volume", volume))?;
         if !v.attached_to.is_empty() {
-            return Err(invalid(format!(
+            return Err(in_use(format!(
                 "volume {volume:?} is attached: detach it first"
             )));
         }
@@ -436,7 +441,7 @@ mod tests {
         cloud.attach(&v.id, &n.id).unwrap();
         assert_eq!(
             cloud.destroy_volume(&v.id).unwrap_err().kind(),
-            ErrorKind::InvalidInput
+            ErrorKind::PreconditionFailed
         );
         cloud.detach(&v.id).unwrap();
         cloud.destroy_volume(&v.id).unwrap();

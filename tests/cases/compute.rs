@@ -225,7 +225,7 @@ async fn volumes_attach_detach_and_snapshot<D: ComputeDriver>(f: &Fixture<D>) {
     let e = d.destroy_volume(&v.id).await.unwrap_err();
     assert_eq!(
         e.kind(),
-        ErrorKind::InvalidInput,
+        ErrorKind::PreconditionFailed,
         "an attached volume stays: {e}"
     );
     let snap = d.create_volume_snapshot(&v.id).await.unwrap();
