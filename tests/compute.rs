@@ -1,5 +1,8 @@
 //! The compute conformance suite: written once (`cases/compute.rs`), compiled once per
-//! enabled mode, run against every built-in compute driver (the in-memory one so far).
+//! enabled mode, run against every built-in compute driver: in memory, EC2 on moto (an
+//! account of its own per test).
+
+mod common;
 
 #[cfg(feature = "blocking")]
 mod blocking {

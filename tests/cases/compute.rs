@@ -26,6 +26,10 @@ macro_rules! compute_cases {
     };
 }
 
+/// A valid OpenSSH public key (EC2 checks the format).
+const LAPTOP_KEY: &str =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIDZXpkuHvI62iaI9zrO0FZd9KERZOJiK9g09N+pQVKdp laptop";
+
 /// A driver on a cloud of its own (no other test's nodes in it) and what the cloud
 /// offers: a size and a provider image nodes can be made from.
 struct Fixture<D> {
@@ -48,6 +52,27 @@ fn memory() -> Fixture<MemoryCompute> {
         image: "debian-13",
     }
 }
+
+/// EC2 on moto, in an account of its own; `t2.micro` and an Amazon Linux AMI moto offers.
+fn ec2() -> Fixture<mc::compute::Ec2> {
+    let config = crate::common::ec2env::ec2_config("eu-west-1");
+    let d = mc::compute::Ec2::new(config).unwrap();
+    Fixture {
+        d,
+        size: "t2.micro",
+        image: "ami-12c6146b",
+    }
+}
+
+compute_cases!(ec2, ec2();
+    node_lifecycle_run_stop_start_reboot_destroy,
+    nodes_are_listed_in_pages_lazily_and_whole,
+    waits_end_in_typed_errors,
+    catalog_and_bad_specs,
+    key_pairs_show_their_private_key_once,
+    volumes_attach_detach_and_snapshot,
+    create_and_wait_in_the_background_while_other_work_runs,
+);
 
 compute_cases!(memory, memory();
     node_lifecycle_run_stop_start_reboot_destroy,
@@ -174,9 +199,15 @@ async fn catalog_and_bad_specs<D: ComputeDriver>(f: &Fixture<D>) {
     );
     let locations = d.list_locations().await.unwrap();
     assert!(!locations.is_empty());
+    let empty = CreateNode::new("x", "", f.image);
+    let e = d.create_node(&empty).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    // An unknown size: AWS says InvalidParameterValue, moto InvalidInstanceType.NotFound.
     let bad = CreateNode::new("x", "no-such-size", f.image);
     let e = d.create_node(&bad).await.unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    let kind = e.kind();
+    assert!(matches!(kind, ErrorKind::InvalidInput | ErrorKind::NotFound), "{e}");
+    assert!(e.to_string().contains("no-such-size"), "the error names the size: {e}");
     let keyed = f.spec("x").key_name("no-such-key");
     let e = d.create_node(&keyed).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
@@ -199,10 +230,7 @@ async fn key_pairs_show_their_private_key_once<D: ComputeDriver>(f: &Fixture<D>)
     assert!(deploy.private_key.is_none(), "shown once, never listed");
     let dup = d.create_key_pair("deploy").await.unwrap_err();
     assert_eq!(dup.kind(), ErrorKind::AlreadyExists, "{dup}");
-    let imported = d
-        .import_key_pair("laptop", "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIE laptop")
-        .await
-        .unwrap();
+    let imported = d.import_key_pair("laptop", LAPTOP_KEY).await.unwrap();
     assert!(imported.private_key.is_none());
     let node = d.create_node(&f.spec("keyed").key_name("laptop")).await;
     assert!(node.is_ok(), "{node:?}");

@@ -6,6 +6,7 @@ pub mod child;
 pub mod cloud_env;
 pub mod corrupting_proxy;
 pub mod digitalocean_fake;
+pub mod ec2env;
 pub mod fake_http;
 pub mod fault_model;
 pub mod fault_plan;

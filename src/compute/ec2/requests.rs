@@ -227,6 +227,37 @@ fn host_of(u: &url::Url) -> String {
     }
 }
 
+/// Whether `id` can be an EC2 id of this `kind` (`prefix` then 8 or 17 hex digits, as
+/// EC2 makes them); `NotFound` when it cannot, so no request is spent on it.
+pub fn check_id(kind: &str, prefix: &str, id: &str) -> Result<()> {
+    let hex = id.strip_prefix(prefix).unwrap_or("");
+    let digits = matches!(hex.len(), 8 | 17) && hex.bytes().all(|b| b.is_ascii_hexdigit());
+    match digits {
+        true => Ok(()),
+        false => Err(not_found(kind, id)),
+    }
+}
+
+/// `NotFound`: no `kind` has this `id` (quoted at most 80 characters long).
+pub fn not_found(kind: &str, id: &str) -> Error {
+    Error::new(ErrorKind::NotFound, format!("no EC2 {kind} {id:.80?}")).with_provider(PROVIDER)
+}
+
+/// The first of `/dev/sdf` to `/dev/sdp` not in `used` (AWS's advice for EBS volumes on
+/// Linux); `PreconditionFailed` when all are taken.
+pub fn free_device(used: &[String]) -> Result<String> {
+    ('f'..='p')
+        .map(|c| format!("/dev/sd{c}"))
+        .find(|d| !used.contains(d))
+        .ok_or_else(|| {
+            Error::new(
+                ErrorKind::PreconditionFailed,
+                "every device from /dev/sdf to /dev/sdp is in use on the instance",
+            )
+            .with_provider(PROVIDER)
+        })
+}
+
 /// DescribeInstances: by ids, or by filters a page at a time (`MaxResults` 5 to 1000;
 /// EC2 refuses it together with ids, so it is left out then). A page may hold fewer
 /// instances than asked, or (moto, which counts whole reservations) more: callers go by

@@ -46,7 +46,8 @@ pub fn node_state(name: &str) -> NodeState {
 
 /// The error kind of an EC2 error code, falling back on the status.
 ///
-/// `*.NotFound` is `NotFound`; `*.Malformed` and parameter errors are `InvalidInput`;
+/// `*.NotFound` is `NotFound`; `*.Malformed`, `*.Format` and parameter errors are
+/// `InvalidInput`;
 /// `*.Duplicate` is `AlreadyExists`; `AuthFailure` and bad keys are `Unauthorized`,
 /// `UnauthorizedOperation` is `PermissionDenied`; `RequestLimitExceeded` / `Throttling`
 /// are `RateLimited`; a resource in the wrong state for the call (`IncorrectState`,
@@ -59,7 +60,7 @@ pub fn kind_of(status: u16, code: Option<&str>) -> ErrorKind {
     };
     match code {
         c if c.ends_with(".NotFound") => ErrorKind::NotFound,
-        c if c.ends_with(".Malformed") => ErrorKind::InvalidInput,
+        c if c.ends_with(".Malformed") || c.ends_with(".Format") => ErrorKind::InvalidInput,
         c if c.ends_with(".Duplicate") => ErrorKind::AlreadyExists,
         c if c.ends_with(".InUse") => ErrorKind::PreconditionFailed,
         "AuthFailure"
@@ -96,6 +97,24 @@ fn kind_of_status(status: u16) -> ErrorKind {
         404 => ErrorKind::NotFound,
         429 | 503 => ErrorKind::RateLimited,
         _ => ErrorKind::Provider,
+    }
+}
+
+/// The status an answer stands for, for the transport's retry decision: EC2 throttling
+/// (`RequestLimitExceeded`, `Throttling`) is a 503 whatever status carries it, so it is
+/// retried with backoff.
+pub fn effective_status(resp: &Response) -> u16 {
+    if resp.is_success() || resp.status >= 500 {
+        return resp.status;
+    }
+    let doc = tree::parse(&resp.body, "Response").ok();
+    let code = doc
+        .as_ref()
+        .and_then(error_element)
+        .and_then(|e| e.text_of("Code"));
+    match code.map(|c| kind_of(resp.status, Some(c))) {
+        Some(ErrorKind::RateLimited) => 503,
+        _ => resp.status,
     }
 }
 

@@ -4,6 +4,7 @@
 //! This file and its children are compiled twice, once per mode (see the crate docs).
 
 mod driver;
+mod ec2;
 mod memory;
 
 use super::rt;
@@ -14,4 +15,5 @@ pub use crate::compute::{
     VolumeSnapshot, VolumeState,
 };
 pub use driver::ComputeDriver;
+pub use ec2::Ec2;
 pub use memory::MemoryCompute;

@@ -85,6 +85,7 @@ pub fn create_volume(resp: &Response) -> Result<Volume> {
 }
 
 /// A volume; its tags go to `extra` as `tag:KEY` (the model has no tags for volumes),
+/// the device it is attached as to each instance as `device:INSTANCE`,
 /// the `Name` tag is its name.
 fn volume(e: &Element, action: &str) -> Result<Volume> {
     let id = required(e.text_of("volumeId"), action, "volumeId")?;
@@ -104,10 +105,14 @@ fn volume(e: &Element, action: &str) -> Result<Volume> {
     for (k, v) in &tags {
         extra.insert(format!("tag:{k}"), v.clone());
     }
-    let attached_to = e
-        .items("attachmentSet")
-        .map(|a| required(a.text_of("instanceId"), action, "instanceId").map(str::to_owned))
-        .collect::<Result<Vec<_>>>()?;
+    let mut attached_to = Vec::new();
+    for a in e.items("attachmentSet") {
+        let node = required(a.text_of("instanceId"), action, "instanceId")?;
+        if let Some(device) = a.text_of("device") {
+            extra.insert(format!("device:{node}"), device.to_owned());
+        }
+        attached_to.push(node.to_owned());
+    }
     Ok(Volume {
         id: id.to_owned(),
         name: tags.get("Name").cloned().unwrap_or_default(),
