@@ -9,6 +9,7 @@ pub mod entra;
 pub mod error;
 pub mod gcp;
 pub mod http;
+mod labelled;
 pub mod registry;
 pub mod retry;
 pub mod signing;
@@ -16,6 +17,7 @@ pub mod storage;
 
 pub use credentials::{Credentials, Secret};
 pub use error::{Error, ErrorKind, Result};
+pub use labelled::Labelled;
 pub use registry::{Location, Provider};
 
 #[cfg(feature = "blocking")]

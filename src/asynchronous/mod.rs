@@ -15,7 +15,7 @@ macro_rules! per_mode {
     };
 }
 
-pub use rt::{run_bounded, spawn_bounded};
+pub use rt::{across, run_bounded, spawn_bounded};
 
 /// The `Stream` helpers listings need (`next`, `try_next`, `try_collect`, ...), so async
 /// users need no other dependency for them.

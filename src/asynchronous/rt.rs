@@ -218,6 +218,44 @@ where
         .collect()
 }
 
+/// Runs `op` on every target (a driver per region, per provider, per account), at most
+/// `limit` at once, each on a task of its own ([`spawn_bounded`]), and returns each result
+/// labelled, in input order: Libcloud's "fetch nodes from many regions at once". A target
+/// that fails is one `Err` among the results; the others are not lost.
+///
+/// ```
+/// # #[tokio::main(flavor = "current_thread")] async fn main() -> multicloud::Result<()> {
+/// use multicloud::asynchronous::across;
+/// use multicloud::asynchronous::compute::{ComputeDriver, MemoryCompute};
+///
+/// let clouds = [("north", MemoryCompute::new()), ("south", MemoryCompute::new())];
+/// let regions = across(clouds, 8, |cloud| async move { cloud.list_nodes().await }).await;
+/// for region in regions {
+///     println!("{}: {} nodes", region.label, region.result?.len());
+/// }
+/// # Ok(())
+/// # }
+/// ```
+pub async fn across<L, D, T, F, Fut>(
+    targets: impl IntoIterator<Item = (L, D)>,
+    limit: usize,
+    op: F,
+) -> Vec<crate::Labelled<T>>
+where
+    L: Into<String>,
+    D: Send + 'static,
+    T: Send + 'static,
+    F: Fn(D) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = crate::Result<T>> + Send + 'static,
+{
+    let items: Vec<(String, D)> = targets.into_iter().map(|(l, d)| (l.into(), d)).collect();
+    spawn_bounded(items, limit, move |(label, d)| {
+        let work = op(d);
+        async move { crate::Labelled::new(label, work.await) }
+    })
+    .await
+}
+
 /// Reads up to `limit` bytes; fewer only at the end of the reader. `capacity` is the
 /// first allocation (the whole `limit` when the caller expects it to fill).
 pub(crate) async fn read_up_to<R: UploadReader + ?Sized>(

@@ -14,7 +14,7 @@ macro_rules! per_mode {
     };
 }
 
-pub use rt::{run_bounded, spawn_bounded};
+pub use rt::{across, run_bounded, spawn_bounded};
 
 #[path = "../shell/compute/mod.rs"]
 pub mod compute;

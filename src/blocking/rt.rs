@@ -209,6 +209,38 @@ where
     run_bounded(items, limit, f)
 }
 
+/// Runs `op` on every target (a driver per region, per provider, per account), at most
+/// `limit` at once, and returns each result labelled, in input order: Libcloud's "fetch
+/// nodes from many regions at once". A target that fails is one `Err` among the results;
+/// the others are not lost.
+///
+/// ```
+/// use multicloud::blocking::across;
+/// use multicloud::blocking::compute::{ComputeDriver, MemoryCompute};
+///
+/// let clouds = [("north", MemoryCompute::new()), ("south", MemoryCompute::new())];
+/// for region in across(clouds, 8, |cloud| cloud.list_nodes()) {
+///     println!("{}: {} nodes", region.label, region.result?.len());
+/// }
+/// # Ok::<(), multicloud::Error>(())
+/// ```
+pub fn across<L, D, T, F>(
+    targets: impl IntoIterator<Item = (L, D)>,
+    limit: usize,
+    op: F,
+) -> Vec<crate::Labelled<T>>
+where
+    L: Into<String>,
+    D: Send,
+    T: Send,
+    F: Fn(D) -> crate::Result<T> + Sync,
+{
+    let items: Vec<(String, D)> = targets.into_iter().map(|(l, d)| (l.into(), d)).collect();
+    run_bounded(items, limit, |(label, d)| {
+        crate::Labelled::new(label, op(d))
+    })
+}
+
 /// Reads up to `limit` bytes; fewer only at the end of the reader. `capacity` is the
 /// first allocation (the whole `limit` when the caller expects it to fill).
 pub(crate) fn read_up_to<R: UploadReader + ?Sized>(

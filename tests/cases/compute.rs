@@ -206,8 +206,14 @@ async fn catalog_and_bad_specs<D: ComputeDriver>(f: &Fixture<D>) {
     let bad = CreateNode::new("x", "no-such-size", f.image);
     let e = d.create_node(&bad).await.unwrap_err();
     let kind = e.kind();
-    assert!(matches!(kind, ErrorKind::InvalidInput | ErrorKind::NotFound), "{e}");
-    assert!(e.to_string().contains("no-such-size"), "the error names the size: {e}");
+    assert!(
+        matches!(kind, ErrorKind::InvalidInput | ErrorKind::NotFound),
+        "{e}"
+    );
+    assert!(
+        e.to_string().contains("no-such-size"),
+        "the error names the size: {e}"
+    );
     let keyed = f.spec("x").key_name("no-such-key");
     let e = d.create_node(&keyed).await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
@@ -315,4 +321,67 @@ async fn waits_look_again_after_a_pause_until_nodes_run() {
         .unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
     assert!(e.to_string().contains(&node.id), "{e}");
+}
+
+/// Libcloud's first use case: the same call on several regions at once, each result
+/// labelled; a region that cannot be reached is one error, the others' nodes are whole.
+#[maybe_async]
+#[mode_test]
+async fn nodes_from_many_regions_at_once_one_failing() {
+    let base = crate::common::ec2env::ec2_config("eu-west-1");
+    let regions = ["eu-west-1", "us-east-1", "ap-south-1"];
+    let mut targets = Vec::new();
+    for (i, region) in regions.iter().enumerate() {
+        let d = mc::compute::Ec2::new(base.in_region(region).unwrap()).unwrap();
+        for n in 0..i {
+            d.create_node(&ec2_spec(&format!("{region}-{n}")))
+                .await
+                .unwrap();
+        }
+        targets.push((format!("ec2 {region}"), d));
+    }
+    let quick =
+        multicloud::http::TransportConfig::default().retry(multicloud::retry::RetryPolicy::never());
+    let nowhere = mc::compute::Ec2::with_transport(unreachable(base), quick).unwrap();
+    targets.push(("ec2 nowhere".to_string(), nowhere));
+    let results = mc::across(targets, 4, |d| async move { d.list_nodes().await }).await;
+    let labels: Vec<&str> = results.iter().map(|r| r.label.as_str()).collect();
+    assert_eq!(
+        labels,
+        [
+            "ec2 eu-west-1",
+            "ec2 us-east-1",
+            "ec2 ap-south-1",
+            "ec2 nowhere"
+        ]
+    );
+    for (i, r) in results.iter().take(3).enumerate() {
+        let nodes = r.result.as_ref().unwrap();
+        assert_eq!(
+            nodes.len(),
+            i,
+            "{}: each region sees its own nodes",
+            r.label
+        );
+    }
+    let e = results[3].result.as_ref().unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Transport, "{e}");
+}
+
+fn ec2_spec(name: &str) -> CreateNode {
+    CreateNode::new(name, "t2.micro", "ami-12c6146b")
+}
+
+/// `config` sent to a port nothing listens on (its credentials still come from moto).
+fn unreachable(config: multicloud::compute::ec2::Ec2Config) -> multicloud::compute::ec2::Ec2Config {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    let mut b = multicloud::compute::ec2::Ec2Config::builder()
+        .region(&config.region)
+        .endpoint(format!("http://127.0.0.1:{port}"));
+    if let Some(source) = config.credential_source {
+        b = b.credential_source(source);
+    }
+    b.build().unwrap()
 }

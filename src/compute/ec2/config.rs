@@ -30,6 +30,24 @@ impl Ec2Config {
     pub fn builder() -> Ec2ConfigBuilder {
         Ec2ConfigBuilder::default()
     }
+
+    /// This configuration in another region (one EC2 driver serves one region): the same
+    /// credentials, the region's own endpoint, or the same custom endpoint (an emulator's)
+    /// when one was set. `InvalidInput` for a malformed region.
+    pub fn in_region(&self, region: &str) -> Result<Ec2Config> {
+        check_region(region)?;
+        let mut c = self.clone();
+        if self.endpoint == default_endpoint(&self.region)? {
+            c.endpoint = default_endpoint(region)?;
+        }
+        c.region = region.to_owned();
+        Ok(c)
+    }
+}
+
+/// `https://ec2.REGION.amazonaws.com`.
+fn default_endpoint(region: &str) -> Result<url::Url> {
+    checked_endpoint(&format!("https://ec2.{region}.amazonaws.com"))
 }
 
 /// Builds an [`Ec2Config`].
@@ -172,11 +190,11 @@ impl Ec2ConfigBuilder {
         let region = self.region.unwrap_or_else(|| "us-east-1".to_owned());
         check_region(&region)?;
         let endpoint = match self.endpoint {
-            Some(e) => e,
-            None => format!("https://ec2.{region}.amazonaws.com"),
+            Some(e) => checked_endpoint(&e)?,
+            None => default_endpoint(&region)?,
         };
         Ok(Ec2Config {
-            endpoint: checked_endpoint(&endpoint)?,
+            endpoint,
             region,
             credentials: self.credentials,
             credential_source: self.credential_source,
@@ -253,6 +271,28 @@ mod tests {
         assert_eq!(c.endpoint.as_str(), "http://127.0.0.1:5000/");
         assert_eq!(c.credentials.as_ref().unwrap().key_id, "AK");
         assert!(!format!("{c:?}").contains("SECRET-VALUE"));
+    }
+
+    #[test]
+    fn another_region_gets_its_endpoint_unless_a_custom_one_was_set() {
+        let keys = Credentials::new("AK", "SK");
+        let aws = Ec2Config::builder()
+            .region("eu-west-1")
+            .credentials(keys.clone());
+        let north = aws.build().unwrap().in_region("eu-north-1").unwrap();
+        assert_eq!(
+            north.endpoint.as_str(),
+            "https://ec2.eu-north-1.amazonaws.com/"
+        );
+        assert_eq!(north.region, "eu-north-1");
+        assert_eq!(north.credentials.unwrap().key_id, "AK");
+        let moto = Ec2Config::builder()
+            .endpoint("http://127.0.0.1:5000")
+            .credentials(keys);
+        let moto = moto.build().unwrap().in_region("ap-south-1").unwrap();
+        assert_eq!(moto.endpoint.as_str(), "http://127.0.0.1:5000/");
+        let e = moto.in_region("x/../y").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput);
     }
 
     #[test]
