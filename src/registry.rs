@@ -1,4 +1,5 @@
-//! Choosing a provider at run time: the [`Provider`] enum and storage URLs.
+//! Choosing a provider at run time: the [`Provider`] enum and storage URLs, and for
+//! compute [`ComputeProvider`] and compute URLs.
 
 use std::fmt;
 use std::path::PathBuf;
@@ -62,8 +63,11 @@ impl fmt::Display for Provider {
     }
 }
 
+mod compute;
 mod options;
 
+pub use compute::{ComputeLocation, ComputeProvider};
+use options::SECRET_KEYS;
 pub use options::StorageOptions;
 
 /// Where a storage URL points: a provider, and optionally a container and a prefix, with

@@ -48,7 +48,7 @@ pub struct StorageOptions {
 }
 
 /// Keys refused everywhere because their values are secrets.
-const SECRET_KEYS: &[&str] = &[
+pub(super) const SECRET_KEYS: &[&str] = &[
     "access_key",
     "access_key_id",
     "aws_access_key_id",

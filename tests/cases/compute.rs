@@ -74,6 +74,31 @@ compute_cases!(ec2, ec2();
     create_and_wait_in_the_background_while_other_work_runs,
 );
 
+/// The run-time choice: every case through `AnyCompute`, over EC2 and over memory.
+fn any<D: Into<mc::compute::AnyCompute>>(f: Fixture<D>) -> Fixture<mc::compute::AnyCompute> {
+    let Fixture { d, size, image } = f;
+    Fixture {
+        d: d.into(),
+        size,
+        image,
+    }
+}
+
+compute_cases!(any_ec2, any(ec2());
+    node_lifecycle_run_stop_start_reboot_destroy,
+    nodes_are_listed_in_pages_lazily_and_whole,
+    waits_end_in_typed_errors,
+    catalog_and_bad_specs,
+    key_pairs_show_their_private_key_once,
+    volumes_attach_detach_and_snapshot,
+    create_and_wait_in_the_background_while_other_work_runs,
+);
+
+compute_cases!(any_memory, any(memory());
+    node_lifecycle_run_stop_start_reboot_destroy,
+    volumes_attach_detach_and_snapshot,
+);
+
 compute_cases!(memory, memory();
     node_lifecycle_run_stop_start_reboot_destroy,
     nodes_are_listed_in_pages_lazily_and_whole,
@@ -384,4 +409,26 @@ fn unreachable(config: multicloud::compute::ec2::Ec2Config) -> multicloud::compu
         b = b.credential_source(source);
     }
     b.build().unwrap()
+}
+
+/// Compute URLs choose the provider at run time; bad ones are typed errors.
+#[maybe_async]
+#[mode_test]
+async fn compute_urls_choose_the_driver() {
+    let cloud = mc::compute::AnyCompute::from_url("memory://").unwrap();
+    assert_eq!(
+        cloud.provider(),
+        multicloud::registry::ComputeProvider::Memory
+    );
+    let nodes = cloud.list_nodes().await.unwrap();
+    assert!(nodes.is_empty());
+    for bad in [
+        "gce://x",
+        "ec2://eu-west-1?token=HUNTER2",
+        "memory://?region=x",
+    ] {
+        let e = mc::compute::AnyCompute::from_url(bad).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{bad}: {e}");
+        assert!(!e.to_string().contains("HUNTER2"), "{e}");
+    }
 }

@@ -3,6 +3,8 @@
 //!
 //! This file and its children are compiled twice, once per mode (see the crate docs).
 
+mod any;
+mod digitalocean;
 mod driver;
 mod ec2;
 mod memory;
@@ -14,6 +16,8 @@ pub use crate::compute::{
     CreateNode, ImageOwner, KeyPair, Node, NodeImage, NodeLocation, NodeSize, NodeState, Volume,
     VolumeSnapshot, VolumeState,
 };
+pub use any::AnyCompute;
+pub use digitalocean::DigitalOcean;
 pub use driver::ComputeDriver;
 pub use ec2::Ec2;
 pub use memory::MemoryCompute;
