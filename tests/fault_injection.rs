@@ -20,6 +20,7 @@ mod blocking {
     include!("cases/fault_injection.rs");
     include!("cases/fault_azure.rs");
     include!("cases/fault_gcs.rs");
+    include!("cases/fault_ec2.rs");
 }
 
 #[cfg(feature = "async")]
@@ -38,4 +39,5 @@ mod asynchronous {
     include!("cases/fault_injection.rs");
     include!("cases/fault_azure.rs");
     include!("cases/fault_gcs.rs");
+    include!("cases/fault_ec2.rs");
 }
