@@ -5,7 +5,7 @@
 //! reads a clock or draws a random number: the caller passes elapsed time and jitter in,
 //! which is what makes every schedule testable.
 
-use std::time::{Duration, SystemTime};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 /// What one attempt ended with, as far as retrying is concerned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,6 +138,55 @@ pub fn parse_retry_after(value: &str, now: SystemTime) -> Option<Duration> {
         return Some(Duration::from_secs(secs));
     }
     let when = httpdate::parse_http_date(value).ok()?;
+    Some(when.duration_since(now).unwrap_or(Duration::ZERO))
+}
+
+/// How long an answer asks the client to wait before trying again: its `Retry-After`
+/// (seconds or an HTTP date) when it sends a valid one; else, when `RateLimit-Remaining`
+/// is `0`, until `RateLimit-Reset` (see [`parse_ratelimit_reset`]), which is how
+/// DigitalOcean says when its hourly limit frees a request. `header` reads one header of
+/// the answer (name in lowercase); `now` is the caller's clock. `None` when the answer
+/// names no wait.
+///
+/// ```
+/// use multicloud::retry::server_wait;
+/// use std::time::{Duration, SystemTime, UNIX_EPOCH};
+/// let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+/// let headers = [("ratelimit-remaining", "0"), ("ratelimit-reset", "1700000003")];
+/// let header = |n: &str| headers.iter().find(|(k, _)| *k == n).map(|(_, v)| *v);
+/// assert_eq!(server_wait(header, now), Some(Duration::from_secs(3)));
+/// ```
+pub fn server_wait<'a>(
+    header: impl Fn(&str) -> Option<&'a str>,
+    now: SystemTime,
+) -> Option<Duration> {
+    if let Some(wait) = header("retry-after").and_then(|v| parse_retry_after(v, now)) {
+        return Some(wait);
+    }
+    if header("ratelimit-remaining")?.trim() != "0" {
+        return None;
+    }
+    parse_ratelimit_reset(header("ratelimit-reset")?, now)
+}
+
+/// Values of `RateLimit-Reset` up to this are seconds to wait (the IETF draft's meaning);
+/// larger ones are Unix times (DigitalOcean's, GitHub's). No Unix time that small is
+/// ever current (it is 1973).
+const RESET_DELTA_LIMIT: u64 = 100_000_000;
+
+/// Parses a `RateLimit-Reset` value: a Unix time in seconds (the wait is the time until
+/// then, zero if past), or, for small values, the seconds to wait. `None` for anything
+/// that is not a plain number.
+pub fn parse_ratelimit_reset(value: &str, now: SystemTime) -> Option<Duration> {
+    let value = value.trim();
+    if value.is_empty() || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let secs: u64 = value.parse().ok()?;
+    if secs <= RESET_DELTA_LIMIT {
+        return Some(Duration::from_secs(secs));
+    }
+    let when = UNIX_EPOCH.checked_add(Duration::from_secs(secs))?;
     Some(when.duration_since(now).unwrap_or(Duration::ZERO))
 }
 
@@ -290,5 +339,40 @@ mod tests {
         );
         assert_eq!(parse_retry_after("soon", now), None);
         assert_eq!(parse_retry_after("-3", now), None);
+    }
+
+    #[test]
+    fn the_server_wait_is_retry_after_else_the_rate_limit_reset() {
+        let now = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let wait = |pairs: &[(&str, &str)]| {
+            let header = |n: &str| pairs.iter().find(|(k, _)| *k == n).map(|(_, v)| *v);
+            server_wait(header, now)
+        };
+        let reset = ("ratelimit-reset", "1700000009");
+        let empty = ("ratelimit-remaining", "0");
+        assert_eq!(
+            wait(&[("retry-after", "2"), empty, reset]),
+            Some(Duration::from_secs(2))
+        );
+        assert_eq!(wait(&[empty, reset]), Some(Duration::from_secs(9)));
+        assert_eq!(
+            wait(&[("retry-after", "soon"), empty, reset]),
+            Some(Duration::from_secs(9))
+        );
+        // Requests left: the reset is when the oldest expires, not a wait.
+        assert_eq!(wait(&[("ratelimit-remaining", "12"), reset]), None);
+        assert_eq!(wait(&[reset]), None);
+        assert_eq!(
+            wait(&[empty, ("ratelimit-reset", "1699999999")]),
+            Some(Duration::ZERO)
+        );
+        assert_eq!(
+            wait(&[empty, ("ratelimit-reset", "30")]),
+            Some(Duration::from_secs(30))
+        );
+        for bad in ["", "-5", "+5", "1.5", "soon", "99999999999999999999999"] {
+            assert_eq!(wait(&[empty, ("ratelimit-reset", bad)]), None, "{bad:?}");
+        }
+        assert_eq!(wait(&[]), None);
     }
 }

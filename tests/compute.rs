@@ -19,6 +19,12 @@ mod blocking {
     }
 
     include!("cases/compute.rs");
+
+    /// DigitalOcean's own behaviour, against the fake.
+    mod do_specific {
+        use super::*;
+        include!("cases/compute_digitalocean.rs");
+    }
 }
 
 #[cfg(feature = "async")]
@@ -42,4 +48,10 @@ mod asynchronous {
     }
 
     include!("cases/compute.rs");
+
+    /// DigitalOcean's own behaviour, against the fake.
+    mod do_specific {
+        use super::*;
+        include!("cases/compute_digitalocean.rs");
+    }
 }

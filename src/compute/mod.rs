@@ -13,6 +13,7 @@ use std::time::SystemTime;
 
 use crate::credentials::Secret;
 
+pub mod digitalocean;
 pub mod ec2;
 pub mod memory_cloud;
 pub mod wait;

@@ -11,7 +11,7 @@ use super::rt::{self, ObjectReader, RawClient, ReadExt, maybe_async};
 use crate::error::Result;
 use crate::http::SendFailure;
 pub use crate::http::{Method, Request, Response, TransportConfig};
-use crate::retry::{Decision, Outcome, is_retryable_status, parse_retry_after};
+use crate::retry::{Decision, Outcome, is_retryable_status, server_wait};
 
 /// A pooled HTTP client with timeouts and retries. Cheap to clone (clones share the pool).
 ///
@@ -57,7 +57,8 @@ impl HttpClient {
     }
 
     /// Sends `req`, retrying transient failures (connection errors, 408/429/5xx) as the
-    /// policy decides, honouring `Retry-After`.
+    /// policy decides, honouring `Retry-After` (else a `RateLimit-Reset` when no request
+    /// is left: see [`server_wait`]).
     #[maybe_async]
     pub async fn send(&self, req: &Request) -> Result<Response> {
         self.send_classified(req, |r| r.status).await
@@ -136,9 +137,7 @@ impl HttpClient {
                     }
                     Outcome::Status {
                         status,
-                        retry_after: answer
-                            .retry_after()
-                            .and_then(|v| parse_retry_after(v, SystemTime::now())),
+                        retry_after: server_wait(|name| answer.header(name), SystemTime::now()),
                     }
                 }
                 Err(failure) if failure.fatal => return result.map_err(|f| self.named(f.error)),
@@ -220,18 +219,19 @@ impl std::fmt::Debug for StreamingResponse {
 /// path segment.)
 type Attempt<T> = std::result::Result<T, SendFailure>;
 
-/// What the retry loop needs to know of an answer.
+/// What the retry loop needs to know of an answer: its status, and the headers that
+/// say how long to wait (`Retry-After`, `RateLimit-*`).
 trait Answer {
     fn status(&self) -> u16;
-    fn retry_after(&self) -> Option<&str>;
+    fn header(&self, name: &str) -> Option<&str>;
 }
 
 impl Answer for Response {
     fn status(&self) -> u16 {
         self.status
     }
-    fn retry_after(&self) -> Option<&str> {
-        self.header("retry-after")
+    fn header(&self, name: &str) -> Option<&str> {
+        Response::header(self, name)
     }
 }
 
@@ -239,7 +239,7 @@ impl Answer for StreamingResponse {
     fn status(&self) -> u16 {
         self.status
     }
-    fn retry_after(&self) -> Option<&str> {
-        self.header("retry-after")
+    fn header(&self, name: &str) -> Option<&str> {
+        StreamingResponse::header(self, name)
     }
 }

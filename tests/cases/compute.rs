@@ -99,6 +99,36 @@ compute_cases!(any_memory, any(memory());
     volumes_attach_detach_and_snapshot,
 );
 
+/// DigitalOcean on the in-process fake, a fresh one per test; droplets go to `nyc3` and
+/// run from their first look. `s-1vcpu-1gb` and Debian 12 (image 106433672) are in the
+/// fake's catalog.
+fn digitalocean() -> Fixture<mc::compute::DigitalOcean> {
+    let token = "dop_v1_conformance";
+    let fake = crate::common::digitalocean_fake::DoFake::start(token);
+    fake.set_active_after(1);
+    let config = multicloud::compute::digitalocean::DoConfig::builder()
+        .token(token)
+        .endpoint(fake.url())
+        .region("nyc3")
+        .build()
+        .unwrap();
+    Fixture {
+        d: mc::compute::DigitalOcean::new(config).unwrap(),
+        size: "s-1vcpu-1gb",
+        image: "106433672",
+    }
+}
+
+compute_cases!(digitalocean, digitalocean();
+    node_lifecycle_run_stop_start_reboot_destroy,
+    nodes_are_listed_in_pages_lazily_and_whole,
+    waits_end_in_typed_errors,
+    catalog_and_bad_specs,
+    key_pairs_show_their_private_key_once,
+    volumes_attach_detach_and_snapshot,
+    create_and_wait_in_the_background_while_other_work_runs,
+);
+
 compute_cases!(memory, memory();
     node_lifecycle_run_stop_start_reboot_destroy,
     nodes_are_listed_in_pages_lazily_and_whole,
@@ -244,9 +274,36 @@ async fn catalog_and_bad_specs<D: ComputeDriver>(f: &Fixture<D>) {
     assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
 }
 
+/// Another valid OpenSSH public key (a second key must differ: DigitalOcean refuses a
+/// key it holds already).
+const DEPLOY_KEY: &str =
+    "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIIdulxq+Me8HzHu4r/L5oC54Jel8lTXTx2i4jnM9WZ7s deploy";
+
+/// Providers that only import public keys: their `create_key_pair` is `Unsupported`.
+const IMPORT_ONLY: [&str; 1] = ["digitalocean"];
+
 #[maybe_async]
 async fn key_pairs_show_their_private_key_once<D: ComputeDriver>(f: &Fixture<D>) {
     let d = &f.d;
+    if IMPORT_ONLY.contains(&d.provider_name()) {
+        keys_are_imported_not_made(d).await;
+    } else {
+        a_made_key_shows_its_private_key_once(d).await;
+    }
+    let listed = d.list_key_pairs().await.unwrap();
+    let deploy = listed.iter().find(|k| k.name == "deploy").expect("listed");
+    assert!(deploy.private_key.is_none(), "shown once, never listed");
+    let imported = d.import_key_pair("laptop", LAPTOP_KEY).await.unwrap();
+    assert!(imported.private_key.is_none());
+    let node = d.create_node(&f.spec("keyed").key_name("laptop")).await;
+    assert!(node.is_ok(), "{node:?}");
+    d.delete_key_pair("deploy").await.unwrap();
+    let e = d.delete_key_pair("deploy").await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
+}
+
+#[maybe_async]
+async fn a_made_key_shows_its_private_key_once<D: ComputeDriver>(d: &D) {
     let made = d.create_key_pair("deploy").await.unwrap();
     let private = made
         .private_key
@@ -256,18 +313,20 @@ async fn key_pairs_show_their_private_key_once<D: ComputeDriver>(f: &Fixture<D>)
         !format!("{made:?}").contains(private.expose()),
         "Debug hides it"
     );
-    let listed = d.list_key_pairs().await.unwrap();
-    let deploy = listed.iter().find(|k| k.name == "deploy").expect("listed");
-    assert!(deploy.private_key.is_none(), "shown once, never listed");
     let dup = d.create_key_pair("deploy").await.unwrap_err();
     assert_eq!(dup.kind(), ErrorKind::AlreadyExists, "{dup}");
-    let imported = d.import_key_pair("laptop", LAPTOP_KEY).await.unwrap();
+}
+
+/// The difference asserted, then the same key name made by import.
+#[maybe_async]
+async fn keys_are_imported_not_made<D: ComputeDriver>(d: &D) {
+    let e = d.create_key_pair("deploy").await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Unsupported, "{e}");
+    let imported = d.import_key_pair("deploy", DEPLOY_KEY).await.unwrap();
+    assert_eq!(imported.name, "deploy");
     assert!(imported.private_key.is_none());
-    let node = d.create_node(&f.spec("keyed").key_name("laptop")).await;
-    assert!(node.is_ok(), "{node:?}");
-    d.delete_key_pair("deploy").await.unwrap();
-    let e = d.delete_key_pair("deploy").await.unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
+    let dup = d.import_key_pair("deploy", LAPTOP_KEY).await.unwrap_err();
+    assert_eq!(dup.kind(), ErrorKind::AlreadyExists, "{dup}");
 }
 
 #[maybe_async]

@@ -8,7 +8,8 @@
 //! Served under `/v2` (bearer token checked): droplets and droplet actions, actions, sizes,
 //! images, regions, SSH keys (`/v2/account/keys`), volumes, volume actions and volume
 //! snapshots. Fault switches answer the next requests with a 429, a 500, a truncated body
-//! or a connection reset; every request is logged for tests to inspect.
+//! or a connection reset (or a canned answer), or make the next actions error; every
+//! request is logged for tests to inspect.
 
 mod block;
 pub mod catalog;
@@ -28,6 +29,10 @@ use state::State;
 pub enum Fault {
     /// 429 `too_many_requests`, `ratelimit-remaining: 0` and `retry-after` (seconds).
     RateLimited { retry_after: u64 },
+    /// 429 `too_many_requests` with `ratelimit-remaining: 0`, no `retry-after`, and a
+    /// `ratelimit-reset` (Unix seconds) `reset_in` seconds from now: the hourly limit's
+    /// answer, which says when its oldest request expires.
+    RateLimitedUntilReset { reset_in: u64 },
     /// 500 `server_error`.
     ServerError,
     /// A 200 whose body stops before its `content-length` (the connection then closes).
@@ -92,6 +97,19 @@ impl DoFake {
     /// The next `n` requests get `fault` instead of their answer.
     pub fn fail_next(&self, fault: Fault, n: usize) {
         self.lock().faults.extend(std::iter::repeat_n(fault, n));
+    }
+
+    /// The next `n` requests (after any pending fault) get this answer instead of theirs:
+    /// a status and a JSON body (a hostile page, a wrong answer...).
+    pub fn answer_next(&self, status: u16, body: Value, n: usize) {
+        let mut st = self.lock();
+        st.canned.extend(std::iter::repeat_n((status, body), n));
+    }
+
+    /// The next `n` actions started (droplet or volume) end `errored` instead of
+    /// `completed`, without their effect.
+    pub fn error_next_actions(&self, n: usize) {
+        self.lock().actions_to_fail += n;
     }
 
     /// A new droplet reads `active` from its `polls`-th observation on (a GET of it or a

@@ -7,7 +7,7 @@ use sha2::{Digest, Sha256};
 use super::droplets::new_action;
 use super::server::Request;
 use super::state::{
-    Effect, NoPages, Query, Reply, State, iso8601, not_found, now, page, unprocessable,
+    Effect, NoPages, Query, Reply, State, error, iso8601, not_found, now, page, unprocessable,
 };
 
 pub(super) fn route(st: &mut State, m: &str, segs: &[&str], q: &Query, req: &Request) -> Reply {
@@ -44,10 +44,7 @@ pub(super) fn route(st: &mut State, m: &str, segs: &[&str], q: &Query, req: &Req
             Some(vol) => Reply::json(200, json!({ "volume": vol })),
             None => not_found(),
         },
-        (["volumes", v], "DELETE") => match st.volumes.remove(*v) {
-            Some(_) => Reply::no_content(),
-            None => not_found(),
-        },
+        (["volumes", v], "DELETE") => delete_volume(st, v),
         (["volumes", v, "actions"], "POST") => {
             body().map_or_else(|e| e, |b| volume_action(st, v, &b))
         }
@@ -61,6 +58,16 @@ pub(super) fn route(st: &mut State, m: &str, segs: &[&str], q: &Query, req: &Req
                 .collect();
             page(st, path, q, "snapshots", mine, NoPages::Empty)
         }
+        (["snapshots"], "GET") => {
+            let kind = q.get("resource_type");
+            let all = st
+                .snapshots
+                .values()
+                .filter(|s| kind.is_none_or(|k| s["resource_type"] == k))
+                .cloned()
+                .collect();
+            page(st, path, q, "snapshots", all, NoPages::Empty)
+        }
         (["snapshots", s], "GET") => match st.snapshots.get(*s) {
             Some(snap) => Reply::json(200, json!({ "snapshot": snap })),
             None => not_found(),
@@ -71,6 +78,24 @@ pub(super) fn route(st: &mut State, m: &str, segs: &[&str], q: &Query, req: &Req
         },
         _ => not_found(),
     }
+}
+
+/// `DELETE /v2/volumes/{id}`: 204; an attached volume is refused with 409, as the API
+/// answers it (its message, seen in the wild; the reference lists no 409 here).
+fn delete_volume(st: &mut State, vid: &str) -> Reply {
+    let Some(vol) = st.volumes.get(vid) else {
+        return not_found();
+    };
+    if vol["droplet_ids"].as_array().is_some_and(|a| !a.is_empty()) {
+        return error(
+            409,
+            "conflict",
+            "A volume that's attached to a Droplet cannot be deleted. Please detach it first \
+             before deleting.",
+        );
+    }
+    st.volumes.remove(vid);
+    Reply::no_content()
 }
 
 /// A key by numeric id or by fingerprint, as the reference allows both.

@@ -358,12 +358,15 @@ pub(super) fn new_action(
         "region": region, "region_slug": region["slug"],
     });
     let polls_left = st.action_after;
+    let fails = st.actions_to_fail > 0;
+    st.actions_to_fail = st.actions_to_fail.saturating_sub(1);
     st.actions.insert(
         id,
         Action {
             json,
             polls_left,
             effect,
+            fails,
         },
     );
     if polls_left == 0 {
@@ -394,6 +397,11 @@ fn complete(st: &mut State, id: u64) {
     let Some(a) = st.actions.get_mut(&id) else {
         return;
     };
+    if a.fails {
+        a.json["status"] = "errored".into();
+        a.json["completed_at"] = iso8601(now()).into();
+        return;
+    }
     finish(&mut a.json);
     match a.effect.clone() {
         Effect::Activate(d) => activate(st, d),

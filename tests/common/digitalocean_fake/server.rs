@@ -137,7 +137,15 @@ impl State {
                 headers.push(("retry-after", retry_after.to_string()));
                 Outcome::Answer(rate_limited(), headers)
             }
-            None => Outcome::Answer(self.authorized(req), self.rate_headers(false)),
+            Some(Fault::RateLimitedUntilReset { reset_in }) => {
+                Outcome::Answer(rate_limited(), self.reset_headers(reset_in))
+            }
+            None => match self.canned.pop_front() {
+                Some((status, body)) => {
+                    Outcome::Answer(Reply::json(status, body), self.rate_headers(false))
+                }
+                None => Outcome::Answer(self.authorized(req), self.rate_headers(false)),
+            },
         }
     }
 
@@ -184,6 +192,7 @@ fn reason(status: u16) -> &'static str {
         400 => "Bad Request",
         401 => "Unauthorized",
         404 => "Not Found",
+        409 => "Conflict",
         422 => "Unprocessable Entity",
         429 => "Too Many Requests",
         500 => "Internal Server Error",

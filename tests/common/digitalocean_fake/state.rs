@@ -30,6 +30,8 @@ pub(super) struct Action {
     pub json: Value,
     pub polls_left: u32,
     pub effect: Effect,
+    /// Ends `errored` (and does nothing) instead of completing.
+    pub fails: bool,
 }
 
 pub(super) struct State {
@@ -47,6 +49,8 @@ pub(super) struct State {
     pub active_after: u32,
     pub action_after: u32,
     pub faults: VecDeque<Fault>,
+    pub canned: VecDeque<(u16, Value)>,
+    pub actions_to_fail: usize,
     pub log: Vec<Logged>,
     pub served: u64,
     pub first_at: u64,
@@ -108,6 +112,8 @@ impl State {
             active_after: 2,
             action_after: 1,
             faults: VecDeque::new(),
+            canned: VecDeque::new(),
+            actions_to_fail: 0,
             log: Vec::new(),
             served: 0,
             first_at: 0,
@@ -141,6 +147,16 @@ impl State {
             ("ratelimit-limit", "5000".into()),
             ("ratelimit-remaining", remaining.to_string()),
             ("ratelimit-reset", (self.first_at + 3600).to_string()),
+        ]
+    }
+
+    /// The headers of an exhausted limit whose oldest request expires `reset_in` seconds
+    /// from now.
+    pub fn reset_headers(&self, reset_in: u64) -> Vec<(&'static str, String)> {
+        vec![
+            ("ratelimit-limit", "5000".into()),
+            ("ratelimit-remaining", "0".into()),
+            ("ratelimit-reset", (now() + reset_in).to_string()),
         ]
     }
 }
