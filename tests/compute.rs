@@ -19,6 +19,7 @@ mod blocking {
     }
 
     include!("cases/compute.rs");
+    include!("cases/compute_ec2.rs");
 
     /// DigitalOcean's own behaviour, against the fake.
     mod do_specific {
@@ -48,6 +49,7 @@ mod asynchronous {
     }
 
     include!("cases/compute.rs");
+    include!("cases/compute_ec2.rs");
 
     /// DigitalOcean's own behaviour, against the fake.
     mod do_specific {
