@@ -4,6 +4,8 @@
 #[path = "digitalocean_fake/client.rs"]
 mod client;
 mod common;
+#[path = "digitalocean_fake/switches.rs"]
+mod switches;
 
 use std::io::{Read, Write};
 use std::net::TcpStream;
