@@ -14,9 +14,11 @@ use crate::error::{Error, ErrorKind};
 
 pub mod chain;
 pub mod metadata;
+mod settings;
 pub mod sts;
 
 pub use chain::{ChainOptions, resolve};
+pub use settings::AwsSettings;
 
 /// How long before their expiry temporary credentials are refreshed.
 pub const REFRESH_EARLY: Duration = Duration::from_secs(5 * 60);

@@ -3,10 +3,9 @@
 
 use std::ffi::OsString;
 
-use crate::aws::{Source, chain};
+use crate::aws::{AwsSettings, Source, chain};
 use crate::credentials::Credentials;
 use crate::error::{Error, Result};
-use crate::storage::s3::profile::SharedFiles;
 
 /// A resolved EC2 configuration. Build it with [`Ec2Config::builder`].
 #[derive(Debug, Clone)]
@@ -53,50 +52,44 @@ fn default_endpoint(region: &str) -> Result<url::Url> {
 /// Builds an [`Ec2Config`].
 #[derive(Debug, Clone, Default)]
 pub struct Ec2ConfigBuilder {
-    region: Option<String>,
-    endpoint: Option<String>,
-    credentials: Option<Credentials>,
-    credential_source: Option<Source>,
-    instance_metadata: bool,
-    profile: Option<String>,
-    looked_in: Option<String>,
+    aws: AwsSettings,
 }
 
 impl Ec2ConfigBuilder {
     /// The region (`eu-west-1`).
     pub fn region(mut self, region: impl Into<String>) -> Self {
-        self.region = Some(region.into());
+        self.aws.region = Some(region.into());
         self
     }
 
     /// A custom endpoint (`http://127.0.0.1:5000` for moto).
     pub fn endpoint(mut self, endpoint: impl Into<String>) -> Self {
-        self.endpoint = Some(endpoint.into());
+        self.aws.endpoint = Some(endpoint.into());
         self
     }
 
     /// Explicit credentials.
     pub fn credentials(mut self, credentials: Credentials) -> Self {
-        self.credentials = Some(credentials);
+        self.aws.credentials = Some(credentials);
         self
     }
 
     /// A source of temporary credentials, used when no static credentials are given.
     pub fn credential_source(mut self, source: Source) -> Self {
-        self.credential_source = Some(source);
+        self.aws.credential_source = Some(source);
         self
     }
 
     /// Whether EC2 instance metadata is the last source tried (off by default, as for S3:
     /// see [`S3ConfigBuilder::instance_metadata`](crate::storage::s3::S3ConfigBuilder::instance_metadata)).
     pub fn instance_metadata(mut self, on: bool) -> Self {
-        self.instance_metadata = on;
+        self.aws.instance_metadata = on;
         self
     }
 
     /// The profile [`from_env`](Self::from_env) reads, instead of `AWS_PROFILE`.
     pub fn profile(mut self, name: impl Into<String>) -> Self {
-        self.profile = Some(name.into());
+        self.aws.profile = Some(name.into());
         self
     }
 
@@ -110,94 +103,34 @@ impl Ec2ConfigBuilder {
 
     /// [`from_env`](Self::from_env) reading variables through `var` (tests, sandboxes).
     pub fn from_env_with(mut self, var: impl Fn(&str) -> Option<OsString>) -> Result<Self> {
-        let text = |name: &str| chain::text_var(&var, name);
-        if self.region.is_none() {
-            self.region = first_of(text("AWS_REGION")?, || text("AWS_DEFAULT_REGION"))?;
-        }
-        if self.endpoint.is_none() {
-            self.endpoint = first_of(text("AWS_ENDPOINT_URL_EC2")?, || text("AWS_ENDPOINT_URL"))?;
-        }
-        if self.wants_credentials() {
-            self.credentials = chain::env_credentials(&var)?;
-        }
-        let profile = match self.profile.clone() {
-            Some(p) => Some(p),
-            None => text("AWS_PROFILE")?,
-        };
-        let files = SharedFiles::locate(&var, profile)?;
-        self.looked_in = Some(format!(
-            "{}, web identity, container and instance-metadata variables",
-            files.describe()
-        ));
-        self.apply_shared_files(&files);
-        self.chain_sources(&var, &files)?;
+        self.aws.fill_from_env(&var, "AWS_ENDPOINT_URL_EC2", true)?;
         Ok(self)
-    }
-
-    /// Web identity, the profile's sources, then container and instance metadata.
-    fn chain_sources(
-        &mut self,
-        var: &impl Fn(&str) -> Option<OsString>,
-        files: &SharedFiles,
-    ) -> Result<()> {
-        let region = self.region.clone().unwrap_or_else(|| "us-east-1".into());
-        if self.wants_credentials() {
-            self.credential_source = chain::web_identity_env(var, &region)?;
-        }
-        if self.wants_credentials() {
-            match chain::profile_source(files, var, &region)? {
-                Some(Source::Static(c)) => self.credentials = Some(c),
-                other => self.credential_source = other,
-            }
-        }
-        if self.wants_credentials() {
-            let opts = chain::ChainOptions::default().instance_metadata(self.instance_metadata);
-            self.credential_source = chain::after_profile(var, &opts)?;
-        }
-        Ok(())
-    }
-
-    fn wants_credentials(&self) -> bool {
-        self.credentials.is_none() && self.credential_source.is_none()
-    }
-
-    fn apply_shared_files(&mut self, files: &SharedFiles) {
-        let Some((_, section)) = files.config() else {
-            return;
-        };
-        if self.region.is_none() {
-            self.region = section.get("region").cloned();
-        }
-        if self.endpoint.is_none() {
-            self.endpoint = section.get("endpoint_url").cloned();
-        }
     }
 
     /// Checks and resolves the configuration: `InvalidInput` for a bad region or endpoint,
     /// or when no credentials were found (EC2 has no anonymous access).
-    pub fn build(mut self) -> Result<Ec2Config> {
-        if self.wants_credentials() && self.instance_metadata {
-            self.credential_source = chain::instance_metadata_env(&|_: &str| None, true)?;
+    pub fn build(self) -> Result<Ec2Config> {
+        let mut aws = self.aws;
+        if aws.wants_credentials() && aws.instance_metadata {
+            aws.credential_source = chain::instance_metadata_env(&|_: &str| None, true)?;
         }
-        if self.wants_credentials() {
+        if aws.wants_credentials() {
             return Err(Error::invalid(format!(
                 "no EC2 credentials found (looked in {})",
-                self.looked_in
-                    .as_deref()
-                    .unwrap_or("explicit settings only")
+                aws.looked_in.as_deref().unwrap_or("explicit settings only")
             )));
         }
-        let region = self.region.unwrap_or_else(|| "us-east-1".to_owned());
+        let region = aws.region.unwrap_or_else(|| "us-east-1".to_owned());
         check_region(&region)?;
-        let endpoint = match self.endpoint {
+        let endpoint = match aws.endpoint {
             Some(e) => checked_endpoint(&e)?,
             None => default_endpoint(&region)?,
         };
         Ok(Ec2Config {
             endpoint,
             region,
-            credentials: self.credentials,
-            credential_source: self.credential_source,
+            credentials: aws.credentials,
+            credential_source: aws.credential_source,
         })
     }
 }
@@ -232,16 +165,6 @@ fn checked_endpoint(text: &str) -> Result<url::Url> {
     }
     u.set_fragment(None);
     Ok(u)
-}
-
-fn first_of(
-    first: Option<String>,
-    then: impl FnOnce() -> Result<Option<String>>,
-) -> Result<Option<String>> {
-    match first {
-        Some(v) => Ok(Some(v)),
-        None => then(),
-    }
 }
 
 #[cfg(test)]

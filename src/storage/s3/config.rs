@@ -3,8 +3,7 @@
 
 use std::ffi::OsString;
 
-use super::profile::SharedFiles;
-use crate::aws::{Source, chain};
+use crate::aws::{AwsSettings, Source, chain};
 use crate::credentials::Credentials;
 use crate::error::{Error, Result};
 
@@ -61,12 +60,9 @@ impl S3Config {
 /// Builds an [`S3Config`].
 #[derive(Debug, Clone, Default)]
 pub struct S3ConfigBuilder {
-    region: Option<String>,
-    endpoint: Option<String>,
+    /// Region, endpoint and credentials, resolved as for every AWS service.
+    aws: AwsSettings,
     path_style: Option<bool>,
-    credentials: Option<Credentials>,
-    credential_source: Option<Source>,
-    instance_metadata: bool,
     anonymous: bool,
     multipart_threshold: Option<usize>,
     part_size: Option<usize>,
@@ -75,9 +71,6 @@ pub struct S3ConfigBuilder {
     upload_checksum: Option<super::UploadChecksum>,
     verify_etags: Option<bool>,
     list_v1: Option<bool>,
-    profile: Option<String>,
-    /// Where `from_env` looked for credentials (for the error when it found none).
-    looked_in: Option<String>,
 }
 
 /// Default multipart part size: 8 MiB.
@@ -90,13 +83,13 @@ pub const MIN_PART_SIZE: usize = 5 << 20;
 impl S3ConfigBuilder {
     /// The region (`eu-west-1`; `auto` for R2).
     pub fn region(mut self, region: impl Into<String>) -> Self {
-        self.region = Some(region.into());
+        self.aws.region = Some(region.into());
         self
     }
 
     /// A custom endpoint (`http://127.0.0.1:9000`, `https://<account>.r2.cloudflarestorage.com`).
     pub fn endpoint(mut self, endpoint: impl Into<String>) -> Self {
-        self.endpoint = Some(endpoint.into());
+        self.aws.endpoint = Some(endpoint.into());
         self
     }
 
@@ -108,14 +101,14 @@ impl S3ConfigBuilder {
 
     /// Explicit credentials.
     pub fn credentials(mut self, credentials: Credentials) -> Self {
-        self.credentials = Some(credentials);
+        self.aws.credentials = Some(credentials);
         self
     }
 
     /// A source of temporary credentials (see [`Source`]), used when no static
     /// credentials are given.
     pub fn credential_source(mut self, source: Source) -> Self {
-        self.credential_source = Some(source);
+        self.aws.credential_source = Some(source);
         self
     }
 
@@ -124,7 +117,7 @@ impl S3ConfigBuilder {
     /// waiting for a metadata service; `AWS_EC2_METADATA_SERVICE_ENDPOINT` or
     /// `AWS_EC2_METADATA_DISABLED=false` in the environment also turn it on).
     pub fn instance_metadata(mut self, on: bool) -> Self {
-        self.instance_metadata = on;
+        self.aws.instance_metadata = on;
         self
     }
 
@@ -181,7 +174,7 @@ impl S3ConfigBuilder {
     /// The profile [`from_env`](Self::from_env) reads from the shared files, instead of
     /// `AWS_PROFILE` (which is then ignored).
     pub fn profile(mut self, name: impl Into<String>) -> Self {
-        self.profile = Some(name.into());
+        self.aws.profile = Some(name.into());
         self
     }
 
@@ -212,80 +205,33 @@ impl S3ConfigBuilder {
     /// [`from_env`](Self::from_env) reading variables through `var` instead of the process
     /// environment (for tests and sandboxes): `|name| map.get(name).map(Into::into)`.
     pub fn from_env_with(mut self, var: impl Fn(&str) -> Option<OsString>) -> Result<Self> {
-        let text = |name: &str| chain::text_var(&var, name);
-        if self.region.is_none() {
-            self.region = first_of(text("AWS_REGION")?, || text("AWS_DEFAULT_REGION"))?;
-        }
-        if self.endpoint.is_none() {
-            self.endpoint = first_of(text("AWS_ENDPOINT_URL_S3")?, || text("AWS_ENDPOINT_URL"))?;
-        }
-        if self.wants_credentials() {
-            self.credentials = chain::env_credentials(&var)?;
-        }
-        let profile = match self.profile.clone() {
-            Some(p) => Some(p),
-            None => text("AWS_PROFILE")?,
-        };
-        let files = SharedFiles::locate(&var, profile)?;
-        self.looked_in = Some(format!(
-            "{}, web identity, container and instance-metadata variables",
-            files.describe()
-        ));
-        self = self.apply_shared_files(&files);
-        let region = self
-            .region
-            .clone()
-            .unwrap_or_else(|| "us-east-1".to_owned());
-        if self.wants_credentials() {
-            self.credential_source = chain::web_identity_env(&var, &region)?;
-        }
-        if self.wants_credentials() {
-            match chain::profile_source(&files, &var, &region)? {
-                Some(Source::Static(c)) => self.credentials = Some(c),
-                other => self.credential_source = other,
-            }
-        }
-        if self.wants_credentials() {
-            let opts = chain::ChainOptions::default().instance_metadata(self.instance_metadata);
-            self.credential_source = chain::after_profile(&var, &opts)?;
-        }
+        let credentials = !self.anonymous;
+        self.aws
+            .fill_from_env(&var, "AWS_ENDPOINT_URL_S3", credentials)?;
         Ok(self)
     }
 
     fn wants_credentials(&self) -> bool {
-        self.credentials.is_none() && self.credential_source.is_none() && !self.anonymous
-    }
-
-    /// Takes region and endpoint from the profile.
-    fn apply_shared_files(mut self, files: &SharedFiles) -> Self {
-        let Some((_, section)) = files.config() else {
-            return self;
-        };
-        if self.region.is_none() {
-            self.region = section.get("region").cloned();
-        }
-        if self.endpoint.is_none() {
-            self.endpoint = section.get("endpoint_url").cloned();
-        }
-        self
+        !self.anonymous && self.aws.wants_credentials()
     }
 
     /// Checks and resolves the configuration. `InvalidInput` when a setting is invalid, or
     /// when there are no credentials and [`anonymous`](Self::anonymous) was not asked for.
     pub fn build(mut self) -> Result<S3Config> {
-        if self.wants_credentials() && self.instance_metadata {
-            self.credential_source = chain::instance_metadata_env(&|_: &str| None, true)?;
+        if self.wants_credentials() && self.aws.instance_metadata {
+            self.aws.credential_source = chain::instance_metadata_env(&|_: &str| None, true)?;
         }
         if self.wants_credentials() {
             return Err(Error::invalid(format!(
                 "no S3 credentials found (looked in {}); give credentials, or call \
                  anonymous() (URL option `anonymous=true`) for unsigned requests",
-                self.looked_in
+                self.aws
+                    .looked_in
                     .as_deref()
                     .unwrap_or("explicit settings only")
             )));
         }
-        let region = self.region.unwrap_or_else(|| "us-east-1".to_owned());
+        let region = self.aws.region.unwrap_or_else(|| "us-east-1".to_owned());
         if region.is_empty()
             || !region
                 .bytes()
@@ -293,8 +239,8 @@ impl S3ConfigBuilder {
         {
             return Err(Error::invalid(format!("S3 region {region:?} is not valid")));
         }
-        let custom = self.endpoint.is_some();
-        let endpoint = match self.endpoint {
+        let custom = self.aws.endpoint.is_some();
+        let endpoint = match self.aws.endpoint {
             Some(e) => e,
             None => format!("https://s3.{region}.amazonaws.com"),
         };
@@ -336,11 +282,11 @@ impl S3ConfigBuilder {
             credentials: if self.anonymous {
                 None
             } else {
-                self.credentials
+                self.aws.credentials
             },
             credential_source: match self.anonymous {
                 true => None,
-                false => self.credential_source,
+                false => self.aws.credential_source,
             },
             multipart_threshold: self.multipart_threshold.unwrap_or(part_size).max(1),
             part_size,
@@ -395,16 +341,6 @@ fn check_base_path(endpoint: &url::Url) -> Result<()> {
                 "S3 endpoint {endpoint} has a path that is not UTF-8"
             ))
         })
-}
-
-fn first_of(
-    first: Option<String>,
-    second: impl FnOnce() -> Result<Option<String>>,
-) -> Result<Option<String>> {
-    match first {
-        Some(v) => Ok(Some(v)),
-        None => second(),
-    }
 }
 
 #[cfg(test)]
