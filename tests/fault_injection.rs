@@ -21,6 +21,7 @@ mod blocking {
     include!("cases/fault_azure.rs");
     include!("cases/fault_gcs.rs");
     include!("cases/fault_ec2.rs");
+    include!("cases/fault_ec2_soak.rs");
 }
 
 #[cfg(feature = "async")]
@@ -40,4 +41,5 @@ mod asynchronous {
     include!("cases/fault_azure.rs");
     include!("cases/fault_gcs.rs");
     include!("cases/fault_ec2.rs");
+    include!("cases/fault_ec2_soak.rs");
 }
