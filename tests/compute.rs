@@ -57,3 +57,11 @@ mod asynchronous {
         include!("cases/compute_digitalocean.rs");
     }
 }
+
+/// The compute examples' steps (`examples/compute/compute_steps.rs`, compiled per mode by
+/// `examples/compute/modes.rs`) on moto and the DigitalOcean fake.
+#[cfg(all(feature = "blocking", feature = "async"))]
+mod examples {
+    include!("../examples/compute/modes.rs");
+    include!("cases/compute_examples.rs");
+}

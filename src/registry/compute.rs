@@ -15,7 +15,8 @@ pub enum ComputeProvider {
     Memory,
     /// Amazon EC2, one region per driver (`ec2://REGION`).
     Ec2,
-    /// DigitalOcean (`digitalocean://`).
+    /// DigitalOcean (`digitalocean://[REGION]`; the region is where nodes and volumes
+    /// are created when a call names none).
     DigitalOcean,
 }
 
@@ -57,7 +58,7 @@ impl fmt::Display for ComputeProvider {
 /// | `ec2://eu-west-1` | Ec2 | region `eu-west-1` (without a host: from the environment) |
 /// | `ec2://us-east-1?endpoint=http://127.0.0.1:5000&profile=work` | Ec2 (moto) | region, endpoint, profile |
 /// | `digitalocean://` | DigitalOcean | none (the token from `DIGITALOCEAN_TOKEN`) |
-/// | `digitalocean://?endpoint=http://127.0.0.1:8080` | DigitalOcean (a fake) | endpoint |
+/// | `digitalocean://nyc3?endpoint=http://127.0.0.1:8080` | DigitalOcean (a fake) | default region `nyc3`, endpoint |
 ///
 /// Other query keys are `InvalidInput` naming them; secrets (`token`, `secret_access_key`,
 /// a user or password in the URL...) are refused without echoing them: credentials come
@@ -67,7 +68,8 @@ impl fmt::Display for ComputeProvider {
 pub struct ComputeLocation {
     /// The provider the scheme names.
     pub provider: ComputeProvider,
-    /// The region (`ec2://REGION` or `region=`), EC2 only.
+    /// The region (`ec2://REGION`, `digitalocean://REGION` or `region=`): EC2's region,
+    /// DigitalOcean's default region for new nodes and volumes.
     pub region: Option<String>,
     /// `endpoint=`: a custom API endpoint (an emulator's, a fake's).
     pub endpoint: Option<String>,
@@ -112,7 +114,7 @@ impl ComputeLocation {
         Ok(l)
     }
 
-    /// No user information, no path; a host only as EC2's region.
+    /// No user information, no path; a host only as a region.
     fn check_shape(&mut self, parsed: &url::Url, shown: &str) -> Result<()> {
         if !parsed.username().is_empty() || parsed.password().is_some() {
             return Err(Error::invalid(format!(
@@ -127,10 +129,10 @@ impl ComputeLocation {
         let host = parsed.host_str().filter(|h| !h.is_empty());
         match (self.provider, host) {
             (_, None) => Ok(()),
-            (ComputeProvider::Ec2, Some(region)) => self.set("region", region),
-            (p, Some(_)) => Err(Error::invalid(format!(
-                "{shown}: {p} URLs name no host (the API is global)"
-            ))),
+            (ComputeProvider::Memory, Some(_)) => {
+                Err(Error::invalid(format!("{shown}: memory URLs name no host")))
+            }
+            (_, Some(region)) => self.set("region", region),
         }
     }
 
@@ -143,7 +145,7 @@ impl ComputeLocation {
             )));
         }
         let slot = match (self.provider, key) {
-            (ComputeProvider::Ec2, "region") => &mut self.region,
+            (ComputeProvider::Ec2 | ComputeProvider::DigitalOcean, "region") => &mut self.region,
             (ComputeProvider::Ec2, "profile") => &mut self.profile,
             (ComputeProvider::Ec2 | ComputeProvider::DigitalOcean, "endpoint") => {
                 &mut self.endpoint
@@ -167,7 +169,7 @@ fn accepted(p: ComputeProvider) -> &'static str {
     match p {
         ComputeProvider::Memory => "none",
         ComputeProvider::Ec2 => "region, endpoint, profile",
-        ComputeProvider::DigitalOcean => "endpoint",
+        ComputeProvider::DigitalOcean => "region, endpoint",
     }
 }
 
@@ -188,8 +190,9 @@ mod tests {
         let e = ComputeLocation::parse_with(moto, [("region", "ap-south-1")]).unwrap();
         assert_eq!(e.region.as_deref(), Some("ap-south-1"));
         assert_eq!(e.endpoint.as_deref(), Some("http://127.0.0.1:5000"));
-        let d = ComputeLocation::parse("digitalocean://?endpoint=http://127.0.0.1:1").unwrap();
+        let d = ComputeLocation::parse("digitalocean://ams3?endpoint=http://127.0.0.1:1").unwrap();
         assert_eq!(d.provider, ComputeProvider::DigitalOcean);
+        assert_eq!(d.region.as_deref(), Some("ams3"));
         assert_eq!(d.endpoint.as_deref(), Some("http://127.0.0.1:1"));
         assert_eq!(
             ComputeProvider::from_name("ec2").unwrap(),
@@ -208,8 +211,7 @@ mod tests {
             "ec2://eu-west-1?secret_access_key=HUNTER2",
             "ec2://AKID:HUNTER2@eu-west-1",
             "digitalocean://?token=HUNTER2",
-            "digitalocean://ams3",
-            "digitalocean://?region=ams3",
+            "digitalocean://?profile=work",
             "memory://?endpoint=x",
             "memory://somewhere",
         ] {

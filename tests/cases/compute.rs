@@ -94,6 +94,16 @@ compute_cases!(any_ec2, any(ec2());
     create_and_wait_in_the_background_while_other_work_runs,
 );
 
+compute_cases!(any_digitalocean, any(digitalocean());
+    node_lifecycle_run_stop_start_reboot_destroy,
+    nodes_are_listed_in_pages_lazily_and_whole,
+    waits_end_in_typed_errors,
+    catalog_and_bad_specs,
+    key_pairs_show_their_private_key_once,
+    volumes_attach_detach_and_snapshot,
+    create_and_wait_in_the_background_while_other_work_runs,
+);
+
 compute_cases!(any_memory, any(memory());
     node_lifecycle_run_stop_start_reboot_destroy,
     volumes_attach_detach_and_snapshot,

@@ -1,5 +1,6 @@
 use super::rt::maybe_async;
-use super::{ComputeDriver, Ec2, MemoryCompute};
+use super::{ComputeDriver, DigitalOcean, Ec2, MemoryCompute};
+use crate::compute::digitalocean::DoConfig;
 use crate::compute::ec2::Ec2Config;
 use crate::compute::{
     CreateNode, ImageOwner, KeyPair, Node, NodeImage, NodeLocation, NodeSize, Volume,
@@ -42,13 +43,15 @@ pub enum AnyCompute {
     Memory(MemoryCompute),
     /// Amazon EC2 in one region ([`Ec2`]).
     Ec2(Ec2),
+    /// DigitalOcean ([`DigitalOcean`]).
+    DigitalOcean(DigitalOcean),
 }
 
 impl AnyCompute {
     /// Builds the driver a compute URL names (see
     /// [`ComputeLocation`](crate::registry::ComputeLocation) for the URLs and their
     /// options): `memory://`, `ec2://eu-west-1[?endpoint=..&profile=..]`,
-    /// `digitalocean://[?endpoint=..]`. What the URL does not set comes from the
+    /// `digitalocean://[REGION][?endpoint=..]`. What the URL does not set comes from the
     /// environment (the AWS chain, `DIGITALOCEAN_TOKEN`).
     pub fn from_url(url: &str) -> Result<Self> {
         Self::from_location(&ComputeLocation::parse(url)?)
@@ -74,10 +77,9 @@ impl AnyCompute {
         match l.provider {
             ComputeProvider::Memory => Ok(AnyCompute::Memory(MemoryCompute::new())),
             ComputeProvider::Ec2 => Ok(AnyCompute::Ec2(Ec2::new(ec2_config(l)?)?)),
-            p => Err(crate::Error::new(
-                crate::ErrorKind::Unsupported,
-                format!("the {p} compute driver is not available in this version"),
-            )),
+            ComputeProvider::DigitalOcean => {
+                Ok(AnyCompute::DigitalOcean(DigitalOcean::new(do_config(l)?)?))
+            }
         }
     }
 
@@ -86,6 +88,7 @@ impl AnyCompute {
         match self {
             AnyCompute::Memory(_) => ComputeProvider::Memory,
             AnyCompute::Ec2(_) => ComputeProvider::Ec2,
+            AnyCompute::DigitalOcean(_) => ComputeProvider::DigitalOcean,
         }
     }
 }
@@ -103,6 +106,24 @@ fn ec2_config(l: &ComputeLocation) -> Result<Ec2Config> {
         b = b.profile(profile);
     }
     b.from_env()?.build()
+}
+
+/// The DigitalOcean configuration a location asks for, the token from the environment.
+fn do_config(l: &ComputeLocation) -> Result<DoConfig> {
+    let mut b = DoConfig::builder();
+    if let Some(region) = &l.region {
+        b = b.region(region);
+    }
+    if let Some(endpoint) = &l.endpoint {
+        b = b.endpoint(endpoint);
+    }
+    b.from_env()?.build()
+}
+
+impl From<DigitalOcean> for AnyCompute {
+    fn from(d: DigitalOcean) -> Self {
+        AnyCompute::DigitalOcean(d)
+    }
 }
 
 impl From<MemoryCompute> for AnyCompute {
@@ -125,6 +146,7 @@ impl ComputeDriver for AnyCompute {
         match self {
             AnyCompute::Memory(d) => d.provider_name(),
             AnyCompute::Ec2(d) => d.provider_name(),
+            AnyCompute::DigitalOcean(d) => d.provider_name(),
         }
     }
 
@@ -132,6 +154,7 @@ impl ComputeDriver for AnyCompute {
         match self {
             AnyCompute::Memory(d) => d.list_nodes_page(token, max).await,
             AnyCompute::Ec2(d) => d.list_nodes_page(token, max).await,
+            AnyCompute::DigitalOcean(d) => d.list_nodes_page(token, max).await,
         }
     }
 
@@ -139,6 +162,7 @@ impl ComputeDriver for AnyCompute {
         match self {
             AnyCompute::Memory(d) => d.get_node(id).await,
             AnyCompute::Ec2(d) => d.get_node(id).await,
+            AnyCompute::DigitalOcean(d) => d.get_node(id).await,
         }
     }
 
@@ -146,6 +170,7 @@ impl ComputeDriver for AnyCompute {
         match self {
             AnyCompute::Memory(d) => d.create_node(spec).await,
             AnyCompute::Ec2(d) => d.create_node(spec).await,
+            AnyCompute::DigitalOcean(d) => d.create_node(spec).await,
         }
     }
 
@@ -153,6 +178,7 @@ impl ComputeDriver for AnyCompute {
         match self {
             AnyCompute::Memory(d) => d.reboot_node(id).await,
             AnyCompute::Ec2(d) => d.reboot_node(id).await,
+            AnyCompute::DigitalOcean(d) => d.reboot_node(id).await,
         }
     }
 
@@ -160,6 +186,7 @@ impl ComputeDriver for AnyCompute {
         match self {
             AnyCompute::Memory(d) => d.start_node(id).await,
             AnyCompute::Ec2(d) => d.start_node(id).await,
+            AnyCompute::DigitalOcean(d) => d.start_node(id).await,
         }
     }
 
@@ -167,6 +194,7 @@ impl ComputeDriver for AnyCompute {
         match self {
             AnyCompute::Memory(d) => d.stop_node(id).await,
             AnyCompute::Ec2(d) => d.stop_node(id).await,
+            AnyCompute::DigitalOcean(d) => d.stop_node(id).await,
         }
     }
 
@@ -174,6 +202,7 @@ impl ComputeDriver for AnyCompute {
         match self {
             AnyCompute::Memory(d) => d.destroy_node(id).await,
             AnyCompute::Ec2(d) => d.destroy_node(id).await,
+            AnyCompute::DigitalOcean(d) => d.destroy_node(id).await,
         }
     }
 
@@ -181,6 +210,7 @@ impl ComputeDriver for AnyCompute {
         match self {
             AnyCompute::Memory(d) => d.list_sizes().await,
             AnyCompute::Ec2(d) => d.list_sizes().await,
+            AnyCompute::DigitalOcean(d) => d.list_sizes().await,
         }
     }
 
@@ -188,6 +218,7 @@ impl ComputeDriver for AnyCompute {
         match self {
             AnyCompute::Memory(d) => d.list_images(owner).await,
             AnyCompute::Ec2(d) => d.list_images(owner).await,
+            AnyCompute::DigitalOcean(d) => d.list_images(owner).await,
         }
     }
 
@@ -195,6 +226,7 @@ impl ComputeDriver for AnyCompute {
         match self {
             AnyCompute::Memory(d) => d.list_locations().await,
             AnyCompute::Ec2(d) => d.list_locations().await,
+            AnyCompute::DigitalOcean(d) => d.list_locations().await,
         }
     }
 
@@ -202,6 +234,7 @@ impl ComputeDriver for AnyCompute {
         match self {
             AnyCompute::Memory(d) => d.list_key_pairs().await,
             AnyCompute::Ec2(d) => d.list_key_pairs().await,
+            AnyCompute::DigitalOcean(d) => d.list_key_pairs().await,
         }
     }
 
@@ -209,6 +242,7 @@ impl ComputeDriver for AnyCompute {
         match self {
             AnyCompute::Memory(d) => d.create_key_pair(name).await,
             AnyCompute::Ec2(d) => d.create_key_pair(name).await,
+            AnyCompute::DigitalOcean(d) => d.create_key_pair(name).await,
         }
     }
 
@@ -216,6 +250,7 @@ impl ComputeDriver for AnyCompute {
         match self {
             AnyCompute::Memory(d) => d.import_key_pair(name, public_key).await,
             AnyCompute::Ec2(d) => d.import_key_pair(name, public_key).await,
+            AnyCompute::DigitalOcean(d) => d.import_key_pair(name, public_key).await,
         }
     }
 
@@ -223,6 +258,7 @@ impl ComputeDriver for AnyCompute {
         match self {
             AnyCompute::Memory(d) => d.delete_key_pair(name).await,
             AnyCompute::Ec2(d) => d.delete_key_pair(name).await,
+            AnyCompute::DigitalOcean(d) => d.delete_key_pair(name).await,
         }
     }
 
@@ -230,6 +266,7 @@ impl ComputeDriver for AnyCompute {
         match self {
             AnyCompute::Memory(d) => d.list_volumes().await,
             AnyCompute::Ec2(d) => d.list_volumes().await,
+            AnyCompute::DigitalOcean(d) => d.list_volumes().await,
         }
     }
 
@@ -237,6 +274,7 @@ impl ComputeDriver for AnyCompute {
         match self {
             AnyCompute::Memory(d) => d.create_volume(name, size_gib, location).await,
             AnyCompute::Ec2(d) => d.create_volume(name, size_gib, location).await,
+            AnyCompute::DigitalOcean(d) => d.create_volume(name, size_gib, location).await,
         }
     }
 
@@ -244,6 +282,7 @@ impl ComputeDriver for AnyCompute {
         match self {
             AnyCompute::Memory(d) => d.attach_volume(volume, node).await,
             AnyCompute::Ec2(d) => d.attach_volume(volume, node).await,
+            AnyCompute::DigitalOcean(d) => d.attach_volume(volume, node).await,
         }
     }
 
@@ -251,6 +290,7 @@ impl ComputeDriver for AnyCompute {
         match self {
             AnyCompute::Memory(d) => d.detach_volume(volume).await,
             AnyCompute::Ec2(d) => d.detach_volume(volume).await,
+            AnyCompute::DigitalOcean(d) => d.detach_volume(volume).await,
         }
     }
 
@@ -258,6 +298,7 @@ impl ComputeDriver for AnyCompute {
         match self {
             AnyCompute::Memory(d) => d.destroy_volume(volume).await,
             AnyCompute::Ec2(d) => d.destroy_volume(volume).await,
+            AnyCompute::DigitalOcean(d) => d.destroy_volume(volume).await,
         }
     }
 
@@ -265,6 +306,7 @@ impl ComputeDriver for AnyCompute {
         match self {
             AnyCompute::Memory(d) => d.create_volume_snapshot(volume).await,
             AnyCompute::Ec2(d) => d.create_volume_snapshot(volume).await,
+            AnyCompute::DigitalOcean(d) => d.create_volume_snapshot(volume).await,
         }
     }
 
@@ -272,6 +314,7 @@ impl ComputeDriver for AnyCompute {
         match self {
             AnyCompute::Memory(d) => d.list_volume_snapshots().await,
             AnyCompute::Ec2(d) => d.list_volume_snapshots().await,
+            AnyCompute::DigitalOcean(d) => d.list_volume_snapshots().await,
         }
     }
 
@@ -279,6 +322,7 @@ impl ComputeDriver for AnyCompute {
         match self {
             AnyCompute::Memory(d) => d.delete_volume_snapshot(id).await,
             AnyCompute::Ec2(d) => d.delete_volume_snapshot(id).await,
+            AnyCompute::DigitalOcean(d) => d.delete_volume_snapshot(id).await,
         }
     }
 
@@ -286,6 +330,7 @@ impl ComputeDriver for AnyCompute {
         match self {
             AnyCompute::Memory(d) => d.look_at(ids).await,
             AnyCompute::Ec2(d) => d.look_at(ids).await,
+            AnyCompute::DigitalOcean(d) => d.look_at(ids).await,
         }
     }
 }
