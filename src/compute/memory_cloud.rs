@@ -297,12 +297,16 @@ impl MemoryCloud {
         Ok(())
     }
 
-    /// Detaches a volume from whatever holds it.
+    /// Detaches a volume from whatever holds it; one attached to nothing is
+    /// `PreconditionFailed`.
     pub fn detach(&mut self, volume: &str) -> Result<()> {
         let v = self
             .volumes
             .get_mut(volume)
             .ok_or_else(|| not_found("volume", volume))?;
+        if v.attached_to.is_empty() {
+            return Err(in_use(format!("volume {volume:?} is not attached")));
+        }
         v.attached_to.clear();
         v.state = VolumeState::Available;
         Ok(())
@@ -444,6 +448,8 @@ mod tests {
             ErrorKind::PreconditionFailed
         );
         cloud.detach(&v.id).unwrap();
+        let e = cloud.detach(&v.id).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::PreconditionFailed);
         cloud.destroy_volume(&v.id).unwrap();
     }
 }

@@ -361,6 +361,12 @@ async fn volumes_attach_detach_and_snapshot<D: ComputeDriver>(f: &Fixture<D>) {
     let snaps = d.list_volume_snapshots().await.unwrap();
     assert!(snaps.iter().any(|s| s.id == snap.id));
     d.detach_volume(&v.id).await.unwrap();
+    let e = d.detach_volume(&v.id).await.unwrap_err();
+    assert_eq!(
+        e.kind(),
+        ErrorKind::PreconditionFailed,
+        "nothing to detach: {e}"
+    );
     d.destroy_volume(&v.id).await.unwrap();
     d.delete_volume_snapshot(&snap.id).await.unwrap();
     let e = d.delete_volume_snapshot(&snap.id).await.unwrap_err();

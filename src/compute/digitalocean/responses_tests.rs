@@ -475,11 +475,29 @@ fn no_content_answers_and_created_resources() {
         ErrorKind::Parse
     );
     let k = json!({ "ssh_key": { "id": 5, "name": "n", "fingerprint": "f", "public_key": "p" } });
-    assert_eq!(ssh_key(&answer(201, &k)).unwrap().name, "n");
+    assert_eq!(ssh_key(&answer(201, &k), "n").unwrap().name, "n");
     let s = json!({ "snapshot": { "id": VOLUME, "resource_id": VOLUME, "min_disk_size": 10 } });
-    assert_eq!(snapshot(&answer(201, &s)).unwrap().size_gib, Some(10));
     assert_eq!(
-        snapshot(&answer(201, &k)).unwrap_err().kind(),
+        snapshot(&answer(201, &s), VOLUME).unwrap().size_gib,
+        Some(10)
+    );
+    assert_eq!(
+        snapshot(&answer(201, &k), VOLUME).unwrap_err().kind(),
         ErrorKind::Parse
     );
+}
+
+#[test]
+fn created_keys_and_snapshots_must_be_the_ones_asked() {
+    let k = json!({ "ssh_key": { "id": 5, "name": "n", "fingerprint": "f", "public_key": "p" } });
+    let e = ssh_key(&answer(201, &k), "deploy").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Parse, "{e}");
+    let other = "506f78a4-e098-11e5-ad9f-000f53306ae2";
+    for s in [
+        json!({ "snapshot": { "id": VOLUME, "resource_id": other } }),
+        json!({ "snapshot": { "id": VOLUME } }),
+    ] {
+        let e = snapshot(&answer(201, &s), VOLUME).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Parse, "{e}");
+    }
 }

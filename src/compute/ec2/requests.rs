@@ -243,6 +243,16 @@ pub fn not_found(kind: &str, id: &str) -> Error {
     Error::new(ErrorKind::NotFound, format!("no EC2 {kind} {id:.80?}")).with_provider(PROVIDER)
 }
 
+/// `PreconditionFailed`: the volume is attached to no instance, so there is nothing to
+/// detach (as EC2's `IncorrectState` says of an available volume).
+pub fn not_attached(volume: &str) -> Error {
+    Error::new(
+        ErrorKind::PreconditionFailed,
+        format!("EC2 volume {volume:.80?} is not attached to an instance"),
+    )
+    .with_provider(PROVIDER)
+}
+
 /// The first of `/dev/sdf` to `/dev/sdp` not in `used` (AWS's advice for EBS volumes on
 /// Linux); `PreconditionFailed` when all are taken.
 pub fn free_device(used: &[String]) -> Result<String> {

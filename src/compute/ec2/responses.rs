@@ -25,7 +25,7 @@ pub(crate) mod tree;
 pub use catalog::{
     describe_availability_zones, describe_images, describe_instance_types, describe_regions,
 };
-pub use instances::{describe_instances, run_instances};
+pub use instances::{describe_instances, run_instance, run_instances};
 pub use resources::{
     VolumeAttachment, create_key_pair, create_snapshot, create_volume, describe_key_pairs,
     describe_snapshots, describe_volumes, import_key_pair, volume_attachment, volume_state,

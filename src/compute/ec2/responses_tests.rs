@@ -149,7 +149,7 @@ fn sizes_images_and_locations() {
 
 #[test]
 fn key_pairs_keep_the_private_key_secret() {
-    let created = create_key_pair(&ok(sample!("create_key_pair"))).unwrap();
+    let created = create_key_pair(&ok(sample!("create_key_pair")), "k1").unwrap();
     assert_eq!(created.name, "k1");
     assert_eq!(created.id.as_deref(), Some("key-6dbb004f003150f27"));
     assert!(
@@ -165,8 +165,31 @@ fn key_pairs_keep_the_private_key_secret() {
     let listed = describe_key_pairs(&ok(sample!("describe_key_pairs"))).unwrap();
     assert_eq!(listed[0].fingerprint, created.fingerprint);
     assert!(listed[0].private_key.is_none());
-    let imported = import_key_pair(&ok(sample!("import_key_pair"))).unwrap();
+    let imported = import_key_pair(&ok(sample!("import_key_pair")), "k2").unwrap();
     assert_eq!(imported.name, "k2");
+}
+
+#[test]
+fn answers_about_another_key_volume_or_count_are_parse_errors() {
+    let other = create_key_pair(&ok(sample!("create_key_pair")), "k9").unwrap_err();
+    assert_eq!(other.kind(), ErrorKind::Parse, "{other}");
+    assert!(!other.to_string().contains("PRIVATE KEY"), "{other}");
+    let other = import_key_pair(&ok(sample!("import_key_pair")), "k1").unwrap_err();
+    assert_eq!(other.kind(), ErrorKind::Parse, "{other}");
+    let snap = ok(sample!("create_snapshot"));
+    let other = create_snapshot(&snap, "vol-0123456789abcdef0").unwrap_err();
+    assert_eq!(other.kind(), ErrorKind::Parse, "{other}");
+    let one = run_instance(&ok(sample!("run_instances"))).unwrap();
+    let body = sample!("run_instances");
+    let start = body.find("<instancesSet>").unwrap() + "<instancesSet>".len();
+    let item = &body[start..body.find("</instancesSet>").unwrap()];
+    let twice = body.replacen(item, &format!("{item}{item}"), 1);
+    let e = run_instance(&ok(&twice)).unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Parse, "{e}");
+    assert!(
+        e.to_string().contains(&one.id),
+        "names what was launched: {e}"
+    );
 }
 
 #[test]
@@ -187,7 +210,7 @@ fn volumes_attachments_and_snapshots() {
     );
     let other = volume_attachment(&ok(sample!("attach_volume")), "AttachVolume", "vol-other");
     assert_eq!(other.unwrap_err().kind(), ErrorKind::Parse);
-    let snap = create_snapshot(&ok(sample!("create_snapshot"))).unwrap();
+    let snap = create_snapshot(&ok(sample!("create_snapshot")), &v.id).unwrap();
     assert_eq!(snap.volume_id.as_deref(), Some(v.id.as_str()));
     assert_eq!(
         (snap.size_gib, snap.state.as_deref()),

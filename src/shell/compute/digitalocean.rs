@@ -312,7 +312,7 @@ impl ComputeDriver for DigitalOcean {
             let taken = format!("an SSH key is already called {name:.80?}");
             return Err(do_error(ErrorKind::AlreadyExists, taken));
         }
-        responses::ssh_key(&self.send(req).await?)
+        responses::ssh_key(&self.send(req).await?, name)
     }
 
     async fn delete_key_pair(&self, name: &str) -> Result<()> {
@@ -365,7 +365,7 @@ impl ComputeDriver for DigitalOcean {
     async fn create_volume_snapshot(&self, volume: &str) -> Result<VolumeSnapshot> {
         let name = snapshot_name(volume);
         let req = self.requests.create_volume_snapshot(volume, &name)?;
-        responses::snapshot(&self.send(req).await?)
+        responses::snapshot(&self.send(req).await?, volume)
     }
 
     async fn list_volume_snapshots(&self) -> Result<Vec<VolumeSnapshot>> {

@@ -126,10 +126,11 @@ pub trait ComputeDriver: Clone + Send + Sync + 'static {
     /// Attaches a volume to a node.
     fn attach_volume(&self, volume: &str, node: &str) -> impl Future<Output = Result<()>> + Send;
 
-    /// Detaches a volume from its node.
+    /// Detaches a volume from its node; a volume attached to none is
+    /// `PreconditionFailed` (nothing is done).
     fn detach_volume(&self, volume: &str) -> impl Future<Output = Result<()>> + Send;
 
-    /// Destroys a detached volume.
+    /// Destroys a detached volume; an attached one is `PreconditionFailed`.
     fn destroy_volume(&self, volume: &str) -> impl Future<Output = Result<()>> + Send;
 
     /// Takes a snapshot of a volume.

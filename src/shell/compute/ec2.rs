@@ -212,9 +212,7 @@ impl ComputeDriver for Ec2 {
     /// twice on EC2.
     async fn create_node(&self, spec: &CreateNode) -> Result<Node> {
         let call = calls::run_instances(spec, &client_token())?;
-        let nodes = responses::run_instances(&self.send(&call).await?)?;
-        // One instance was asked for (MinCount = MaxCount = 1); run_instances refuses none.
-        Ok(nodes.into_iter().next().expect("one node"))
+        responses::run_instance(&self.send(&call).await?)
     }
 
     async fn reboot_node(&self, id: &str) -> Result<()> {
@@ -261,12 +259,12 @@ impl ComputeDriver for Ec2 {
 
     async fn create_key_pair(&self, name: &str) -> Result<KeyPair> {
         let call = calls::create_key_pair(name)?;
-        responses::create_key_pair(&self.send(&call).await?)
+        responses::create_key_pair(&self.send(&call).await?, name)
     }
 
     async fn import_key_pair(&self, name: &str, public_key: &str) -> Result<KeyPair> {
         let call = calls::import_key_pair(name, public_key)?;
-        responses::import_key_pair(&self.send(&call).await?)
+        responses::import_key_pair(&self.send(&call).await?, name)
     }
 
     /// EC2 answers success for a key that is not there: it is looked up first, so a
@@ -306,7 +304,7 @@ impl ComputeDriver for Ec2 {
 
     async fn create_volume_snapshot(&self, volume: &str) -> Result<VolumeSnapshot> {
         let call = calls::create_snapshot(&ids_of("volume", "vol-", volume)?[0], None)?;
-        responses::create_snapshot(&self.send(&call).await?)
+        responses::create_snapshot(&self.send(&call).await?, volume)
     }
 
     /// The account's own snapshots (`Owner=self`).

@@ -111,9 +111,17 @@ fn snapshot_of(s: SnapshotJson) -> std::result::Result<VolumeSnapshot, String> {
     })
 }
 
-/// The snapshot a `POST /v2/volumes/{id}/snapshots` took.
-pub fn snapshot(resp: &Response) -> Result<VolumeSnapshot> {
+/// The snapshot a `POST /v2/volumes/{id}/snapshots` took of `volume`: its
+/// `resource_id` must name that volume (a snapshot of another is `Parse`).
+pub fn snapshot(resp: &Response, volume: &str) -> Result<VolumeSnapshot> {
     let context = "taking a volume snapshot";
     let json: SnapshotJson = one(resp, "snapshot", context)?;
-    snapshot_of(json).map_err(|e| parse_error(context, e))
+    let s = snapshot_of(json).map_err(|e| parse_error(context, e))?;
+    match s.volume_id.as_deref() {
+        Some(id) if id.eq_ignore_ascii_case(volume) => Ok(s),
+        _ => Err(parse_error(
+            context,
+            "the answer is not a snapshot of the volume asked",
+        )),
+    }
 }

@@ -110,11 +110,19 @@ fn key_pair(k: KeyJson) -> std::result::Result<KeyPair, String> {
     })
 }
 
-/// The key a `POST /v2/account/keys` imported.
-pub fn ssh_key(resp: &Response) -> Result<KeyPair> {
+/// The key a `POST /v2/account/keys` imported, which must be called `name` (an answer
+/// about another key is `Parse`).
+pub fn ssh_key(resp: &Response, name: &str) -> Result<KeyPair> {
     let context = "importing an SSH key";
     let json: KeyJson = one(resp, "ssh_key", context)?;
-    key_pair(json).map_err(|e| super::parse_error(context, e))
+    let k = key_pair(json).map_err(|e| super::parse_error(context, e))?;
+    match k.name == name {
+        true => Ok(k),
+        false => Err(super::parse_error(
+            context,
+            "the answer is about another key",
+        )),
+    }
 }
 
 /// The id of the one key called `name` among `keys`: `NotFound` when none is,

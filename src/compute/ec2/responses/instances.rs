@@ -50,6 +50,22 @@ pub fn run_instances(resp: &Response) -> Result<Vec<Node>> {
     }
 }
 
+/// The one node a RunInstances for one instance launched: any other count is `Parse`,
+/// naming the instances the answer reports (they may need terminating).
+pub fn run_instance(resp: &Response) -> Result<Node> {
+    let mut nodes = run_instances(resp)?;
+    match nodes.len() {
+        1 => Ok(nodes.remove(0)),
+        n => {
+            let ids: Vec<&str> = nodes.iter().take(10).map(|n| n.id.as_str()).collect();
+            Err(parse_error(
+                "RunInstances",
+                format!("{n} instances launched for one asked: {}", ids.join(", ")),
+            ))
+        }
+    }
+}
+
 /// One instance; `reservation` adds `reservationId` and `ownerId` to `extra`.
 fn node(item: &Element, reservation: &Element, action: &str) -> Result<Node> {
     let id = required(item.text_of("instanceId"), action, "instanceId")?;

@@ -16,21 +16,30 @@ pub fn describe_key_pairs(resp: &Response) -> Result<Vec<KeyPair>> {
     doc.items("keySet").map(|k| key_pair(k, ACTION)).collect()
 }
 
-/// The key pair a CreateKeyPair answer describes, with its private key (sent once).
-pub fn create_key_pair(resp: &Response) -> Result<KeyPair> {
+/// The key pair a CreateKeyPair answer describes, with its private key (sent once); it
+/// must be the key `name` asked for (another is `Parse`).
+pub fn create_key_pair(resp: &Response, name: &str) -> Result<KeyPair> {
     const ACTION: &str = "CreateKeyPair";
     let doc = document(resp, ACTION)?;
-    let mut k = key_pair(&doc, ACTION)?;
+    let mut k = named(key_pair(&doc, ACTION)?, name, ACTION)?;
     let material = required(doc.text_of("keyMaterial"), ACTION, "keyMaterial")?;
     k.private_key = Some(Secret::new(material));
     k.extra.remove("keyMaterial");
     Ok(k)
 }
 
-/// The key pair an ImportKeyPair answer describes.
-pub fn import_key_pair(resp: &Response) -> Result<KeyPair> {
+/// The key pair an ImportKeyPair answer describes, which must be the key `name` asked for.
+pub fn import_key_pair(resp: &Response, name: &str) -> Result<KeyPair> {
     const ACTION: &str = "ImportKeyPair";
-    key_pair(&document(resp, ACTION)?, ACTION)
+    named(key_pair(&document(resp, ACTION)?, ACTION)?, name, ACTION)
+}
+
+/// `k`, when it is the key `name` (a key pair answer about another key is `Parse`).
+fn named(k: KeyPair, name: &str, action: &str) -> Result<KeyPair> {
+    match k.name == name {
+        true => Ok(k),
+        false => Err(parse_error(action, "the answer is about another key pair")),
+    }
 }
 
 fn key_pair(e: &Element, action: &str) -> Result<KeyPair> {
@@ -166,10 +175,18 @@ pub fn describe_snapshots(resp: &Response) -> Result<Page<VolumeSnapshot>> {
     Ok(Page { items, next_token })
 }
 
-/// The snapshot a CreateSnapshot answer describes.
-pub fn create_snapshot(resp: &Response) -> Result<VolumeSnapshot> {
+/// The snapshot a CreateSnapshot answer describes, which must be of `volume` (one of
+/// another volume is `Parse`).
+pub fn create_snapshot(resp: &Response, volume: &str) -> Result<VolumeSnapshot> {
     const ACTION: &str = "CreateSnapshot";
-    snapshot(&document(resp, ACTION)?, ACTION)
+    let s = snapshot(&document(resp, ACTION)?, ACTION)?;
+    match s.volume_id.as_deref() == Some(volume) {
+        true => Ok(s),
+        false => Err(parse_error(
+            ACTION,
+            "the answer is not a snapshot of the volume asked",
+        )),
+    }
 }
 
 fn snapshot(e: &Element, action: &str) -> Result<VolumeSnapshot> {

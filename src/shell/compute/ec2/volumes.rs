@@ -24,8 +24,8 @@ impl Ec2 {
         Ok(())
     }
 
-    /// DetachVolume from the instance the volume is attached to; a detached volume is
-    /// left as it is.
+    /// DetachVolume from the instance the volume is attached to; a volume attached to
+    /// none is `PreconditionFailed`, as on every provider.
     #[maybe_async]
     pub(super) async fn detach(&self, volume: &str) -> Result<()> {
         let ids = ids_of("volume", "vol-", volume)?;
@@ -34,6 +34,9 @@ impl Ec2 {
         let Some(v) = found.into_iter().find(|v| v.id == volume) else {
             return Err(calls::not_found("volume", volume));
         };
+        if v.attached_to.is_empty() {
+            return Err(calls::not_attached(volume));
+        }
         for node in &v.attached_to {
             let call = calls::detach_volume(volume, Some(node))?;
             responses::volume_attachment(&self.send(&call).await?, call.action(), volume)?;
