@@ -148,8 +148,9 @@ pub(crate) fn check_slug(slug: &str) -> Result<()> {
 
 /// `http(s)://host[:port]` and nothing else: every path is the API's own (`/v2/...`).
 fn checked_endpoint(text: &str) -> Result<url::Url> {
+    // Errors never quote the text: it may hold a password or a token.
     let mut u = url::Url::parse(text)
-        .map_err(|e| Error::invalid(format!("DigitalOcean endpoint {text:?}: {e}")))?;
+        .map_err(|e| Error::invalid(format!("DigitalOcean endpoint is not a URL: {e}")))?;
     if !u.username().is_empty() || u.password().is_some() {
         return Err(Error::invalid(
             "DigitalOcean endpoint must not hold a user name or password (give a token)",
@@ -158,7 +159,9 @@ fn checked_endpoint(text: &str) -> Result<url::Url> {
     let bare = u.path().trim_end_matches('/').is_empty() && u.query().is_none();
     if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none() || !bare {
         return Err(Error::invalid(format!(
-            "DigitalOcean endpoint {u} must be http(s)://host[:port]"
+            "DigitalOcean endpoint {}://{} must be http(s)://host[:port] (no path or query)",
+            u.scheme(),
+            u.host_str().unwrap_or("")
         )));
     }
     u.set_fragment(None);
@@ -213,6 +216,8 @@ mod tests {
             with("ok").endpoint("ftp://x"),
             with("ok").endpoint("http://127.0.0.1:1/base"),
             with("ok").endpoint("http://u:hunter2@127.0.0.1"),
+            with("ok").endpoint("http://u:hunter2@127.0.0.1:99999"),
+            with("ok").endpoint("http://127.0.0.1/?token=hunter2"),
             with("ok").endpoint("http://127.0.0.1?q=1"),
             with("ok").region("NYC 3"),
         ] {

@@ -150,8 +150,9 @@ fn check_region(region: &str) -> Result<()> {
 
 /// `http(s)://host[:port]` and nothing else: the Query API is always posted to `/`.
 fn checked_endpoint(text: &str) -> Result<url::Url> {
-    let mut u =
-        url::Url::parse(text).map_err(|e| Error::invalid(format!("EC2 endpoint {text:?}: {e}")))?;
+    // Errors never quote the text: it may hold a password or a token.
+    let mut u = url::Url::parse(text)
+        .map_err(|e| Error::invalid(format!("EC2 endpoint is not a URL: {e}")))?;
     if !u.username().is_empty() || u.password().is_some() {
         return Err(Error::invalid(
             "EC2 endpoint must not hold a user name or password (give credentials instead)",
@@ -160,7 +161,9 @@ fn checked_endpoint(text: &str) -> Result<url::Url> {
     let bare = u.path().trim_end_matches('/').is_empty() && u.query().is_none();
     if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none() || !bare {
         return Err(Error::invalid(format!(
-            "EC2 endpoint {u} must be http(s)://host[:port]"
+            "EC2 endpoint {}://{} must be http(s)://host[:port] (no path or query)",
+            u.scheme(),
+            u.host_str().unwrap_or("")
         )));
     }
     u.set_fragment(None);
@@ -271,6 +274,8 @@ mod tests {
             keys().endpoint("ftp://x"),
             keys().endpoint("http://127.0.0.1:5000/base"),
             keys().endpoint("http://u:hunter2@127.0.0.1"),
+            keys().endpoint("http://u:hunter2@127.0.0.1:99999"),
+            keys().endpoint("http://127.0.0.1:5000/?X-Amz-Security-Token=hunter2"),
             Ec2Config::builder(),
         ] {
             let e = b.build().unwrap_err();
