@@ -304,8 +304,10 @@ pub struct VolumeSnapshot {
 ///     .user_data("#!/bin/sh\necho hi\n")
 ///     .tag("team", "web");
 /// assert_eq!(spec.tags["team"], "web");
+/// // User data often carries secrets: `Debug` gives only its length.
+/// assert!(!format!("{spec:?}").contains("echo hi"));
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Clone, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct CreateNode {
     /// Its name.
@@ -318,7 +320,8 @@ pub struct CreateNode {
     pub location: Option<String>,
     /// The key pair or SSH key names to install.
     pub key_names: Vec<String>,
-    /// User data (cloud-init) as text; drivers encode it as their API wants.
+    /// User data (cloud-init) as text; drivers encode it as their API wants. `Debug`
+    /// shows only its length.
     pub user_data: Option<String>,
     /// Security groups (EC2 ids or names); empty for the default.
     pub security_groups: Vec<String>,
@@ -326,6 +329,27 @@ pub struct CreateNode {
     pub tags: BTreeMap<String, String>,
     /// Provider-specific settings, by the provider's names.
     pub extra: BTreeMap<String, String>,
+}
+
+/// Every field but the user data, of which only the length is shown.
+impl fmt::Debug for CreateNode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let user_data = self
+            .user_data
+            .as_ref()
+            .map(|d| format!("<{} bytes>", d.len()));
+        f.debug_struct("CreateNode")
+            .field("name", &self.name)
+            .field("size", &self.size)
+            .field("image", &self.image)
+            .field("location", &self.location)
+            .field("key_names", &self.key_names)
+            .field("user_data", &user_data)
+            .field("security_groups", &self.security_groups)
+            .field("tags", &self.tags)
+            .field("extra", &self.extra)
+            .finish()
+    }
 }
 
 impl CreateNode {
