@@ -348,6 +348,22 @@ pub fn action(resp: &Response, context: &str, expected: Option<u64>) -> Result<A
     }
 }
 
+/// The action a `POST .../actions` started, which must be of the type asked (`kind`:
+/// `reboot`, `attach_volume`...): the answer of another is `Parse`, never waited for.
+pub fn started_action(resp: &Response, context: &str, kind: &str) -> Result<Action> {
+    let a = action(resp, context, None)?;
+    match a.kind == kind {
+        true => Ok(a),
+        false => Err(parse_error(
+            context,
+            format_args!(
+                "asked for {kind}, the answer is a {} action",
+                clip(&a.kind, 40)
+            ),
+        )),
+    }
+}
+
 /// Whether waiting for `action` is over: `Ok(true)` once completed, `Ok(false)` while in
 /// progress, a `Provider` error naming it (and `what` it was doing) when it errored.
 pub fn action_settled(action: &Action, what: &str) -> Result<bool> {

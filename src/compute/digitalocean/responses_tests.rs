@@ -346,6 +346,10 @@ fn actions_complete_stay_in_progress_or_error_by_name() {
         "started_at": "2014-11-14T16:29:21Z", "completed_at": null, "resource_id": 3164444,
         "resource_type": "droplet", "region_slug": "nyc3" } })
     };
+    let started = started_action(&answer(201, &a("in-progress")), "reboot", "reboot");
+    assert!(!action_settled(&started.unwrap(), "reboot").unwrap());
+    let other = started_action(&answer(201, &a("in-progress")), "power off", "power_off");
+    assert_eq!(other.unwrap_err().kind(), ErrorKind::Parse);
     let done = action(&answer(200, &a("completed")), "reboot", Some(36804636)).unwrap();
     assert!(action_settled(&done, "reboot").unwrap());
     let running = action(&answer(201, &a("in-progress")), "reboot", None).unwrap();

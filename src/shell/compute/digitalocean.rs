@@ -109,7 +109,7 @@ impl DigitalOcean {
         let req = self.requests.droplet_action(id, action)?;
         let what = format!("{} of droplet {id}", action.as_str());
         let resp = self.send(req).await?;
-        let started = responses::action(&resp, &what, None)?;
+        let started = responses::started_action(&resp, &what, action.as_str())?;
         self.wait_for_action(started, &what, cancel).await
     }
 
@@ -178,8 +178,13 @@ impl DigitalOcean {
         let req = self.requests.volume_action(volume, attach, droplet)?;
         let verb = if attach { "attaching" } else { "detaching" };
         let what = format!("{verb} volume {volume} and droplet {droplet}");
+        let kind = if attach {
+            "attach_volume"
+        } else {
+            "detach_volume"
+        };
         let resp = self.send(req).await?;
-        let started = responses::action(&resp, &what, None)?;
+        let started = responses::started_action(&resp, &what, kind)?;
         self.wait_for_action(started, &what, None).await
     }
 
