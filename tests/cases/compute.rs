@@ -84,7 +84,19 @@ fn any<D: Into<mc::compute::AnyCompute>>(f: Fixture<D>) -> Fixture<mc::compute::
     }
 }
 
-compute_cases!(any_ec2, any(ec2());
+fn any_ec2() -> Fixture<mc::compute::AnyCompute> {
+    any(ec2())
+}
+
+fn any_digitalocean() -> Fixture<mc::compute::AnyCompute> {
+    any(digitalocean())
+}
+
+fn any_memory() -> Fixture<mc::compute::AnyCompute> {
+    any(memory())
+}
+
+compute_cases!(any_ec2, any_ec2();
     node_lifecycle_run_stop_start_reboot_destroy,
     nodes_are_listed_in_pages_lazily_and_whole,
     waits_end_in_typed_errors,
@@ -94,7 +106,7 @@ compute_cases!(any_ec2, any(ec2());
     create_and_wait_in_the_background_while_other_work_runs,
 );
 
-compute_cases!(any_digitalocean, any(digitalocean());
+compute_cases!(any_digitalocean, any_digitalocean();
     node_lifecycle_run_stop_start_reboot_destroy,
     nodes_are_listed_in_pages_lazily_and_whole,
     waits_end_in_typed_errors,
@@ -104,7 +116,7 @@ compute_cases!(any_digitalocean, any(digitalocean());
     create_and_wait_in_the_background_while_other_work_runs,
 );
 
-compute_cases!(any_memory, any(memory());
+compute_cases!(any_memory, any_memory();
     node_lifecycle_run_stop_start_reboot_destroy,
     volumes_attach_detach_and_snapshot,
 );

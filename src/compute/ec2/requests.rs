@@ -437,10 +437,21 @@ pub fn describe_instance_types(
     Ok(c.filters(filters)?.page(token, max, (5, 100)))
 }
 
-/// DescribeImages: by owners (`self`, `amazon`, an account id), ids and filters.
-pub fn describe_images(owners: &[String], ids: &[String], filters: &[Filter]) -> Result<Call> {
+/// DescribeImages: by owners (`self`, `amazon`, an account id), ids and filters, or a
+/// page at a time (`MaxResults` 5 to 1000: an owner such as `amazon` has tens of
+/// thousands of images, more than one answer should hold).
+pub fn describe_images(
+    owners: &[String],
+    ids: &[String],
+    filters: &[Filter],
+    token: Option<&str>,
+    max: Option<usize>,
+) -> Result<Call> {
+    let max = if ids.is_empty() { max } else { None };
     let c = Call::new("DescribeImages", true).list("Owner", owners)?;
-    c.list("ImageId", ids)?.filters(filters)
+    Ok(c.list("ImageId", ids)?
+        .filters(filters)?
+        .page(token, max, (5, 1000)))
 }
 
 /// DescribeRegions (`all`: those not opted in too).

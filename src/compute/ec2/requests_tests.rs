@@ -175,8 +175,9 @@ fn every_other_call_names_its_action_and_parameters() {
             "DescribeInstanceTypes&Version=2016-11-15&InstanceType.1=t3.micro",
         ),
         (
-            describe_images(&ids(&["self", "amazon"]), &[], &[]).unwrap(),
-            "DescribeImages&Version=2016-11-15&Owner.1=self&Owner.2=amazon",
+            describe_images(&ids(&["self", "amazon"]), &[], &[], Some("t"), Some(2)).unwrap(),
+            "DescribeImages&Version=2016-11-15&Owner.1=self&Owner.2=amazon&NextToken=t\
+             &MaxResults=5",
         ),
         (
             describe_regions(true),

@@ -136,7 +136,7 @@ fn sizes_images_and_locations() {
     let images = "<DescribeImagesResponse><imagesSet><item><imageId>ami-1</imageId>\
         <name>base</name><architecture>arm64</architecture></item><item><imageId>ami-2</imageId>\
         </item></imagesSet></DescribeImagesResponse>";
-    let images = describe_images(&ok(images)).unwrap();
+    let images = describe_images(&ok(images)).unwrap().items;
     assert_eq!(
         (
             images[0].name.as_str(),

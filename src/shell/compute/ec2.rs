@@ -242,8 +242,9 @@ impl ComputeDriver for Ec2 {
     }
 
     async fn list_images(&self, owner: &ImageOwner) -> Result<Vec<NodeImage>> {
-        let call = calls::describe_images(&[owner_filter(owner)], &[], &[])?;
-        responses::describe_images(&self.send(&call).await?)
+        let owners = [owner_filter(owner)];
+        let build = |t: Option<&str>| calls::describe_images(&owners, &[], &[], t, Some(1000));
+        self.all_pages(build, responses::describe_images).await
     }
 
     /// The region's availability zones (where nodes and volumes are placed).

@@ -67,12 +67,13 @@ fn required_number<T>(v: Option<T>, action: &str, field: &str) -> Result<T> {
     v.ok_or_else(|| parse_error(action, format!("an instance type lacks <{field}>")))
 }
 
-/// The images of a DescribeImages answer (EC2 sends them all at once when no
-/// `MaxResults` is asked). `name` is empty for an image without one.
-pub fn describe_images(resp: &Response) -> Result<Vec<NodeImage>> {
+/// One page of a DescribeImages answer and the token of the next. `name` is empty for
+/// an image without one.
+pub fn describe_images(resp: &Response) -> Result<Page<NodeImage>> {
     const ACTION: &str = "DescribeImages";
     let doc = document(resp, ACTION)?;
-    doc.items("imagesSet")
+    let items = doc
+        .items("imagesSet")
         .map(|item| {
             let id = required(item.text_of("imageId"), ACTION, "imageId")?;
             Ok(NodeImage {
@@ -81,7 +82,9 @@ pub fn describe_images(resp: &Response) -> Result<Vec<NodeImage>> {
                 extra: extra_of(item, &["imageId", "name"]),
             })
         })
-        .collect()
+        .collect::<Result<Vec<_>>>()?;
+    let next_token = next_token(&doc);
+    Ok(Page { items, next_token })
 }
 
 /// The regions of a DescribeRegions answer; `available` is false for a region the
