@@ -244,24 +244,7 @@ impl S3ConfigBuilder {
             Some(e) => e,
             None => format!("https://s3.{region}.amazonaws.com"),
         };
-        let mut endpoint = url::Url::parse(&endpoint)
-            .map_err(|e| Error::invalid(format!("S3 endpoint {endpoint:?}: {e}")))?;
-        // A password in the endpoint would show in every Debug of the configuration.
-        if !endpoint.username().is_empty() || endpoint.password().is_some() {
-            return Err(Error::invalid(
-                "S3 endpoint must not hold a user name or password (give credentials instead)",
-            ));
-        }
-        if !matches!(endpoint.scheme(), "http" | "https") || endpoint.host_str().is_none() {
-            return Err(Error::invalid(format!(
-                "S3 endpoint {endpoint} must be http(s)://host[:port]"
-            )));
-        }
-        let base = endpoint.path().trim_end_matches('/').to_owned();
-        endpoint.set_path(&base);
-        endpoint.set_query(None);
-        endpoint.set_fragment(None);
-        check_base_path(&endpoint)?;
+        let endpoint = checked_endpoint(&endpoint)?;
         let part_size = self.part_size.unwrap_or(DEFAULT_PART_SIZE);
         if part_size < MIN_PART_SIZE {
             return Err(Error::invalid(format!(
@@ -332,6 +315,32 @@ impl S3ConfigBuilder {
 }
 
 /// A base path must decode to UTF-8 (requests are built from plain paths).
+/// `http(s)://host[:port][/base/path]`, query and fragment dropped. Errors never quote
+/// the text: a password or a token pasted into it would be shown.
+fn checked_endpoint(text: &str) -> Result<url::Url> {
+    let mut endpoint = url::Url::parse(text)
+        .map_err(|e| Error::invalid(format!("S3 endpoint is not a URL: {e}")))?;
+    // A password in the endpoint would show in every Debug of the configuration.
+    if !endpoint.username().is_empty() || endpoint.password().is_some() {
+        return Err(Error::invalid(
+            "S3 endpoint must not hold a user name or password (give credentials instead)",
+        ));
+    }
+    if !matches!(endpoint.scheme(), "http" | "https") || endpoint.host_str().is_none() {
+        return Err(Error::invalid(format!(
+            "S3 endpoint {}://{} must be http(s)://host[:port]",
+            endpoint.scheme(),
+            endpoint.host_str().unwrap_or("")
+        )));
+    }
+    let base = endpoint.path().trim_end_matches('/').to_owned();
+    endpoint.set_path(&base);
+    endpoint.set_query(None);
+    endpoint.set_fragment(None);
+    check_base_path(&endpoint)?;
+    Ok(endpoint)
+}
+
 fn check_base_path(endpoint: &url::Url) -> Result<()> {
     percent_encoding::percent_decode_str(endpoint.path())
         .decode_utf8()
@@ -458,12 +467,15 @@ mod tests {
                 .is_err()
         );
         assert!(S3Config::builder().anonymous().build().is_ok());
-        let e = S3Config::builder()
-            .anonymous()
-            .endpoint("http://user:hunter2@127.0.0.1:9000")
-            .build()
-            .unwrap_err();
-        assert!(!format!("{e} {e:?}").contains("hunter2"), "{e}");
+        for secret in [
+            "http://user:hunter2@127.0.0.1:9000",
+            "http://user:hunter2@127.0.0.1:99999",
+            "ftp://127.0.0.1/?X-Amz-Security-Token=hunter2",
+        ] {
+            let b = S3Config::builder().anonymous().endpoint(secret);
+            let e = b.build().unwrap_err();
+            assert!(!format!("{e} {e:?}").contains("hunter2"), "{e}");
+        }
     }
 
     /// Writes `credentials` and `config` files into a temporary directory; returns the
