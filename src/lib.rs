@@ -5,6 +5,7 @@
 pub mod aws;
 pub mod compute;
 pub mod credentials;
+pub mod dns;
 pub mod entra;
 pub mod error;
 pub mod gcp;

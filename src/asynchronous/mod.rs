@@ -25,6 +25,10 @@ pub use futures_util::stream::{Stream, StreamExt, TryStreamExt};
 #[allow(clippy::duplicate_mod)]
 pub mod compute;
 
+#[path = "../shell/dns/mod.rs"]
+#[allow(clippy::duplicate_mod)]
+pub mod dns;
+
 #[path = "../shell/storage/mod.rs"]
 #[allow(clippy::duplicate_mod)]
 pub mod storage;
@@ -36,6 +40,10 @@ pub mod aws;
 #[path = "../shell/tokens.rs"]
 #[allow(clippy::duplicate_mod)]
 pub mod tokens;
+
+#[path = "../shell/pause.rs"]
+#[allow(clippy::duplicate_mod)]
+mod pause;
 
 #[path = "../shell/http.rs"]
 #[allow(clippy::duplicate_mod)]

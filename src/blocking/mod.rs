@@ -19,6 +19,9 @@ pub use rt::{across, run_bounded, spawn_bounded};
 #[path = "../shell/compute/mod.rs"]
 pub mod compute;
 
+#[path = "../shell/dns/mod.rs"]
+pub mod dns;
+
 #[path = "../shell/storage/mod.rs"]
 pub mod storage;
 
@@ -27,6 +30,9 @@ pub mod aws;
 
 #[path = "../shell/tokens.rs"]
 pub mod tokens;
+
+#[path = "../shell/pause.rs"]
+mod pause;
 
 #[path = "../shell/http.rs"]
 pub mod http;

@@ -1,7 +1,8 @@
 use std::sync::Arc;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Instant, SystemTime, UNIX_EPOCH};
 
 use super::super::http::{HttpClient, TransportConfig};
+use super::super::pause::{check_cancel, pause};
 use super::ComputeDriver;
 use super::rt::{self, maybe_async};
 use crate::compute::digitalocean::responses::{self, Action, Listed};
@@ -16,9 +17,6 @@ use crate::compute::{
 use crate::error::{Error, ErrorKind, Result};
 use crate::http::{Request, Response};
 use crate::storage::{CancelToken, Page};
-
-/// How often a blocking wait for an action looks at its cancel token while it sleeps.
-const CANCEL_CHECK: Duration = Duration::from_millis(100);
 
 /// DigitalOcean droplets, SSH keys, volumes and volume snapshots (API v2, bearer token).
 ///
@@ -202,27 +200,6 @@ impl DigitalOcean {
         }
         let keys: Vec<KeyPair> = self.all(Collection::SshKeys).await?;
         names.iter().map(|n| responses::key_id(&keys, n)).collect()
-    }
-}
-
-fn check_cancel(cancel: Option<&CancelToken>, what: &str) -> Result<()> {
-    match cancel {
-        Some(token) => token.check(what),
-        None => Ok(()),
-    }
-}
-
-/// Sleeps `d`, looking at the cancel token every [`CANCEL_CHECK`].
-#[maybe_async]
-async fn pause(d: Duration, cancel: Option<&CancelToken>, what: &str) -> Result<()> {
-    let until = Instant::now() + d;
-    loop {
-        check_cancel(cancel, what)?;
-        let left = until.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Ok(());
-        }
-        rt::sleep(left.min(CANCEL_CHECK)).await;
     }
 }
 

@@ -1,5 +1,6 @@
 use std::time::{Duration, Instant};
 
+use super::super::pause::{check_cancel, pause};
 use super::Listing;
 use super::rt::{self, maybe_async};
 use crate::compute::wait::{self, Progress};
@@ -10,8 +11,8 @@ use crate::compute::{
 use crate::error::{Error, ErrorKind, Result};
 use crate::storage::{CancelToken, DEFAULT_PAGE_SIZE, Page};
 
-/// How often a blocking wait looks at its cancel token while it sleeps.
-const CANCEL_CHECK: Duration = Duration::from_millis(100);
+/// What a cancelled wait says it was doing.
+const WAITING: &str = "waiting for nodes to run";
 
 /// The compute operations every provider offers (Libcloud's `NodeDriver`, in Rust names).
 /// Identical in both modes but for `async`/`.await` and `Iterator`/`Stream`.
@@ -177,7 +178,7 @@ pub trait ComputeDriver: Clone + Send + Sync + 'static {
             wait::check_ids(ids)?;
             let started = Instant::now();
             for look in 0u32.. {
-                check_cancel(cancel)?;
+                check_cancel(cancel, WAITING)?;
                 let seen = self.look_at(ids).await?;
                 let pending = match wait::judge(ids, seen.clone())? {
                     Progress::Ready(nodes) => return Ok(nodes),
@@ -191,7 +192,7 @@ pub trait ComputeDriver: Clone + Send + Sync + 'static {
                         .collect();
                     return Err(wait::timed_out(&still, started.elapsed()));
                 }
-                pause(wait::next_interval(look, left), cancel).await?;
+                pause(wait::next_interval(look, left), cancel, WAITING).await?;
             }
             unreachable_wait()
         }
@@ -211,27 +212,6 @@ pub trait ComputeDriver: Clone + Send + Sync + 'static {
             }
             Ok(seen)
         }
-    }
-}
-
-fn check_cancel(cancel: Option<&CancelToken>) -> Result<()> {
-    match cancel {
-        Some(token) => token.check("waiting for nodes to run"),
-        None => Ok(()),
-    }
-}
-
-/// Sleeps `d`, looking at the cancel token every [`CANCEL_CHECK`].
-#[maybe_async]
-async fn pause(d: Duration, cancel: Option<&CancelToken>) -> Result<()> {
-    let until = Instant::now() + d;
-    loop {
-        check_cancel(cancel)?;
-        let left = until.saturating_duration_since(Instant::now());
-        if left.is_zero() {
-            return Ok(());
-        }
-        rt::sleep(left.min(CANCEL_CHECK)).await;
     }
 }
 

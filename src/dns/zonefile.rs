@@ -1,0 +1,1 @@
+//! Zone files (BIND format): export and import. Being written.

@@ -1,0 +1,14 @@
+//! DNS: the [`DnsDriver`] trait and the built-in drivers (in memory so far; Route53,
+//! DigitalOcean and Cloudflare are being built on the same trait).
+//!
+//! This file and its children are compiled twice, once per mode (see the crate docs).
+
+mod driver;
+mod memory;
+
+use super::rt;
+
+pub use super::rt::Listing;
+pub use crate::dns::{NewRecord, NewZone, Record, RecordData, RecordType, Zone};
+pub use driver::DnsDriver;
+pub use memory::MemoryDns;
