@@ -13,6 +13,8 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 
 pub mod memory_zones;
 pub mod names;
+pub mod presentation;
+pub mod sync_plan;
 pub mod zonefile;
 
 /// A DNS zone (a Route53 hosted zone, a DigitalOcean domain, a Cloudflare zone).

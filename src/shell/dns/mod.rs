@@ -5,6 +5,7 @@
 
 mod driver;
 mod memory;
+mod zones;
 
 use super::rt;
 
@@ -12,3 +13,4 @@ pub use super::rt::Listing;
 pub use crate::dns::{NewRecord, NewZone, Record, RecordData, RecordType, Zone};
 pub use driver::DnsDriver;
 pub use memory::MemoryDns;
+pub use zones::{copy_zone, export_zone, import_zone};
