@@ -11,6 +11,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
+pub mod cloudflare;
 pub mod memory_zones;
 pub mod names;
 pub mod presentation;
