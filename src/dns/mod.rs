@@ -12,6 +12,7 @@ use std::fmt;
 use std::net::{Ipv4Addr, Ipv6Addr};
 
 pub mod cloudflare;
+pub mod digitalocean;
 pub mod memory_zones;
 pub mod names;
 pub mod presentation;

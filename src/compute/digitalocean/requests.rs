@@ -194,7 +194,8 @@ impl DoRequests {
         &self.cfg
     }
 
-    fn request(&self, method: Method, path: &str) -> Request {
+    /// A request to `path` (and query) of the API, with the bearer token.
+    pub(crate) fn request(&self, method: Method, path: &str) -> Request {
         let base = self.cfg.endpoint.as_str().trim_end_matches('/');
         let bearer = format!("Bearer {}", self.cfg.token.expose());
         Request::new(method, format!("{base}{path}"))
@@ -202,7 +203,8 @@ impl DoRequests {
             .header("accept", "application/json")
     }
 
-    fn with_json(&self, method: Method, path: &str, body: &Value) -> Request {
+    /// [`request`](Self::request) with a JSON body.
+    pub(crate) fn with_json(&self, method: Method, path: &str, body: &Value) -> Request {
         self.request(method, path)
             .header("content-type", "application/json")
             .body(body.to_string())
@@ -347,7 +349,7 @@ pub fn droplet_id(id: &str) -> Result<u64> {
 }
 
 /// A positive number of plain digits (no sign, no spaces).
-fn long_number(text: &str) -> Option<u64> {
+pub(crate) fn long_number(text: &str) -> Option<u64> {
     let digits = !text.is_empty() && text.bytes().all(|b| b.is_ascii_digit());
     text.parse().ok().filter(|n| digits && *n >= 1)
 }

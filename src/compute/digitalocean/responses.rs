@@ -217,8 +217,33 @@ pub(crate) fn read_as<J: DeserializeOwned, T>(
 /// collection's key (at most `per_page`), and the next page's number when
 /// `links.pages.next` names a checked next page.
 pub fn page<T: Listed>(resp: &Response, ask: &PageAsk, endpoint: &url::Url) -> Result<Page<T>> {
-    let key = ask.collection.key();
-    let context = format!("listing {key} (page {})", ask.page);
+    let at = PageAt {
+        key: ask.collection.key(),
+        path: ask.collection.path(),
+        page: ask.page,
+        per_page: ask.per_page,
+    };
+    page_at(resp, &at, endpoint)
+}
+
+/// Where a page was asked: the listing's path and key, the page number and size (the DNS
+/// listings' paths hold the domain, so they are not [`Collection`](super::Collection)s).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PageAt<'a> {
+    pub key: &'a str,
+    pub path: &'a str,
+    pub page: u32,
+    pub per_page: usize,
+}
+
+/// [`page`] for any listing path.
+pub(crate) fn page_at<T: Listed>(
+    resp: &Response,
+    at: &PageAt<'_>,
+    endpoint: &url::Url,
+) -> Result<Page<T>> {
+    let key = at.key;
+    let context = format!("listing {key} (page {})", at.page);
     let mut object = body_object(resp, &context)?;
     let Some(Value::Array(raw)) = object.remove(key) else {
         return Err(parse_error(
@@ -226,10 +251,10 @@ pub fn page<T: Listed>(resp: &Response, ask: &PageAsk, endpoint: &url::Url) -> R
             format_args!("the answer has no \"{key}\" list"),
         ));
     };
-    if raw.len() > ask.per_page {
+    if raw.len() > at.per_page {
         return Err(parse_error(
             &context,
-            format_args!("{} items on a page of {}", raw.len(), ask.per_page),
+            format_args!("{} items on a page of {}", raw.len(), at.per_page),
         ));
     }
     let items = raw
@@ -242,7 +267,7 @@ pub fn page<T: Listed>(resp: &Response, ask: &PageAsk, endpoint: &url::Url) -> R
     let next = next_link(object.remove("links")).map_err(|e| parse_error(&context, e))?;
     let next_token = match next {
         None => None,
-        Some(link) => Some(next_page(&link, ask, endpoint).map_err(|e| parse_error(&context, e))?),
+        Some(link) => Some(next_page(&link, at, endpoint).map_err(|e| parse_error(&context, e))?),
     };
     Ok(Page { items, next_token })
 }
@@ -271,7 +296,7 @@ fn next_link(links: Option<Value>) -> std::result::Result<Option<String>, &'stat
 /// collection at the same API and to be the page after `ask`'s.
 fn next_page(
     link: &str,
-    ask: &PageAsk,
+    ask: &PageAt<'_>,
     endpoint: &url::Url,
 ) -> std::result::Result<String, String> {
     let url =
@@ -281,7 +306,7 @@ fn next_page(
         && url.port_or_known_default() == endpoint.port_or_known_default()
         && url.username().is_empty()
         && url.password().is_none();
-    if !same_api || url.path() != ask.collection.path() {
+    if !same_api || url.path() != ask.path {
         return Err(format!(
             "the next page's link points at {}{} instead of this listing",
             clip(url.host_str().unwrap_or(""), 80),
