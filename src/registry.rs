@@ -64,9 +64,12 @@ impl fmt::Display for Provider {
 }
 
 mod compute;
+mod dns;
 mod options;
+mod service_url;
 
 pub use compute::{ComputeLocation, ComputeProvider};
+pub use dns::{DnsLocation, DnsProvider};
 use options::SECRET_KEYS;
 pub use options::StorageOptions;
 
@@ -201,11 +204,20 @@ fn shown(parsed: &url::Url) -> String {
     format!("{:?}", u.as_str())
 }
 
-/// A URL that did not parse, as errors show it: cut before any `?` or `@`.
+/// A URL that did not parse, as errors show it: cut before any `?` or `#`, and without
+/// the user information before an `@` (`s3://KEY:SECRET@` shows as `"s3://...@"`).
 fn redacted(url: &str) -> String {
-    let cut = url.find(['?', '@', '#']).unwrap_or(url.len());
+    let cut = url.find(['?', '#']).unwrap_or(url.len());
     let tail = if cut < url.len() { "..." } else { "" };
-    format!("{:?}{tail}", &url[..cut])
+    let head = &url[..cut];
+    match head.rfind('@') {
+        Some(at) => {
+            let start = head.find("://").map_or(0, |i| i + 3);
+            let shown = format!("{}...{}", &head[..start.min(at)], &head[at..]);
+            format!("{shown:?}{tail}")
+        }
+        None => format!("{head:?}{tail}"),
+    }
 }
 
 #[cfg(test)]
@@ -254,6 +266,8 @@ mod tests {
             "s3://b?list_v1=yes",
             "s3://b?secret_access_key=HUNTER2",
             "s3://AKID:HUNTER2@b/p",
+            "s3://AKID:HUNTER2@",
+            "gs://k:HUNTER2@:99/x",
             "memory://b?region=eu-west-1",
             "file:///x?region=eu-west-1",
         ] {

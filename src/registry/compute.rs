@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use super::{SECRET_KEYS, redacted, shown};
+use super::service_url;
 use crate::error::{Error, Result};
 
 /// A compute provider multicloud knows of.
@@ -90,66 +90,28 @@ impl ComputeLocation {
         K: AsRef<str>,
         V: AsRef<str>,
     {
-        let parsed = url::Url::parse(url)
-            .map_err(|e| Error::invalid(format!("{} is not a valid URL: {e}", redacted(url))))?;
-        let shown = shown(&parsed);
-        let provider = ComputeProvider::from_name(parsed.scheme())?;
+        let u = service_url::parse(url, options, "compute")?;
         let mut l = ComputeLocation {
-            provider,
+            provider: ComputeProvider::from_name(&u.scheme)?,
             region: None,
             endpoint: None,
             profile: None,
         };
-        l.check_shape(&parsed, &shown)?;
-        let pairs = parsed
-            .query_pairs()
-            .map(|(k, v)| (k.into_owned(), v.into_owned()));
-        let given = options
-            .into_iter()
-            .map(|(k, v)| (k.as_ref().to_owned(), v.as_ref().to_owned()));
-        for (k, v) in pairs.chain(given) {
+        let host = u.host.iter().map(|h| ("region".to_owned(), h.clone()));
+        for (k, v) in host.chain(u.options) {
             l.set(&k, &v)
-                .map_err(|e| Error::invalid(format!("{shown}: {}", e.message())))?;
+                .map_err(|e| Error::invalid(format!("{}: {}", u.shown, e.message())))?;
         }
         Ok(l)
     }
 
-    /// No user information, no path; a host only as a region.
-    fn check_shape(&mut self, parsed: &url::Url, shown: &str) -> Result<()> {
-        if !parsed.username().is_empty() || parsed.password().is_some() {
-            return Err(Error::invalid(format!(
-                "{shown}: compute URLs must not hold a user name or password"
-            )));
-        }
-        if !matches!(parsed.path(), "" | "/") {
-            return Err(Error::invalid(format!(
-                "{shown}: compute URLs have no path"
-            )));
-        }
-        let host = parsed.host_str().filter(|h| !h.is_empty());
-        match (self.provider, host) {
-            (_, None) => Ok(()),
-            (ComputeProvider::Memory, Some(_)) => {
-                Err(Error::invalid(format!("{shown}: memory URLs name no host")))
-            }
-            (_, Some(region)) => self.set("region", region),
-        }
-    }
-
-    /// Sets one option. Errors name the key, never the value.
+    /// Sets one option (a host is the `region`). Errors name the key, never the value.
     fn set(&mut self, key: &str, value: &str) -> Result<()> {
-        if SECRET_KEYS.contains(&key.to_ascii_lowercase().as_str()) {
-            return Err(Error::invalid(format!(
-                "option {key:?} would put a secret in a compute URL, which is not allowed; \
-                 give credentials through the environment or the driver's configuration"
-            )));
-        }
+        use ComputeProvider::{DigitalOcean, Ec2};
         let slot = match (self.provider, key) {
-            (ComputeProvider::Ec2 | ComputeProvider::DigitalOcean, "region") => &mut self.region,
-            (ComputeProvider::Ec2, "profile") => &mut self.profile,
-            (ComputeProvider::Ec2 | ComputeProvider::DigitalOcean, "endpoint") => {
-                &mut self.endpoint
-            }
+            (Ec2 | DigitalOcean, "region") => &mut self.region,
+            (Ec2, "profile") => &mut self.profile,
+            (Ec2 | DigitalOcean, "endpoint") => &mut self.endpoint,
             (p, _) => {
                 return Err(Error::invalid(format!(
                     "unknown option {key:?} for {p} compute (accepted: {})",
@@ -157,17 +119,14 @@ impl ComputeLocation {
                 )));
             }
         };
-        if value.is_empty() {
-            return Err(Error::invalid(format!("option {key:?} is empty")));
-        }
-        *slot = Some(value.to_owned());
+        *slot = Some(service_url::value(key, value)?);
         Ok(())
     }
 }
 
 fn accepted(p: ComputeProvider) -> &'static str {
     match p {
-        ComputeProvider::Memory => "none",
+        ComputeProvider::Memory => "none (memory URLs name no host)",
         ComputeProvider::Ec2 => "region, endpoint, profile",
         ComputeProvider::DigitalOcean => "region, endpoint",
     }
