@@ -16,6 +16,7 @@ pub mod digitalocean;
 pub mod memory_zones;
 pub mod names;
 pub mod presentation;
+pub mod route53;
 pub mod sync_plan;
 pub mod zonefile;
 
