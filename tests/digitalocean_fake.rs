@@ -4,6 +4,8 @@
 #[path = "digitalocean_fake/client.rs"]
 mod client;
 mod common;
+#[path = "digitalocean_fake/domains.rs"]
+mod domains;
 #[path = "digitalocean_fake/switches.rs"]
 mod switches;
 

@@ -7,12 +7,13 @@
 //!
 //! Served under `/v2` (bearer token checked): droplets and droplet actions, actions, sizes,
 //! images, regions, SSH keys (`/v2/account/keys`), volumes, volume actions and volume
-//! snapshots. Fault switches answer the next requests with a 429, a 500, a truncated body
+//! snapshots, domains and domain records. Fault switches answer the next requests with a 429, a 500, a truncated body
 //! or a connection reset (or a canned answer), or make the next actions error; every
 //! request is logged for tests to inspect.
 
 mod block;
 pub mod catalog;
+mod domains;
 mod droplets;
 mod server;
 mod state;

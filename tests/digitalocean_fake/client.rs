@@ -78,6 +78,20 @@ impl Client {
         read(resp.expect("POST answered")).expect("POST body read")
     }
 
+    /// A PUT (`put`) or PATCH with a JSON body.
+    pub fn update(&self, put: bool, path: &str, body: Value) -> Answer {
+        let url = self.url(path);
+        let mut req = match put {
+            true => self.agent.put(url),
+            false => self.agent.patch(url),
+        };
+        if let Some(t) = &self.token {
+            req = req.header("Authorization", format!("Bearer {t}"));
+        }
+        let resp = req.content_type("application/json").send(body.to_string());
+        read(resp.expect("update answered")).expect("update body read")
+    }
+
     pub fn delete(&self, path: &str) -> Answer {
         let mut req = self.agent.delete(self.url(path));
         if let Some(t) = &self.token {

@@ -8,7 +8,7 @@ use std::sync::{Arc, Mutex};
 use serde_json::Value;
 
 use super::state::{Query, Reply, State, error, not_found, now};
-use super::{Fault, Logged, block, droplets};
+use super::{Fault, Logged, block, domains, droplets};
 
 /// A request as read from the wire.
 pub(super) struct Request {
@@ -170,6 +170,7 @@ impl State {
                 droplets::catalog(self, segs[0], &q)
             }
             ("account" | "volumes" | "snapshots", _) => block::route(self, m, &segs, &q, req),
+            ("domains", _) => domains::route(self, m, &segs, &q, req),
             _ => not_found(),
         }
     }

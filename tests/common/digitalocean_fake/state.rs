@@ -6,6 +6,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde_json::{Map, Value, json};
 
+use super::domains::Domain;
 use super::{Fault, ImageKind, Logged, catalog};
 
 /// A droplet: its JSON as served, and the counters that move it on.
@@ -43,6 +44,7 @@ pub(super) struct State {
     pub keys: BTreeMap<u64, Value>,
     pub volumes: BTreeMap<String, Value>,
     pub snapshots: BTreeMap<String, Value>,
+    pub domains: BTreeMap<String, Domain>,
     pub sizes: Vec<Value>,
     pub images: Vec<(ImageKind, Value)>,
     pub regions: Vec<Value>,
@@ -106,6 +108,7 @@ impl State {
             keys: BTreeMap::new(),
             volumes: BTreeMap::new(),
             snapshots: BTreeMap::new(),
+            domains: BTreeMap::new(),
             sizes: catalog::default_sizes(),
             images: catalog::default_images(),
             regions: catalog::default_regions(),
