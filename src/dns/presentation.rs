@@ -188,7 +188,7 @@ fn absolute(name: &str, origin: &str) -> Result<String> {
     }
 }
 
-fn field<'a>(t: &'a [String], i: usize) -> Result<&'a str> {
+fn field(t: &[String], i: usize) -> Result<&str> {
     t.get(i)
         .map(String::as_str)
         .ok_or_else(|| Error::invalid(format!("the record data lacks field {}", i + 1)))
