@@ -3,6 +3,7 @@
 //!
 //! This file and its children are compiled twice, once per mode (see the crate docs).
 
+mod cloudflare;
 mod driver;
 mod memory;
 mod zones;
@@ -11,6 +12,7 @@ use super::rt;
 
 pub use super::rt::Listing;
 pub use crate::dns::{NewRecord, NewZone, Record, RecordData, RecordType, Zone};
+pub use cloudflare::Cloudflare;
 pub use driver::DnsDriver;
 pub use memory::MemoryDns;
 pub use zones::{copy_zone, export_zone, import_zone};
