@@ -4,6 +4,7 @@
 
 pub mod child;
 pub mod cloud_env;
+pub mod cloudflare_fake;
 pub mod corrupting_proxy;
 pub mod digitalocean_fake;
 pub mod ec2env;
