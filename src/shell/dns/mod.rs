@@ -3,6 +3,7 @@
 //!
 //! This file and its children are compiled twice, once per mode (see the crate docs).
 
+mod any;
 mod cloudflare;
 mod driver;
 mod memory;
@@ -12,6 +13,7 @@ use super::rt;
 
 pub use super::rt::Listing;
 pub use crate::dns::{NewRecord, NewZone, Record, RecordData, RecordType, Zone};
+pub use any::AnyDns;
 pub use cloudflare::Cloudflare;
 pub use driver::DnsDriver;
 pub use memory::MemoryDns;
