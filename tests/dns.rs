@@ -14,6 +14,7 @@ mod blocking {
     }
 
     include!("cases/dns.rs");
+    include!("cases/dns_cloudflare.rs");
 }
 
 #[cfg(feature = "async")]
@@ -28,4 +29,5 @@ mod asynchronous {
     }
 
     include!("cases/dns.rs");
+    include!("cases/dns_cloudflare.rs");
 }
