@@ -10,6 +10,7 @@
 //! value inside its set; changing a value changes the id.
 
 pub mod config;
+pub mod plan;
 pub mod rdata;
 pub mod requests;
 pub mod responses;

@@ -337,7 +337,9 @@ fn record_set(e: &Element, domain: &str) -> Result<RecordSet> {
 }
 
 /// The model's records of `set` (one per value) in zone `zone_id` of `domain`. Alias and
-/// routing-policy sets have none (this driver does not model them).
+/// routing-policy sets have none (this driver does not model them). An SOA value that does
+/// not read is left out rather than failing the listing: Route53 keeps the SOA itself and
+/// no driver edits it (moto writes its value as a Python dict).
 pub fn records_of(set: &RecordSet, zone_id: &str, domain: &str) -> Result<Vec<Record>> {
     if set.is_special() {
         return Ok(Vec::new());
@@ -346,6 +348,7 @@ pub fn records_of(set: &RecordSet, zone_id: &str, domain: &str) -> Result<Vec<Re
     let name = names::relative_to(&set.name, domain).unwrap_or_default();
     set.values
         .iter()
+        .filter(|v| rtype != RecordType::Soa || rdata::from_value(&rtype, v).is_ok())
         .map(|v| {
             let data = rdata::from_value(&rtype, v)?;
             let mut r = Record::new(rdata::record_id(&set.name, &data)?, zone_id, &name, data);

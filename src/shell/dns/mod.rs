@@ -3,18 +3,22 @@
 //!
 //! This file and its children are compiled twice, once per mode (see the crate docs).
 
-mod any;
 mod cloudflare;
+mod digitalocean;
+mod any;
 mod driver;
 mod memory;
+mod route53;
 mod zones;
 
 use super::rt;
 
 pub use super::rt::Listing;
 pub use crate::dns::{NewRecord, NewZone, Record, RecordData, RecordType, Zone};
-pub use any::AnyDns;
 pub use cloudflare::Cloudflare;
+pub use digitalocean::DigitalOceanDns;
+pub use any::AnyDns;
 pub use driver::DnsDriver;
 pub use memory::MemoryDns;
+pub use route53::Route53;
 pub use zones::{copy_zone, export_zone, import_zone};
