@@ -3,9 +3,8 @@
 //!
 //! This file and its children are compiled twice, once per mode (see the crate docs).
 
-mod cloudflare;
-mod digitalocean;
 mod any;
+mod cloudflare;
 mod driver;
 mod memory;
 mod route53;
@@ -15,9 +14,8 @@ use super::rt;
 
 pub use super::rt::Listing;
 pub use crate::dns::{NewRecord, NewZone, Record, RecordData, RecordType, Zone};
-pub use cloudflare::Cloudflare;
-pub use digitalocean::DigitalOceanDns;
 pub use any::AnyDns;
+pub use cloudflare::Cloudflare;
 pub use driver::DnsDriver;
 pub use memory::MemoryDns;
 pub use route53::Route53;
