@@ -223,6 +223,21 @@ mod cloudflare_driver {
 
     #[maybe_async]
     #[mode_test]
+    async fn cloudflare_zones_are_found_by_name_in_one_request() {
+        let fake = CfFake::start(TOKEN);
+        let d = driver(&fake, TOKEN, quick());
+        let zone = zone_with_records(&d, 0).await;
+        let before = fake.requests().len();
+        let found = d.find_zone(&zone.domain.to_uppercase()).await.unwrap();
+        assert_eq!(found.id, zone.id);
+        let asked = &fake.requests()[before..];
+        assert_eq!(asked.len(), 1);
+        let want = format!("name={}&page=1&per_page=50", zone.domain);
+        assert_eq!(asked[0].query, want);
+    }
+
+    #[maybe_async]
+    #[mode_test]
     async fn cloudflare_token_is_never_shown() {
         let fake = CfFake::start("cf-right-token");
         let d = driver(&fake, TOKEN, quick());

@@ -109,6 +109,18 @@ impl CfRequests {
         self.request(Method::Get, &format!("/zones?{}", ask.query()))
     }
 
+    /// `GET /zones?name=DOMAIN&page=1&per_page=50`: the zone of `domain`, looked up by
+    /// name instead of through every zone (`InvalidInput` when it is not a domain).
+    pub fn find_zone(&self, domain: &str) -> Result<Request> {
+        let domain = names::domain(domain)?;
+        let ask = PageAsk {
+            page: 1,
+            per_page: super::MAX_ZONES_PER_PAGE,
+        };
+        let path = format!("/zones?name={domain}&{}", ask.query());
+        Ok(self.request(Method::Get, &path))
+    }
+
     /// `GET /zones/{id}`.
     pub fn get_zone(&self, id: &str) -> Result<Request> {
         let id = checked_id("zone", id)?;

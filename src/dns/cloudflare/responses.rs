@@ -253,6 +253,21 @@ pub fn zones_page(resp: &Response, ask: &PageAsk) -> Result<Page<Zone>> {
     })
 }
 
+/// The answer to a lookup by name: the zone of `domain` (the first, where the token
+/// sees it in several accounts); `NotFound` when there is none; `Parse` for a zone of
+/// another name (the filter was not applied).
+pub fn found_zone(resp: &Response, ask: &PageAsk, domain: &str) -> Result<Zone> {
+    let context = format!("looking up zone {domain}");
+    let zones = zones_page(resp, ask)?.items;
+    if let Some(other) = zones.iter().find(|z| z.domain != domain) {
+        let what = format_args!("the answer holds zone {}", other.domain);
+        return Err(parse_error(&context, what));
+    }
+    zones.into_iter().next().ok_or_else(|| {
+        Error::new(ErrorKind::NotFound, format!("no zone for {domain:?}")).with_provider(PROVIDER)
+    })
+}
+
 /// A page of zone `zone_id`'s records (its domain `domain`).
 pub fn records_page(
     resp: &Response,

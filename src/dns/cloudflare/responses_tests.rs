@@ -374,3 +374,18 @@ fn requests_refuse_what_cloudflare_cannot_take() {
             .is_ok()
     );
 }
+
+#[test]
+fn a_lookup_by_name_answers_that_zone_or_not_found() {
+    let ask = PageAsk::new(None, 50, 50).unwrap();
+    let z = |name: &str| json!({ "id": ZONE, "name": name });
+    let one = listed(vec![z("example.com")], 1, 50, 1);
+    let got = found_zone(&answer(200, &one), &ask, "example.com").unwrap();
+    assert_eq!(got.id, ZONE);
+    let none = listed(vec![], 1, 50, 0);
+    let e = found_zone(&answer(200, &none), &ask, "example.com").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::NotFound);
+    let unfiltered = listed(vec![z("example.com"), z("example.org")], 1, 50, 1);
+    let e = found_zone(&answer(200, &unfiltered), &ask, "example.com").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Parse, "{e}");
+}

@@ -129,6 +129,17 @@ impl DnsDriver for Cloudflare {
         Ok(page)
     }
 
+    /// Looks the zone up by name (`GET /zones?name=`) instead of listing every zone.
+    async fn find_zone(&self, domain: &str) -> Result<Zone> {
+        let req = self.requests.find_zone(domain)?;
+        let want = names::domain(domain)?;
+        let ask = PageAsk::new(None, MAX_ZONES_PER_PAGE, MAX_ZONES_PER_PAGE)?;
+        let resp = self.send(req).await?;
+        let zone = responses::found_zone(&resp, &ask, &want)?;
+        self.remember(&zone);
+        Ok(zone)
+    }
+
     async fn get_zone(&self, id: &str) -> Result<Zone> {
         let resp = self.send(self.requests.get_zone(id)?).await?;
         let zone = responses::zone(&resp, Some(id), &format!("getting zone {id}"))?;
