@@ -14,6 +14,12 @@ mod blocking {
     }
 
     include!("cases/dns.rs");
+
+    /// Route53's own behaviour, on moto and a fake.
+    mod route53_specific {
+        use super::*;
+        include!("cases/dns_route53.rs");
+    }
     include!("cases/dns_cloudflare.rs");
 }
 
@@ -29,5 +35,11 @@ mod asynchronous {
     }
 
     include!("cases/dns.rs");
+
+    /// Route53's own behaviour, on moto and a fake.
+    mod route53_specific {
+        use super::*;
+        include!("cases/dns_route53.rs");
+    }
     include!("cases/dns_cloudflare.rs");
 }
