@@ -77,6 +77,31 @@ dns_cases!(cloudflare, cloudflare();
     zones_move_through_zone_files_and_copies,
 );
 
+/// DigitalOcean DNS on the in-process fake, a fresh one per test (no PTR or SPF).
+fn digitalocean() -> Fixture<mc::dns::DigitalOceanDns> {
+    let token = "dop_v1_dns_conformance";
+    let fake = crate::common::digitalocean_fake::DoFake::start(token);
+    let config = multicloud::compute::digitalocean::DoConfig::builder()
+        .token(token)
+        .endpoint(fake.url())
+        .build()
+        .unwrap();
+    Fixture {
+        d: mc::dns::DigitalOceanDns::new(config).unwrap(),
+        types: &["NS", "SRV", "CAA"],
+    }
+}
+
+dns_cases!(digitalocean, digitalocean();
+    zones_are_created_found_listed_and_deleted,
+    records_of_every_type_round_trip,
+    records_are_updated_and_deleted,
+    records_are_listed_in_pages_lazily_and_whole,
+    bad_input_and_missing_things_are_typed_errors,
+    deleting_a_zone_deletes_its_records,
+    zones_move_through_zone_files_and_copies,
+);
+
 /// Route53 on moto, in an AWS account of its own per test (moto keeps one Route53 state
 /// per account; the keys its STS hands out sign as the role's account), so other tests'
 /// zones never show in a listing.

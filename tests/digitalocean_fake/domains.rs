@@ -38,7 +38,7 @@ fn a_new_domain_has_its_soa_and_three_ns_records_and_is_listed_then_deleted() {
         got["zone_file"]
             .as_str()
             .unwrap()
-            .contains("$ORIGIN example.com.")
+            .contains("example.com. IN SOA ns1.digitalocean.com. hostmaster.example.com.")
     );
     let all = records(&c, "/v2/domains/example.com/records");
     let kinds: Vec<(&str, &str, &str)> = all

@@ -10,7 +10,7 @@ use serde_json::Value;
 
 use super::requests::DnsPage;
 use crate::compute::digitalocean::responses::{self as base, Listed, PageAt, parse_error};
-use crate::dns::{Record, RecordData, RecordType, Zone, names};
+use crate::dns::{Record, RecordData, RecordType, Zone, names, zonefile};
 use crate::error::Result;
 use crate::http::Response;
 use crate::storage::Page;
@@ -142,6 +142,46 @@ pub fn domain(resp: &Response, expected: &str, context: &str) -> Result<Zone> {
             format_args!("the answer is about domain {:?}", zone.domain),
         )),
     }
+}
+
+/// A domain with its zone file.
+#[derive(Deserialize)]
+struct ZoneFileJson {
+    name: String,
+    #[serde(default)]
+    zone_file: Option<String>,
+}
+
+/// The SOA of `domain` as the zone file of a domain answer states it (the records
+/// listing gives only its TTL); `None` when the file holds no SOA that reads.
+pub fn soa(resp: &Response, domain: &str, context: &str) -> Result<Option<RecordData>> {
+    let json: ZoneFileJson = base::one(resp, "domain", context)?;
+    if !json.name.eq_ignore_ascii_case(domain) {
+        return Err(parse_error(
+            context,
+            format_args!("the answer is about domain {:?}", json.name),
+        ));
+    }
+    // Only the directives and the SOA line: the rest of the file is not needed here.
+    let text = json.zone_file.unwrap_or_default();
+    let wanted = |l: &&str| l.starts_with('$') || l.split_whitespace().any(|t| t == "SOA");
+    let lines: Vec<&str> = text.lines().filter(wanted).collect();
+    let records = zonefile::import(&lines.join("\n"), domain).unwrap_or_default();
+    let apex = records.into_iter().find(|r| r.name.is_empty());
+    Ok(apex
+        .map(|r| r.data)
+        .filter(|d| d.record_type() == RecordType::Soa))
+}
+
+/// Whether `r` is DigitalOcean's SOA as its records listing shows it (data: a TTL).
+pub fn bare_soa(r: &Record) -> bool {
+    matches!(
+        &r.data,
+        RecordData::Other {
+            rtype: RecordType::Soa,
+            ..
+        }
+    )
 }
 
 /// The record of an answer, in `domain`; `expected`, when given, must be its id.

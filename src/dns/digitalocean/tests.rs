@@ -283,3 +283,39 @@ fn errors_map_to_kinds_and_next_links_are_checked() {
         assert_eq!(e.kind(), ErrorKind::Parse, "{bad}");
     }
 }
+
+#[test]
+fn the_soa_is_read_whole_from_the_zone_file() {
+    let file = "$ORIGIN example.com.\n$TTL 1800\nexample.com. IN SOA ns1.digitalocean.com. \
+                hostmaster.example.com. 1415982609 10800 3600 604800 1800\n\
+                example.com. 1800 IN NS ns1.digitalocean.com.\nwww 1800 IN WEIRD ?\n";
+    let resp = answer(
+        200,
+        json!({ "domain": { "name": "example.com", "zone_file": file } }),
+    );
+    let soa = responses::soa(&resp, "example.com", "t").unwrap().unwrap();
+    let RecordData::Soa {
+        mname,
+        serial,
+        minimum,
+        ..
+    } = soa
+    else {
+        panic!("{soa:?}")
+    };
+    assert_eq!(
+        (mname.as_str(), serial, minimum),
+        ("ns1.digitalocean.com", 1415982609, 1800)
+    );
+    let none = answer(
+        200,
+        json!({ "domain": { "name": "example.com", "zone_file": null } }),
+    );
+    assert_eq!(responses::soa(&none, "example.com", "t").unwrap(), None);
+    let other = answer(
+        200,
+        json!({ "domain": { "name": "other.com", "zone_file": file } }),
+    );
+    let e = responses::soa(&other, "example.com", "t").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Parse);
+}

@@ -5,6 +5,7 @@
 
 mod any;
 mod cloudflare;
+mod digitalocean;
 mod driver;
 mod memory;
 mod route53;
@@ -16,6 +17,7 @@ pub use super::rt::Listing;
 pub use crate::dns::{NewRecord, NewZone, Record, RecordData, RecordType, Zone};
 pub use any::AnyDns;
 pub use cloudflare::Cloudflare;
+pub use digitalocean::DigitalOceanDns;
 pub use driver::DnsDriver;
 pub use memory::MemoryDns;
 pub use route53::Route53;

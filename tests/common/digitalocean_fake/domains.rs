@@ -2,7 +2,8 @@
 //! reference documents them: `{"domain": {name, ttl, zone_file}}` and `{"domain_record":
 //! {id, type, name, data, priority, port, ttl, weight, flags, tag}}` (fields a type does
 //! not use are null); listings paged with `links.pages`, records filtered by `name` (the
-//! absolute name) and `type`. A new domain gets an SOA record (data: the TTL) and three
+//! absolute name) and `type`. A new domain gets an SOA record (data: the TTL; the whole
+//! SOA is in the domain's `zone_file`) and three
 //! NS records at `@`, and an A record at `@` when created with `ip_address`. Names in
 //! CNAME, MX, NS and SRV data must end with a dot (or be `@`) and are kept without it.
 //! Invalid or duplicate domains and records are 422 `unprocessable_entity` (the messages
@@ -14,12 +15,14 @@ use std::net::{Ipv4Addr, Ipv6Addr};
 use serde_json::{Map, Value, json};
 
 use super::server::Request;
-use super::state::{NoPages, Query, Reply, State, not_found, page, unprocessable};
+use super::state::{NoPages, Query, Reply, State, not_found, now, page, unprocessable};
 
 /// A domain's records by id.
 #[derive(Default)]
 pub(super) struct Domain {
     pub records: BTreeMap<u64, Value>,
+    /// The SOA's serial: the creation time.
+    pub serial: u64,
 }
 
 /// The name servers of every domain.
@@ -89,9 +92,17 @@ fn one_record(st: &mut State, m: &str, d: &str, id: &str, req: &Request) -> Repl
     }
 }
 
+/// A domain as GET shows it; its zone file holds the SOA and NS lines (the real one
+/// holds every record).
 fn domain_json(st: &State, d: &str) -> Value {
-    let records = st.domains.get(d).map(|x| x.records.len()).unwrap_or(0);
-    let zone_file = format!("$ORIGIN {d}.\n$TTL 1800\n; {records} records\n");
+    let serial = st.domains.get(d).map_or(0, |x| x.serial);
+    let mut zone_file = format!(
+        "$ORIGIN {d}.\n$TTL 1800\n{d}. IN SOA ns1.digitalocean.com. hostmaster.{d}. \
+         {serial} 10800 3600 604800 1800\n"
+    );
+    for ns in NAME_SERVERS {
+        zone_file.push_str(&format!("{d}. 1800 IN NS {ns}.\n"));
+    }
     json!({ "name": d, "ttl": 1800, "zone_file": zone_file })
 }
 
@@ -112,7 +123,11 @@ fn create_domain(st: &mut State, b: &Value) -> Reply {
             None => return unprocessable("Ip address is not a valid IPv4 address"),
         },
     };
-    st.domains.insert(name.clone(), Domain::default());
+    let domain = Domain {
+        serial: now(),
+        ..Domain::default()
+    };
+    st.domains.insert(name.clone(), domain);
     let soa = json!({ "type": "SOA", "name": "@", "data": "1800", "ttl": 1800 });
     let mut made = vec![soa];
     for ns in NAME_SERVERS {
