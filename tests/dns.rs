@@ -20,6 +20,12 @@ mod blocking {
         use super::*;
         include!("cases/dns_route53.rs");
     }
+
+    /// DigitalOcean DNS's own behaviour, against the fake.
+    mod do_specific {
+        use super::*;
+        include!("cases/dns_digitalocean.rs");
+    }
     include!("cases/dns_cloudflare.rs");
 }
 
@@ -40,6 +46,12 @@ mod asynchronous {
     mod route53_specific {
         use super::*;
         include!("cases/dns_route53.rs");
+    }
+
+    /// DigitalOcean DNS's own behaviour, against the fake.
+    mod do_specific {
+        use super::*;
+        include!("cases/dns_digitalocean.rs");
     }
     include!("cases/dns_cloudflare.rs");
 }
