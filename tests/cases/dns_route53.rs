@@ -90,12 +90,19 @@ async fn route53_pages_stop_inside_sets_and_give_every_record_once() {
     }
     let mut seen = Vec::new();
     let mut token: Option<String> = None;
+    let (mut split, mut last) = (false, None);
     for _ in 0..20 {
         let page = d
             .list_records_page(&zone.id, token.as_deref(), 3)
             .await
             .unwrap();
         assert!(page.items.len() <= 3, "{}", page.items.len());
+        let first = page
+            .items
+            .first()
+            .map(|r| (r.name.clone(), r.record_type()));
+        split |= first.is_some() && first == last;
+        last = page.items.last().map(|r| (r.name.clone(), r.record_type()));
         seen.extend(page.items.into_iter().map(|r| r.id));
         token = page.next_token;
         if token.is_none() {
@@ -103,6 +110,7 @@ async fn route53_pages_stop_inside_sets_and_give_every_record_once() {
         }
     }
     assert!(token.is_none(), "the listing ends");
+    assert!(split, "a set of 4 values is cut between pages of 3");
     let whole: Vec<String> = d
         .list_records(&zone.id)
         .await
@@ -215,4 +223,51 @@ async fn route53_answers_that_cannot_be_trusted_are_parse_errors() {
     let e = on_fake(&missing).get_zone("Z1").await.unwrap_err();
     assert_eq!(e.kind(), ErrorKind::NotFound, "{e}");
     assert!(e.to_string().contains("No hosted zone"), "{e}");
+}
+
+#[maybe_async]
+#[mode_test]
+async fn route53_server_errors_are_retried_on_reads_and_never_repeat_a_change() {
+    let server = FakeServer::start_with_request(|n, line, s| {
+        if line.starts_with("GET /2013-04-01/change/") {
+            match n {
+                0 => respond(s, 500, "", b"<html>internal</html>"),
+                1 => respond(s, 429, "Retry-After: 1\r\n", b""),
+                _ => respond(s, 200, "", change_xml("C1", "INSYNC").as_bytes()),
+            }
+        } else if line.starts_with("GET /2013-04-01/hostedzone/Z1 ") {
+            let zone = format!(
+                "<GetHostedZoneResponse {NS}><HostedZone><Id>/hostedzone/Z1</Id>\
+                 <Name>example.com.</Name><CallerReference>r</CallerReference></HostedZone>\
+                 </GetHostedZoneResponse>"
+            );
+            respond(s, 200, "", zone.as_bytes());
+        } else if line.starts_with("GET /2013-04-01/hostedzone/Z1/rrset") {
+            let none = format!(
+                "<ListResourceRecordSetsResponse {NS}><ResourceRecordSets/>\
+                 <IsTruncated>false</IsTruncated><MaxItems>10</MaxItems>\
+                 </ListResourceRecordSetsResponse>"
+            );
+            respond(s, 200, "", none.as_bytes());
+        } else {
+            assert!(
+                line.starts_with("POST /2013-04-01/hostedzone/Z1/rrset/ "),
+                "{line}"
+            );
+            respond(s, 500, "", b"<html>internal</html>");
+        }
+    });
+    let d = on_fake(&server);
+    let started = std::time::Instant::now();
+    let synced = d.change_synced("C1").await.unwrap();
+    assert!(synced, "INSYNC after a 500 and a 429");
+    assert_eq!(server.hits(), 3);
+    assert!(
+        started.elapsed() >= Duration::from_millis(900),
+        "Retry-After waited"
+    );
+    let www = NewRecord::new("www", a("192.0.2.1"));
+    let e = d.create_record("Z1", &www).await.unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::Provider, "{e}");
+    assert_eq!(server.hits(), 6, "the change was sent once");
 }
