@@ -140,6 +140,57 @@ dns_cases!(route53, route53();
     zones_move_through_zone_files_and_copies,
 );
 
+/// The run-time choice: every case through `AnyDns`, over each provider.
+fn any<D: Into<mc::dns::AnyDns>>(f: Fixture<D>) -> Fixture<mc::dns::AnyDns> {
+    let Fixture { d, types } = f;
+    Fixture { d: d.into(), types }
+}
+
+fn any_route53() -> Fixture<mc::dns::AnyDns> {
+    any(route53())
+}
+
+fn any_digitalocean() -> Fixture<mc::dns::AnyDns> {
+    any(digitalocean())
+}
+
+fn any_cloudflare() -> Fixture<mc::dns::AnyDns> {
+    any(cloudflare())
+}
+
+dns_cases!(any_route53, any_route53();
+    records_of_every_type_round_trip,
+    records_are_updated_and_deleted,
+    zones_move_through_zone_files_and_copies,
+);
+
+dns_cases!(any_digitalocean, any_digitalocean();
+    records_of_every_type_round_trip,
+    records_are_updated_and_deleted,
+    zones_move_through_zone_files_and_copies,
+);
+
+dns_cases!(any_cloudflare, any_cloudflare();
+    records_of_every_type_round_trip,
+    records_are_updated_and_deleted,
+    zones_move_through_zone_files_and_copies,
+);
+
+/// DNS URLs choose the driver at run time; bad ones are typed errors.
+#[maybe_async]
+#[mode_test]
+async fn dns_urls_choose_the_driver() {
+    let dns = mc::dns::AnyDns::from_url("memory://").unwrap();
+    assert_eq!(dns.provider(), multicloud::registry::DnsProvider::Memory);
+    let zones = dns.list_zones().await.unwrap();
+    assert!(zones.is_empty());
+    for bad in ["bind://", "route53://?token=HUNTER2", "cloudflare://host"] {
+        let e = mc::dns::AnyDns::from_url(bad).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::InvalidInput, "{bad}: {e}");
+        assert!(!e.to_string().contains("HUNTER2"), "{e}");
+    }
+}
+
 /// A domain no other test (or test process) uses.
 fn unique_domain() -> String {
     use std::sync::atomic::{AtomicUsize, Ordering};

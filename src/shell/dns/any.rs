@@ -1,5 +1,8 @@
 use super::rt::maybe_async;
-use super::{DnsDriver, MemoryDns};
+use super::{Cloudflare, DigitalOceanDns, DnsDriver, MemoryDns, Route53};
+use crate::dns::cloudflare::CloudflareConfig;
+use crate::dns::digitalocean::DoConfig;
+use crate::dns::route53::Route53Config;
 use crate::dns::{NewRecord, NewZone, Record, Zone};
 use crate::error::Result;
 use crate::registry::{DnsLocation, DnsProvider};
@@ -36,6 +39,12 @@ assert!(dns.list_zones().await?.is_empty());
 pub enum AnyDns {
     /// DNS in memory ([`MemoryDns`]).
     Memory(MemoryDns),
+    /// Amazon Route53 ([`Route53`]).
+    Route53(Route53),
+    /// DigitalOcean domains ([`DigitalOceanDns`]).
+    DigitalOcean(DigitalOceanDns),
+    /// Cloudflare ([`Cloudflare`]).
+    Cloudflare(Cloudflare),
 }
 
 impl AnyDns {
@@ -63,10 +72,13 @@ impl AnyDns {
     pub fn from_location(l: &DnsLocation) -> Result<Self> {
         match l.provider {
             DnsProvider::Memory => Ok(AnyDns::Memory(MemoryDns::new())),
-            p => Err(crate::Error::new(
-                crate::ErrorKind::Unsupported,
-                format!("the {p} DNS driver is not available in this version"),
-            )),
+            DnsProvider::Route53 => Ok(AnyDns::Route53(Route53::new(route53_config(l)?)?)),
+            DnsProvider::DigitalOcean => {
+                Ok(AnyDns::DigitalOcean(DigitalOceanDns::new(do_config(l)?)?))
+            }
+            DnsProvider::Cloudflare => {
+                Ok(AnyDns::Cloudflare(Cloudflare::new(cloudflare_config(l)?)?))
+            }
         }
     }
 
@@ -74,6 +86,9 @@ impl AnyDns {
     pub fn provider(&self) -> DnsProvider {
         match self {
             AnyDns::Memory(_) => DnsProvider::Memory,
+            AnyDns::Route53(_) => DnsProvider::Route53,
+            AnyDns::DigitalOcean(_) => DnsProvider::DigitalOcean,
+            AnyDns::Cloudflare(_) => DnsProvider::Cloudflare,
         }
     }
 }
@@ -84,6 +99,57 @@ impl From<MemoryDns> for AnyDns {
     }
 }
 
+impl From<Route53> for AnyDns {
+    fn from(d: Route53) -> Self {
+        AnyDns::Route53(d)
+    }
+}
+
+impl From<DigitalOceanDns> for AnyDns {
+    fn from(d: DigitalOceanDns) -> Self {
+        AnyDns::DigitalOcean(d)
+    }
+}
+
+impl From<Cloudflare> for AnyDns {
+    fn from(d: Cloudflare) -> Self {
+        AnyDns::Cloudflare(d)
+    }
+}
+
+/// The Route53 configuration a location asks for, the rest from the environment.
+fn route53_config(l: &DnsLocation) -> Result<Route53Config> {
+    let mut b = Route53Config::builder();
+    if let Some(endpoint) = &l.endpoint {
+        b = b.endpoint(endpoint);
+    }
+    if let Some(profile) = &l.profile {
+        b = b.profile(profile);
+    }
+    b.from_env()?.build()
+}
+
+/// The DigitalOcean configuration a location asks for, the token from the environment.
+fn do_config(l: &DnsLocation) -> Result<DoConfig> {
+    let mut b = DoConfig::builder();
+    if let Some(endpoint) = &l.endpoint {
+        b = b.endpoint(endpoint);
+    }
+    b.from_env()?.build()
+}
+
+/// The Cloudflare configuration a location asks for, the token from the environment.
+fn cloudflare_config(l: &DnsLocation) -> Result<CloudflareConfig> {
+    let mut b = CloudflareConfig::builder();
+    if let Some(endpoint) = &l.endpoint {
+        b = b.endpoint(endpoint);
+    }
+    if let Some(account) = &l.account {
+        b = b.account_id(account);
+    }
+    b.from_env()?.build()
+}
+
 // Delegation is spelled out per method: `maybe_async` cannot strip an `.await` inside a
 // macro's arguments, so a delegating macro would break the blocking build.
 #[maybe_async(AFIT)]
@@ -91,30 +157,45 @@ impl DnsDriver for AnyDns {
     fn provider_name(&self) -> &'static str {
         match self {
             AnyDns::Memory(d) => d.provider_name(),
+            AnyDns::Route53(d) => d.provider_name(),
+            AnyDns::DigitalOcean(d) => d.provider_name(),
+            AnyDns::Cloudflare(d) => d.provider_name(),
         }
     }
 
     async fn list_zones_page(&self, token: Option<&str>, max: usize) -> Result<Page<Zone>> {
         match self {
             AnyDns::Memory(d) => d.list_zones_page(token, max).await,
+            AnyDns::Route53(d) => d.list_zones_page(token, max).await,
+            AnyDns::DigitalOcean(d) => d.list_zones_page(token, max).await,
+            AnyDns::Cloudflare(d) => d.list_zones_page(token, max).await,
         }
     }
 
     async fn get_zone(&self, id: &str) -> Result<Zone> {
         match self {
             AnyDns::Memory(d) => d.get_zone(id).await,
+            AnyDns::Route53(d) => d.get_zone(id).await,
+            AnyDns::DigitalOcean(d) => d.get_zone(id).await,
+            AnyDns::Cloudflare(d) => d.get_zone(id).await,
         }
     }
 
     async fn create_zone(&self, zone: &NewZone) -> Result<Zone> {
         match self {
             AnyDns::Memory(d) => d.create_zone(zone).await,
+            AnyDns::Route53(d) => d.create_zone(zone).await,
+            AnyDns::DigitalOcean(d) => d.create_zone(zone).await,
+            AnyDns::Cloudflare(d) => d.create_zone(zone).await,
         }
     }
 
     async fn delete_zone(&self, id: &str) -> Result<()> {
         match self {
             AnyDns::Memory(d) => d.delete_zone(id).await,
+            AnyDns::Route53(d) => d.delete_zone(id).await,
+            AnyDns::DigitalOcean(d) => d.delete_zone(id).await,
+            AnyDns::Cloudflare(d) => d.delete_zone(id).await,
         }
     }
 
@@ -126,36 +207,54 @@ impl DnsDriver for AnyDns {
     ) -> Result<Page<Record>> {
         match self {
             AnyDns::Memory(d) => d.list_records_page(zone_id, token, max).await,
+            AnyDns::Route53(d) => d.list_records_page(zone_id, token, max).await,
+            AnyDns::DigitalOcean(d) => d.list_records_page(zone_id, token, max).await,
+            AnyDns::Cloudflare(d) => d.list_records_page(zone_id, token, max).await,
         }
     }
 
     async fn get_record(&self, zone_id: &str, id: &str) -> Result<Record> {
         match self {
             AnyDns::Memory(d) => d.get_record(zone_id, id).await,
+            AnyDns::Route53(d) => d.get_record(zone_id, id).await,
+            AnyDns::DigitalOcean(d) => d.get_record(zone_id, id).await,
+            AnyDns::Cloudflare(d) => d.get_record(zone_id, id).await,
         }
     }
 
     async fn create_record(&self, zone_id: &str, record: &NewRecord) -> Result<Record> {
         match self {
             AnyDns::Memory(d) => d.create_record(zone_id, record).await,
+            AnyDns::Route53(d) => d.create_record(zone_id, record).await,
+            AnyDns::DigitalOcean(d) => d.create_record(zone_id, record).await,
+            AnyDns::Cloudflare(d) => d.create_record(zone_id, record).await,
         }
     }
 
     async fn update_record(&self, zone_id: &str, id: &str, record: &NewRecord) -> Result<Record> {
         match self {
             AnyDns::Memory(d) => d.update_record(zone_id, id, record).await,
+            AnyDns::Route53(d) => d.update_record(zone_id, id, record).await,
+            AnyDns::DigitalOcean(d) => d.update_record(zone_id, id, record).await,
+            AnyDns::Cloudflare(d) => d.update_record(zone_id, id, record).await,
         }
     }
 
     async fn delete_record(&self, zone_id: &str, id: &str) -> Result<()> {
         match self {
             AnyDns::Memory(d) => d.delete_record(zone_id, id).await,
+            AnyDns::Route53(d) => d.delete_record(zone_id, id).await,
+            AnyDns::DigitalOcean(d) => d.delete_record(zone_id, id).await,
+            AnyDns::Cloudflare(d) => d.delete_record(zone_id, id).await,
         }
     }
 
     async fn change_synced(&self, change: &str) -> Result<bool> {
         match self {
             AnyDns::Memory(d) => d.change_synced(change).await,
+            AnyDns::Route53(d) => d.change_synced(change).await,
+            AnyDns::DigitalOcean(d) => d.change_synced(change).await,
+            AnyDns::Cloudflare(d) => d.change_synced(change).await,
         }
     }
 }
