@@ -16,6 +16,8 @@ pub mod requests;
 pub mod responses;
 
 #[cfg(test)]
+mod plan_tests;
+#[cfg(test)]
 mod rdata_tests;
 #[cfg(test)]
 mod requests_tests;
