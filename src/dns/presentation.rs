@@ -145,8 +145,9 @@ fn escaped(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Result<char>
     }
 }
 
-/// Text as one or more quoted character-strings of at most 255 bytes.
-fn quoted_strings(text: &str) -> String {
+/// Text as one or more quoted character-strings of at most 255 bytes (cut between
+/// characters), `"` and `\` escaped.
+pub fn quoted_strings(text: &str) -> String {
     let mut parts = Vec::new();
     let mut cur = String::new();
     for c in text.chars() {

@@ -7,11 +7,9 @@ use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
 use super::PROVIDER;
+use crate::dns::presentation::{quote, quoted_strings};
 use crate::dns::{RecordData, RecordType, names};
 use crate::error::{Error, ErrorKind, Result};
-
-/// The longest character-string DNS allows.
-const MAX_STRING: usize = 255;
 
 /// `data` as Route53's `<Value>`; `InvalidInput` when a name in it is not a host name or
 /// the type is one Route53 keeps itself (SOA).
@@ -73,37 +71,6 @@ fn other(value: &str) -> Result<String> {
         ));
     }
     Ok(value.to_owned())
-}
-
-/// `text` as quoted character-strings of at most 255 bytes each (cut on char boundaries).
-pub fn quoted_strings(text: &str) -> String {
-    let mut parts = Vec::new();
-    let mut rest = text;
-    loop {
-        let mut cut = rest.len().min(MAX_STRING);
-        while !rest.is_char_boundary(cut) {
-            cut -= 1;
-        }
-        parts.push(quote(&rest[..cut]));
-        rest = &rest[cut..];
-        if rest.is_empty() {
-            return parts.join(" ");
-        }
-    }
-}
-
-/// One quoted character-string, `"` and `\` escaped.
-fn quote(s: &str) -> String {
-    let mut q = String::with_capacity(s.len() + 2);
-    q.push('"');
-    for c in s.chars() {
-        if c == '"' || c == '\\' {
-            q.push('\\');
-        }
-        q.push(c);
-    }
-    q.push('"');
-    q
 }
 
 /// The data of a `<Value>` of type `rtype`; `Parse` when it does not read as that type.
