@@ -14,7 +14,7 @@ use crate::error::{Error, ErrorKind};
 
 pub mod chain;
 pub mod metadata;
-mod settings;
+pub(crate) mod settings;
 pub mod sts;
 
 pub use chain::{ChainOptions, resolve};

@@ -7,7 +7,7 @@ use std::ffi::OsString;
 
 use super::{Source, chain};
 use crate::credentials::Credentials;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::storage::s3::profile::SharedFiles;
 
 /// Region, endpoint and credentials as a builder holds them before `build`.
@@ -109,6 +109,85 @@ impl AwsSettings {
         }
         Ok(())
     }
+}
+
+/// What a service's `build` needs once the settings are checked.
+#[derive(Debug, Clone)]
+pub(crate) struct Resolved {
+    pub region: String,
+    pub endpoint: url::Url,
+    pub credentials: Option<Credentials>,
+    pub credential_source: Option<Source>,
+}
+
+impl AwsSettings {
+    /// The settings checked for a service whose requests all go to the endpoint's root
+    /// (EC2's Query API, Route53's REST paths): credentials found (instance metadata last
+    /// when opted in), a valid region (`us-east-1` by default), a bare `http(s)://host[:port]`
+    /// endpoint (`default_endpoint(region)` when none is set). `service` names it in
+    /// errors, which never quote the endpoint's text.
+    pub(crate) fn resolve(
+        mut self,
+        service: &str,
+        default_endpoint: impl FnOnce(&str) -> String,
+    ) -> Result<Resolved> {
+        if self.wants_credentials() && self.instance_metadata {
+            self.credential_source = chain::instance_metadata_env(&|_: &str| None, true)?;
+        }
+        if self.wants_credentials() {
+            let looked = self
+                .looked_in
+                .as_deref()
+                .unwrap_or("explicit settings only");
+            let what = format!("no {service} credentials found (looked in {looked})");
+            return Err(Error::invalid(what));
+        }
+        let region = self.region.unwrap_or_else(|| "us-east-1".to_owned());
+        check_region(service, &region)?;
+        let endpoint = self.endpoint.unwrap_or_else(|| default_endpoint(&region));
+        Ok(Resolved {
+            endpoint: bare_endpoint(service, &endpoint)?,
+            region,
+            credentials: self.credentials,
+            credential_source: self.credential_source,
+        })
+    }
+}
+
+/// `InvalidInput` unless `region` is letters, digits and `-`.
+pub(crate) fn check_region(service: &str, region: &str) -> Result<()> {
+    let ok = !region.is_empty()
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-');
+    match ok {
+        true => Ok(()),
+        false => Err(Error::invalid(format!(
+            "{service} region {region:.64?} is not valid"
+        ))),
+    }
+}
+
+/// `http(s)://host[:port]` and nothing else. Errors never quote the text: it may hold a
+/// password or a token.
+pub(crate) fn bare_endpoint(service: &str, text: &str) -> Result<url::Url> {
+    let mut u = url::Url::parse(text)
+        .map_err(|e| Error::invalid(format!("{service} endpoint is not a URL: {e}")))?;
+    if !u.username().is_empty() || u.password().is_some() {
+        return Err(Error::invalid(format!(
+            "{service} endpoint must not hold a user name or password (give credentials instead)"
+        )));
+    }
+    let bare = u.path().trim_end_matches('/').is_empty() && u.query().is_none();
+    if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none() || !bare {
+        return Err(Error::invalid(format!(
+            "{service} endpoint {}://{} must be http(s)://host[:port] (no path or query)",
+            u.scheme(),
+            u.host_str().unwrap_or("")
+        )));
+    }
+    u.set_fragment(None);
+    Ok(u)
 }
 
 fn first_of(

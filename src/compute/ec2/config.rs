@@ -3,9 +3,10 @@
 
 use std::ffi::OsString;
 
-use crate::aws::{AwsSettings, Source, chain};
+use crate::aws::settings;
+use crate::aws::{AwsSettings, Source};
 use crate::credentials::Credentials;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// A resolved EC2 configuration. Build it with [`Ec2Config::builder`].
 #[derive(Debug, Clone)]
@@ -34,7 +35,7 @@ impl Ec2Config {
     /// credentials, the region's own endpoint, or the same custom endpoint (an emulator's)
     /// when one was set. `InvalidInput` for a malformed region.
     pub fn in_region(&self, region: &str) -> Result<Ec2Config> {
-        check_region(region)?;
+        settings::check_region("EC2", region)?;
         let mut c = self.clone();
         if self.endpoint == default_endpoint(&self.region)? {
             c.endpoint = default_endpoint(region)?;
@@ -45,8 +46,12 @@ impl Ec2Config {
 }
 
 /// `https://ec2.REGION.amazonaws.com`.
+fn default_url(region: &str) -> String {
+    format!("https://ec2.{region}.amazonaws.com")
+}
+
 fn default_endpoint(region: &str) -> Result<url::Url> {
-    checked_endpoint(&format!("https://ec2.{region}.amazonaws.com"))
+    settings::bare_endpoint("EC2", &default_url(region))
 }
 
 /// Builds an [`Ec2Config`].
@@ -110,64 +115,16 @@ impl Ec2ConfigBuilder {
     /// Checks and resolves the configuration: `InvalidInput` for a bad region or endpoint,
     /// or when no credentials were found (EC2 has no anonymous access).
     pub fn build(self) -> Result<Ec2Config> {
-        let mut aws = self.aws;
-        if aws.wants_credentials() && aws.instance_metadata {
-            aws.credential_source = chain::instance_metadata_env(&|_: &str| None, true)?;
-        }
-        if aws.wants_credentials() {
-            return Err(Error::invalid(format!(
-                "no EC2 credentials found (looked in {})",
-                aws.looked_in.as_deref().unwrap_or("explicit settings only")
-            )));
-        }
-        let region = aws.region.unwrap_or_else(|| "us-east-1".to_owned());
-        check_region(&region)?;
-        let endpoint = match aws.endpoint {
-            Some(e) => checked_endpoint(&e)?,
-            None => default_endpoint(&region)?,
-        };
+        let r = self
+            .aws
+            .resolve("EC2", |region: &str| default_url(region))?;
         Ok(Ec2Config {
-            endpoint,
-            region,
-            credentials: aws.credentials,
-            credential_source: aws.credential_source,
+            endpoint: r.endpoint,
+            region: r.region,
+            credentials: r.credentials,
+            credential_source: r.credential_source,
         })
     }
-}
-
-fn check_region(region: &str) -> Result<()> {
-    let ok = !region.is_empty()
-        && region
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-');
-    match ok {
-        true => Ok(()),
-        false => Err(Error::invalid(format!(
-            "EC2 region {region:?} is not valid"
-        ))),
-    }
-}
-
-/// `http(s)://host[:port]` and nothing else: the Query API is always posted to `/`.
-fn checked_endpoint(text: &str) -> Result<url::Url> {
-    // Errors never quote the text: it may hold a password or a token.
-    let mut u = url::Url::parse(text)
-        .map_err(|e| Error::invalid(format!("EC2 endpoint is not a URL: {e}")))?;
-    if !u.username().is_empty() || u.password().is_some() {
-        return Err(Error::invalid(
-            "EC2 endpoint must not hold a user name or password (give credentials instead)",
-        ));
-    }
-    let bare = u.path().trim_end_matches('/').is_empty() && u.query().is_none();
-    if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none() || !bare {
-        return Err(Error::invalid(format!(
-            "EC2 endpoint {}://{} must be http(s)://host[:port] (no path or query)",
-            u.scheme(),
-            u.host_str().unwrap_or("")
-        )));
-    }
-    u.set_fragment(None);
-    Ok(u)
 }
 
 #[cfg(test)]

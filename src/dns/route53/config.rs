@@ -3,9 +3,9 @@
 
 use std::ffi::OsString;
 
-use crate::aws::{AwsSettings, Source, chain};
+use crate::aws::{AwsSettings, Source};
 use crate::credentials::Credentials;
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// A resolved Route53 configuration. Build it with [`Route53Config::builder`].
 #[derive(Debug, Clone)]
@@ -102,64 +102,16 @@ impl Route53ConfigBuilder {
     /// Checks and resolves the configuration: `InvalidInput` for a bad region or endpoint,
     /// or when no credentials were found (Route53 has no anonymous access).
     pub fn build(self) -> Result<Route53Config> {
-        let mut aws = self.aws;
-        if aws.wants_credentials() && aws.instance_metadata {
-            aws.credential_source = chain::instance_metadata_env(&|_: &str| None, true)?;
-        }
-        if aws.wants_credentials() {
-            return Err(Error::invalid(format!(
-                "no Route53 credentials found (looked in {})",
-                aws.looked_in.as_deref().unwrap_or("explicit settings only")
-            )));
-        }
-        let region = aws.region.unwrap_or_else(|| "us-east-1".to_owned());
-        check_region(&region)?;
-        let endpoint = match aws.endpoint {
-            Some(e) => checked_endpoint(&e)?,
-            None => checked_endpoint(DEFAULT_ENDPOINT)?,
-        };
+        let r = self
+            .aws
+            .resolve("Route53", |_: &str| DEFAULT_ENDPOINT.to_owned())?;
         Ok(Route53Config {
-            endpoint,
-            region,
-            credentials: aws.credentials,
-            credential_source: aws.credential_source,
+            endpoint: r.endpoint,
+            region: r.region,
+            credentials: r.credentials,
+            credential_source: r.credential_source,
         })
     }
-}
-
-fn check_region(region: &str) -> Result<()> {
-    let ok = !region.is_empty()
-        && region
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b == b'-');
-    match ok {
-        true => Ok(()),
-        false => Err(Error::invalid(format!(
-            "Route53 region {region:?} is not valid"
-        ))),
-    }
-}
-
-/// `http(s)://host[:port]` and nothing else: every path is the API's.
-fn checked_endpoint(text: &str) -> Result<url::Url> {
-    // Errors never quote the text: it may hold a password or a token.
-    let mut u = url::Url::parse(text)
-        .map_err(|e| Error::invalid(format!("Route53 endpoint is not a URL: {e}")))?;
-    if !u.username().is_empty() || u.password().is_some() {
-        return Err(Error::invalid(
-            "Route53 endpoint must not hold a user name or password (give credentials instead)",
-        ));
-    }
-    let bare = u.path().trim_end_matches('/').is_empty() && u.query().is_none();
-    if !matches!(u.scheme(), "http" | "https") || u.host_str().is_none() || !bare {
-        return Err(Error::invalid(format!(
-            "Route53 endpoint {}://{} must be http(s)://host[:port] (no path or query)",
-            u.scheme(),
-            u.host_str().unwrap_or("")
-        )));
-    }
-    u.set_fragment(None);
-    Ok(u)
 }
 
 #[cfg(test)]
