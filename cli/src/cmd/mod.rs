@@ -1,0 +1,6 @@
+//! The commands, one module per family.
+
+pub mod cloud;
+pub mod cp;
+pub mod store;
+pub mod sync;

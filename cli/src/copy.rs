@@ -1,0 +1,221 @@
+//! Runs copies: file to store, store to file, store to store (server side when both ends
+//! are one store), file to file; a bounded number at once, each reported as it ends.
+
+use crate::args::TransferArgs;
+use crate::exit::{Done, Tally};
+use crate::format;
+use crate::listing::{Item, Place, local_error};
+use crate::target::Remote;
+use crate::ui::Ui;
+use multicloud::blocking::run_bounded;
+use multicloud::blocking::storage::{AnyStorage, DownloadOptions, StorageDriver, UploadOptions};
+use multicloud::storage::{CancelToken, Object, verify_copy};
+use multicloud::{Error, Result};
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// Where one copy goes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Dest {
+    /// A local file.
+    File(PathBuf),
+    /// An object.
+    Object {
+        /// Its container.
+        container: String,
+        /// Its name.
+        name: String,
+    },
+}
+
+/// One copy to make.
+#[derive(Debug, Clone)]
+pub struct Job {
+    /// What to copy.
+    pub item: Item,
+    /// Where to.
+    pub to: Dest,
+}
+
+/// What every copy of one command shares.
+pub struct Copier<'a> {
+    /// The source's store, when it is not local.
+    pub src: Option<&'a Remote>,
+    /// The destination's store, when it is not local.
+    pub dst: Option<&'a Remote>,
+    /// The transfer flags.
+    pub args: &'a TransferArgs,
+    /// The display.
+    pub ui: &'a Ui,
+    /// Ctrl-C's token.
+    pub cancel: &'a CancelToken,
+    /// `mv`: delete each source once copied.
+    pub move_source: bool,
+}
+
+impl Copier<'_> {
+    /// Runs every job, at most `--concurrency` at once; failures are reported as they come.
+    pub fn run(&self, jobs: Vec<Job>) -> Done {
+        let total = jobs.iter().map(|j| j.item.size).sum();
+        self.ui.start(jobs.len(), Some(total));
+        let _guard = crate::cancel::Transferring::start();
+        let tally = Mutex::new(Tally::default());
+        run_bounded(jobs, self.args.concurrency.into(), |job| {
+            let result = self.cancel.check("copy").and_then(|()| self.one(&job));
+            self.settle(&job, &result);
+            let mut tally = tally
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            tally.record(|| self.describe(&job), &result);
+        });
+        self.ui
+            .finish(if self.move_source { "moved" } else { "copied" });
+        tally
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .done()
+    }
+
+    fn settle(&self, job: &Job, result: &Result<u64>) {
+        if let Ok(size) = result {
+            let key = progress_key(job);
+            self.ui.item_done(&key, || {
+                format!("{} ({})", self.describe(job), format::size(*size, false))
+            });
+        }
+    }
+
+    fn one(&self, job: &Job) -> Result<u64> {
+        let size = match (&job.item.at, &job.to) {
+            (Place::File(path), Dest::Object { container, name }) => {
+                self.upload(path, container, name)
+            }
+            (Place::Object { container, name }, Dest::File(path)) => {
+                self.download(container, name, path)
+            }
+            (
+                Place::Object {
+                    container: c,
+                    name: n,
+                },
+                Dest::Object { container, name },
+            ) => self.between((c, n), (container, name)),
+            (Place::File(from), Dest::File(to)) => copy_file(from, to),
+        }?;
+        if self.move_source {
+            self.remove_source(&job.item.at)?;
+        }
+        Ok(size)
+    }
+
+    fn upload(&self, path: &Path, container: &str, name: &str) -> Result<u64> {
+        let store = &self.remote(self.dst)?.store;
+        let mut opts = self.upload_options(None);
+        if opts.content_type.is_none() {
+            opts.content_type = mime_guess::from_path(path).first_raw().map(str::to_owned);
+        }
+        Ok(store.upload_file(container, name, path, &opts)?.size)
+    }
+
+    fn download(&self, container: &str, name: &str, path: &Path) -> Result<u64> {
+        let store = &self.remote(self.src)?.store;
+        let opts = DownloadOptions::new()
+            .overwrite(true)
+            .progress(self.ui.observer())
+            .cancel(self.cancel);
+        Ok(store.download_object(container, name, path, opts)?.size)
+    }
+
+    fn between(&self, (sc, sn): (&str, &str), (dc, dn): (&str, &str)) -> Result<u64> {
+        let (src, dst) = (self.remote(self.src)?, self.remote(self.dst)?);
+        let plain = self.args.content_type.is_none() && self.args.metadata.is_empty();
+        if src.same_store(dst) && plain {
+            return Ok(src.store.copy_object(sc, sn, dc, dn)?.size);
+        }
+        Ok(
+            streamed(&src.store, (sc, sn), &dst.store, (dc, dn), |source| {
+                self.upload_options(Some(source))
+            })?
+            .size,
+        )
+    }
+
+    /// Options for an upload: the flags' content type and metadata, else the source's.
+    fn upload_options(&self, source: Option<&Object>) -> UploadOptions {
+        let mut opts = UploadOptions::new()
+            .progress(self.ui.observer())
+            .cancel(self.cancel);
+        opts.content_type = self.args.content_type.clone();
+        if let Some(source) = source {
+            opts.content_type = opts.content_type.or_else(|| source.content_type.clone());
+            opts.metadata = source.metadata.clone();
+        }
+        opts.metadata.extend(self.args.metadata.iter().cloned());
+        opts
+    }
+
+    fn remove_source(&self, at: &Place) -> Result<()> {
+        match at {
+            Place::File(path) => std::fs::remove_file(path).map_err(|e| local_error(e, path)),
+            Place::Object { container, name } => {
+                self.remote(self.src)?.store.delete_object(container, name)
+            }
+        }
+    }
+
+    fn remote<'r>(&self, side: Option<&'r Remote>) -> Result<&'r Remote> {
+        side.ok_or_else(|| Error::invalid("internal: a store side without a store"))
+    }
+
+    /// `copy ./a to s3://b/a`, as messages name a job.
+    pub fn describe(&self, job: &Job) -> String {
+        let from = match &job.item.at {
+            Place::File(p) => p.display().to_string(),
+            Place::Object { container, name } => self.url(self.src, container, name),
+        };
+        let to = match &job.to {
+            Dest::File(p) => p.display().to_string(),
+            Dest::Object { container, name } => self.url(self.dst, container, name),
+        };
+        let verb = if self.move_source { "move" } else { "copy" };
+        format!("{verb} {from} to {to}")
+    }
+
+    fn url(&self, side: Option<&Remote>, container: &str, name: &str) -> String {
+        side.map_or_else(
+            || format!("{container}/{name}"),
+            |r| r.url_of(container, name),
+        )
+    }
+}
+
+/// The name progress reports carry for a job: the object's name on the store side.
+fn progress_key(job: &Job) -> String {
+    match (&job.item.at, &job.to) {
+        (_, Dest::Object { name, .. }) => name.clone(),
+        (Place::Object { name, .. }, _) => name.clone(),
+        (Place::File(p), _) => p.display().to_string(),
+    }
+}
+
+/// Copies between two stores through this process, in bounded memory; the copy must match
+/// the source's size (and MD5 where both state one).
+fn streamed(
+    src: &AnyStorage,
+    (sc, sn): (&str, &str),
+    dst: &AnyStorage,
+    (dc, dn): (&str, &str),
+    options: impl FnOnce(&Object) -> UploadOptions,
+) -> Result<Object> {
+    let (source, reader) = src.open_object(sc, sn)?;
+    let copied = dst.upload_reader(dc, dn, reader, &options(&source))?;
+    verify_copy(&source, &copied)?;
+    Ok(copied)
+}
+
+fn copy_file(from: &Path, to: &Path) -> Result<u64> {
+    if let Some(parent) = to.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|e| local_error(e, parent))?;
+    }
+    std::fs::copy(from, to).map_err(|e| local_error(e, to))
+}

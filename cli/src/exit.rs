@@ -1,0 +1,171 @@
+//! How a command ends: exit codes and the one-line messages of failures.
+
+use multicloud::{Error, ErrorKind};
+use std::process::ExitCode;
+
+/// A command that failed as a whole: what it was doing, and why.
+#[derive(Debug)]
+pub struct Failed {
+    /// What failed, naming the URL or path: `upload ./a to s3://b/a`.
+    pub what: String,
+    /// Why.
+    pub error: Error,
+}
+
+/// How a command that ran to its end went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Done {
+    /// Everything it had to do.
+    All,
+    /// Some items failed (each was reported as it failed); `cancelled` when Ctrl-C stopped them.
+    Partly {
+        /// Items that failed.
+        failed: usize,
+        /// Whether any failed because the user cancelled.
+        cancelled: bool,
+    },
+}
+
+/// What every command returns.
+pub type Outcome = std::result::Result<Done, Failed>;
+
+/// Exit codes, as `--help` documents them.
+pub const PARTIAL: u8 = 3;
+/// An object, container, zone or node was not found.
+pub const NOT_FOUND: u8 = 4;
+/// Stopped by Ctrl-C.
+pub const INTERRUPTED: u8 = 130;
+
+/// Attaches what was being done to a library error.
+pub trait Context<T> {
+    /// `Err(e)` becomes `Failed { what, e }`.
+    fn doing(self, what: impl FnOnce() -> String) -> std::result::Result<T, Failed>;
+}
+
+impl<T> Context<T> for multicloud::Result<T> {
+    fn doing(self, what: impl FnOnce() -> String) -> std::result::Result<T, Failed> {
+        self.map_err(|error| Failed {
+            what: what(),
+            error,
+        })
+    }
+}
+
+/// The exit code of an outcome, after printing a failure's message.
+pub fn finish(outcome: Outcome) -> ExitCode {
+    match outcome {
+        Ok(Done::All) => ExitCode::SUCCESS,
+        Ok(Done::Partly {
+            cancelled: true, ..
+        }) => ExitCode::from(INTERRUPTED),
+        Ok(Done::Partly { failed, .. }) => {
+            eprintln!("multicloud: {failed} item(s) failed");
+            ExitCode::from(PARTIAL)
+        }
+        // A reader that stopped reading (`| head`) is not a failure of ours.
+        Err(f) if is_broken_pipe(&f.error) => ExitCode::SUCCESS,
+        Err(f) => {
+            report(&f.what, &f.error);
+            ExitCode::from(code_of(&f.error))
+        }
+    }
+}
+
+/// A failure to write the command's output.
+pub fn output_error(e: std::io::Error) -> Failed {
+    Failed {
+        what: "write to standard output".into(),
+        error: Error::from(e),
+    }
+}
+
+/// Whether an error comes from writing to a pipe whose reader is gone.
+pub fn is_broken_pipe(error: &Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = cause {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::BrokenPipe {
+                return true;
+            }
+        }
+        cause = e.source();
+    }
+    false
+}
+
+/// Prints one failure as one line on standard error.
+pub fn report(what: &str, error: &Error) {
+    let message = error.to_string().replace('\n', " ");
+    eprintln!("multicloud: {what}: {message}");
+}
+
+fn code_of(error: &Error) -> u8 {
+    match error.kind() {
+        ErrorKind::NotFound => NOT_FOUND,
+        ErrorKind::Cancelled => INTERRUPTED,
+        _ => 1,
+    }
+}
+
+/// Counts the failures of a many-item command, reporting each as it is seen.
+#[derive(Debug, Default)]
+pub struct Tally {
+    failed: usize,
+    cancelled: bool,
+}
+
+impl Tally {
+    /// Records one item's result; a failure is reported at once.
+    pub fn record<T>(&mut self, what: impl FnOnce() -> String, result: &multicloud::Result<T>) {
+        if let Err(e) = result {
+            self.failed += 1;
+            self.cancelled |= e.kind() == ErrorKind::Cancelled;
+            if e.kind() != ErrorKind::Cancelled {
+                report(&what(), e);
+            }
+        }
+    }
+
+    /// The outcome of the whole command.
+    pub fn done(self) -> Done {
+        match self.failed {
+            0 => Done::All,
+            failed => Done::Partly {
+                failed,
+                cancelled: self.cancelled,
+            },
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_follow_the_error_kind() {
+        assert_eq!(code_of(&Error::new(ErrorKind::NotFound, "x")), NOT_FOUND);
+        assert_eq!(code_of(&Error::new(ErrorKind::Cancelled, "x")), INTERRUPTED);
+        assert_eq!(code_of(&Error::invalid("x")), 1);
+    }
+
+    #[test]
+    fn a_tally_counts_failures_and_cancellations() {
+        let mut t = Tally::default();
+        t.record(|| "a".into(), &Ok::<(), Error>(()));
+        assert_eq!(t.done(), Done::All);
+        let mut t = Tally::default();
+        t.record(
+            || "a".into(),
+            &Err::<(), _>(Error::new(ErrorKind::Cancelled, "x")),
+        );
+        t.record(|| "b".into(), &Err::<(), _>(Error::invalid("y")));
+        assert_eq!(
+            t.done(),
+            Done::Partly {
+                failed: 2,
+                cancelled: true
+            }
+        );
+    }
+}

@@ -1,0 +1,104 @@
+//! Both sides of a recursive copy or a sync listed alike: items named relative to the
+//! directory or prefix, with what is known of their content.
+
+use crate::names;
+use crate::target::Remote;
+use multicloud::blocking::storage::StorageDriver;
+use multicloud::{Error, ErrorKind, Result};
+use std::path::{Path, PathBuf};
+use std::time::SystemTime;
+
+/// One file or object, named relative to where the listing started.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Item {
+    /// Its name relative to the listed directory or prefix, segments joined by `/`.
+    pub rel: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its content's MD5 in lowercase hex, when known without reading it.
+    pub md5: Option<String>,
+    /// When it was last written.
+    pub modified: Option<SystemTime>,
+    /// Where it is.
+    pub at: Place,
+}
+
+/// Where an item is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Place {
+    /// A local file.
+    File(PathBuf),
+    /// An object in a store.
+    Object {
+        /// Its container.
+        container: String,
+        /// Its full name.
+        name: String,
+    },
+}
+
+/// Every regular file below `dir`, symbolic links not followed, in name order.
+pub fn local(dir: &Path) -> Result<Vec<Item>> {
+    let mut items = Vec::new();
+    for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
+        let entry = entry.map_err(|e| walk_error(dir, e))?;
+        if !entry.file_type().is_file() {
+            continue;
+        }
+        let meta = entry.metadata().map_err(|e| walk_error(dir, e))?;
+        items.push(Item {
+            rel: names::key_of(dir, entry.path())?,
+            size: meta.len(),
+            md5: None,
+            modified: meta.modified().ok(),
+            at: Place::File(entry.path().to_path_buf()),
+        });
+    }
+    Ok(items)
+}
+
+fn walk_error(dir: &Path, e: walkdir::Error) -> Error {
+    let at = e.path().unwrap_or(dir).display().to_string();
+    let io = e
+        .into_io_error()
+        .unwrap_or_else(|| std::io::Error::other("a loop of links"));
+    local_error(io, Path::new(&at))
+}
+
+/// Every object under `prefix` (read as a directory), folder markers left out.
+pub fn remote(remote: &Remote, container: &str, prefix: &str) -> Result<Vec<Item>> {
+    let mut items = Vec::new();
+    for object in remote.store.iterate_objects(container, prefix) {
+        let object = object?;
+        let rel = object.name[prefix.len()..].to_owned();
+        if rel.is_empty() || (rel.ends_with('/') && object.size == 0) {
+            continue;
+        }
+        items.push(Item {
+            rel,
+            size: object.size,
+            md5: object.md5().map(str::to_ascii_lowercase),
+            modified: object.last_modified,
+            at: Place::Object {
+                container: container.to_owned(),
+                name: object.name,
+            },
+        });
+    }
+    Ok(items)
+}
+
+/// A local file's MD5 in lowercase hex, read in chunks.
+pub fn file_md5(path: &Path) -> Result<String> {
+    use md5::Digest;
+    let mut file = std::fs::File::open(path).map_err(|e| local_error(e, path))?;
+    let mut hasher = md5::Md5::new();
+    std::io::copy(&mut file, &mut hasher).map_err(|e| local_error(e, path))?;
+    Ok(hex::encode(hasher.finalize()))
+}
+
+/// A local I/O failure naming the path.
+pub fn local_error(e: std::io::Error, path: &Path) -> Error {
+    let message = format!("{}: {e}", path.display());
+    Error::new(ErrorKind::Io, message).with_source(e)
+}

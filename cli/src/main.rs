@@ -1,0 +1,80 @@
+//! `multicloud`: the command line of the multicloud library, on its blocking mode (no async
+//! runtime in this binary). `multicloud --help` lists the commands; the README has a
+//! manual.
+
+mod args;
+mod cancel;
+mod cmd;
+mod copy;
+mod exit;
+mod format;
+mod listing;
+mod names;
+mod sync_plan;
+mod target;
+mod ui;
+
+use args::{Cli, Command, NodesCommand, RecordsCommand, ZoneCommand, ZonesCommand};
+use clap::{CommandFactory, Parser};
+use exit::{Done, Outcome};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    logging(cli.global.verbose);
+    let ui = ui::Ui::new(&cli.global);
+    let cancel = cancel::install();
+    exit::finish(run(cli.command, &ui, &cancel))
+}
+
+fn run(command: Command, ui: &ui::Ui, cancel: &multicloud::storage::CancelToken) -> Outcome {
+    use cmd::{cloud, cp, store, sync};
+    match command {
+        Command::Ls(a) => store::ls(&a),
+        Command::Cat(a) => store::cat(&a),
+        Command::Stat(a) => store::stat(&a),
+        Command::Cp(a) => cp::run(&a, ui, cancel, false),
+        Command::Mv(a) => cp::run(&a, ui, cancel, true),
+        Command::Rm(a) => store::rm(&a, ui),
+        Command::Mb(a) => store::mb(&a),
+        Command::Rb(a) => store::rb(&a, ui),
+        Command::Sync(a) => sync::run(&a, ui, cancel),
+        Command::Presign(a) => store::presign(&a),
+        Command::Nodes(NodesCommand::Ls { urls, json }) => cloud::nodes_ls(&urls, json),
+        Command::Zones(ZonesCommand::Ls { url, json }) => cloud::zones_ls(&url, json),
+        Command::Records(RecordsCommand::Ls { url, zone, json }) => {
+            cloud::records_ls(&url, &zone, json)
+        }
+        Command::Zone(ZoneCommand::Export { url, zone, output }) => {
+            cloud::zone_export(&url, &zone, output.as_deref())
+        }
+        Command::Zone(ZoneCommand::Import { url, domain, file }) => {
+            cloud::zone_import(&url, &domain, &file)
+        }
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "multicloud",
+                &mut std::io::stdout(),
+            );
+            Ok(Done::All)
+        }
+    }
+}
+
+/// `-v` logs the library's requests, `-vv` everything, to standard error; `RUST_LOG`
+/// overrides both.
+fn logging(verbose: u8) {
+    let level = match verbose {
+        0 => return,
+        1 => "multicloud=debug",
+        _ => "trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}

@@ -1,0 +1,157 @@
+//! What a location argument names: a local path or a place in a store.
+
+use multicloud::blocking::storage::AnyStorage;
+use multicloud::{Error, Location, Provider, Result};
+use std::path::PathBuf;
+
+/// A location argument, resolved.
+#[derive(Clone)]
+pub enum Target {
+    /// A local file or directory (a plain path or a `file:///` URL).
+    Local(PathBuf),
+    /// A place in a store.
+    Remote(Box<Remote>),
+}
+
+/// A store, and where in it a URL points.
+#[derive(Clone)]
+pub struct Remote {
+    /// The driver for the URL's provider and options.
+    pub store: AnyStorage,
+    /// The URL's provider, container and options.
+    pub location: Location,
+    /// The container (`None` for `s3://`).
+    pub container: Option<String>,
+    /// The object name or prefix after the container (`""` when none).
+    pub key: String,
+    /// The URL as messages show it: without its query, which may hold secrets.
+    pub shown: String,
+}
+
+impl Target {
+    /// Reads a location argument: a URL with a store scheme, a `file:` URL, or a path.
+    pub fn parse(arg: &str) -> Result<Target> {
+        if !arg.contains("://") {
+            return Ok(Target::Local(PathBuf::from(arg)));
+        }
+        let location = Location::parse(arg)?;
+        if location.provider == Provider::Local {
+            // A file URL is a path here: the CLI reads and writes local files directly.
+            return Ok(Target::Local(location.root.unwrap_or_default()));
+        }
+        let (store, location) = AnyStorage::from_url(arg)?;
+        Ok(Target::Remote(Box::new(Remote::new(store, location, arg))))
+    }
+
+    /// The store this argument must name, for commands that only work on stores.
+    pub fn remote(arg: &str) -> Result<Remote> {
+        match Target::parse(arg)? {
+            Target::Remote(r) => Ok(*r),
+            Target::Local(_) => Err(Error::invalid(format!(
+                "{arg} is a local path; this command needs a store URL (s3://bucket/key ...)"
+            ))),
+        }
+    }
+
+    /// How messages name this location.
+    pub fn shown(&self) -> String {
+        match self {
+            Target::Local(p) => p.display().to_string(),
+            Target::Remote(r) => r.shown.clone(),
+        }
+    }
+}
+
+impl Remote {
+    fn new(store: AnyStorage, location: Location, arg: &str) -> Remote {
+        let shown = arg.split(['?', '#']).next().unwrap_or(arg).to_owned();
+        Remote {
+            container: location.container.clone(),
+            key: location.prefix.clone(),
+            store,
+            location,
+            shown,
+        }
+    }
+
+    /// The container, or an error naming the URL for commands that need one.
+    pub fn container(&self) -> Result<&str> {
+        self.container.as_deref().ok_or_else(|| {
+            Error::invalid(format!(
+                "{} names no container (s3://bucket/...)",
+                self.shown
+            ))
+        })
+    }
+
+    /// The object name, or an error naming the URL for commands that need one.
+    pub fn object(&self) -> Result<(&str, &str)> {
+        let container = self.container()?;
+        if self.key.is_empty() || self.key.ends_with('/') {
+            return Err(Error::invalid(format!("{} names no object", self.shown)));
+        }
+        Ok((container, &self.key))
+    }
+
+    /// The URL of one object in this store, as messages show it.
+    pub fn url_of(&self, container: &str, name: &str) -> String {
+        let scheme = self.shown.split("://").next().unwrap_or_default();
+        format!("{scheme}://{container}/{name}")
+    }
+
+    /// Whether both URLs reach the same store with the same settings, so one driver can
+    /// copy between them (server side where the provider can).
+    pub fn same_store(&self, other: &Remote) -> bool {
+        self.location.provider == other.location.provider
+            && self.location.options == other.location.options
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn remote(url: &str) -> Remote {
+        Target::remote(url).unwrap()
+    }
+
+    #[test]
+    fn paths_and_file_urls_are_local() {
+        assert!(matches!(Target::parse("./dir").unwrap(), Target::Local(_)));
+        let Target::Local(p) = Target::parse("file:///tmp/x").unwrap() else {
+            panic!("a file URL is local")
+        };
+        assert_eq!(p, PathBuf::from("/tmp/x"));
+    }
+
+    #[test]
+    fn store_urls_split_into_container_and_key() {
+        let r = remote("memory://bucket/a/b.txt");
+        assert_eq!(r.container.as_deref(), Some("bucket"));
+        assert_eq!(r.key, "a/b.txt");
+        assert_eq!(r.object().unwrap(), ("bucket", "a/b.txt"));
+        assert!(remote("memory://bucket/dir/").object().is_err());
+        assert!(remote("memory://").container().is_err());
+    }
+
+    #[test]
+    fn shown_urls_drop_the_query() {
+        let r = remote("s3://b/k?endpoint=http://127.0.0.1:1&anonymous=true");
+        assert_eq!(r.shown, "s3://b/k");
+    }
+
+    #[test]
+    fn a_local_path_is_refused_where_a_store_is_needed() {
+        let err = Target::remote("/tmp/x").err().unwrap();
+        assert!(err.to_string().contains("local path"), "{err}");
+    }
+
+    #[test]
+    fn same_store_compares_provider_and_options() {
+        let a = remote("memory://a/x");
+        assert!(a.same_store(&remote("memory://b/y")));
+        let s3 = remote("s3://a/x?region=eu-west-1&anonymous=true");
+        assert!(!s3.same_store(&remote("s3://a/x?region=us-east-1&anonymous=true")));
+        assert!(!a.same_store(&s3));
+    }
+}
