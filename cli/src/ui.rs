@@ -36,6 +36,10 @@ struct Bars {
 
 #[derive(Default)]
 struct Counts {
+    // Plain mode: when the last progress line was printed.
+    printed: Option<Instant>,
+    items: usize,
+    total: Option<u64>,
     // Bytes seen per object in flight, so each report adds only what is new.
     seen: HashMap<String, u64>,
     bytes: u64,
@@ -77,8 +81,8 @@ impl Ui {
             bars.total.set_length(bytes.unwrap_or(0));
             bars.total.set_message(format!("0/{items} files"));
         }
-        self.counts().done = 0;
-        let _ = items;
+        let mut counts = self.counts();
+        (counts.done, counts.items, counts.total) = (0, items, bytes);
     }
 
     /// The library observer feeding this display.
@@ -103,7 +107,23 @@ impl Ui {
         if let Some(bars) = &self.0.bars {
             bars.total.inc(added);
             bars.file(name, total).set_position(bytes);
+        } else if self.0.style == Style::Plain {
+            self.plain_progress();
         }
+    }
+
+    /// Plain mode: a line of totals at the first report, then at most every 2 s.
+    fn plain_progress(&self) {
+        let mut counts = self.counts();
+        let due = counts.printed.is_none_or(|t| t.elapsed().as_secs() >= 2);
+        if !due {
+            return;
+        }
+        counts.printed = Some(Instant::now());
+        let of = counts.total.map(|t| format!(" of {}", format::size(t, false)));
+        let (done, items) = (counts.done, counts.items);
+        let bytes = format::size(counts.bytes, false);
+        eprintln!("progress: {bytes}{}, {done}/{items} items done", of.unwrap_or_default());
     }
 
     /// One item finished (successfully): `line` is what plain mode prints.
