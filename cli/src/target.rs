@@ -88,7 +88,10 @@ impl Remote {
     pub fn object(&self) -> Result<(&str, &str)> {
         let container = self.container()?;
         if self.key.is_empty() || self.key.ends_with('/') {
-            return Err(Error::invalid(format!("{} names no object", self.shown)));
+            return Err(Error::invalid(format!(
+                "{} names no object (a prefix: use -r where the command has it)",
+                self.shown
+            )));
         }
         Ok((container, &self.key))
     }
