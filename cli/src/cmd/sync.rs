@@ -47,7 +47,9 @@ pub fn run(args: &SyncArgs, ui: &Ui, cancel: &CancelToken) -> Outcome {
         move_source: false,
     };
     let copied = if jobs.is_empty() {
-        ui.note(&format!("{} is up to date", dst.shown()));
+        if deletes.is_empty() {
+            ui.note(&format!("{} is up to date", dst.shown()));
+        }
         Done::All
     } else {
         copier.run(jobs)
