@@ -5,7 +5,7 @@ use crate::args::TransferArgs;
 use crate::exit::{Done, Tally};
 use crate::format;
 use crate::listing::{Item, Place, local_error};
-use crate::target::Remote;
+use crate::target::{Remote, Target};
 use crate::ui::Ui;
 use multicloud::blocking::run_bounded;
 use multicloud::blocking::storage::{AnyStorage, DownloadOptions, StorageDriver, UploadOptions};
@@ -53,7 +53,24 @@ pub struct Copier<'a> {
     pub move_source: bool,
 }
 
-impl Copier<'_> {
+impl<'a> Copier<'a> {
+    /// A copier from `src` to `dst` (a copy, not a move).
+    pub fn new(
+        (src, dst): (&'a Target, &'a Target),
+        args: &'a TransferArgs,
+        ui: &'a Ui,
+        cancel: &'a CancelToken,
+    ) -> Self {
+        Copier {
+            src: src.as_remote(),
+            dst: dst.as_remote(),
+            args,
+            ui,
+            cancel,
+            move_source: false,
+        }
+    }
+
     /// Runs every job, at most `--concurrency` at once; failures are reported as they come.
     pub fn run(&self, jobs: Vec<Job>) -> Done {
         let total = jobs.iter().map(|j| j.item.size).sum();

@@ -53,6 +53,14 @@ impl Target {
         }
     }
 
+    /// The store, if this is one.
+    pub fn as_remote(&self) -> Option<&Remote> {
+        match self {
+            Target::Remote(r) => Some(r),
+            Target::Local(_) => None,
+        }
+    }
+
     /// How messages name this location.
     pub fn shown(&self) -> String {
         match self {

@@ -5,7 +5,7 @@ use crate::copy::{Copier, Dest, Job};
 use crate::exit::{Context, Done, Outcome};
 use crate::listing::{self, Item, Place, local_error};
 use crate::names;
-use crate::target::{Remote, Target};
+use crate::target::Target;
 use crate::ui::Ui;
 use multicloud::blocking::storage::StorageDriver;
 use multicloud::storage::CancelToken;
@@ -22,27 +22,13 @@ pub fn run(args: &CopyArgs, ui: &Ui, cancel: &CancelToken, move_source: bool) ->
         ui.note(&format!("nothing to copy under {}", src.shown()));
         return Ok(Done::All);
     }
-    let copier = Copier {
-        src: remote_of(&src),
-        dst: remote_of(&dst),
-        args: &args.transfer,
-        ui,
-        cancel,
-        move_source,
-    };
+    let mut copier = Copier::new((&src, &dst), &args.transfer, ui, cancel);
+    copier.move_source = move_source;
     Ok(copier.run(jobs))
 }
 
 fn verb(move_source: bool) -> &'static str {
     if move_source { "move" } else { "copy" }
-}
-
-/// The store of a side, if it is one.
-pub fn remote_of(t: &Target) -> Option<&Remote> {
-    match t {
-        Target::Remote(r) => Some(r),
-        Target::Local(_) => None,
-    }
 }
 
 fn plan(src: &Target, dst: &Target, recursive: bool) -> Result<Vec<Job>> {

@@ -1,7 +1,7 @@
 //! `sync`: list both sides, copy what differs, delete extras when asked.
 
 use crate::args::SyncArgs;
-use crate::cmd::cp::{list_tree, remote_of, tree_dest};
+use crate::cmd::cp::{list_tree, tree_dest};
 use crate::copy::{Copier, Job};
 use crate::exit::{Context, Done, Outcome, Tally};
 use crate::listing::{Item, Place, file_md5, local_error};
@@ -38,14 +38,7 @@ pub fn run(args: &SyncArgs, ui: &Ui, cancel: &CancelToken) -> Outcome {
         })
         .collect::<Result<Vec<_>>>()
         .doing(what)?;
-    let copier = Copier {
-        src: remote_of(&src),
-        dst: remote_of(&dst),
-        args: &args.transfer,
-        ui,
-        cancel,
-        move_source: false,
-    };
+    let copier = Copier::new((&src, &dst), &args.transfer, ui, cancel);
     let copied = if jobs.is_empty() {
         if deletes.is_empty() {
             ui.note(&format!("{} is up to date", dst.shown()));
