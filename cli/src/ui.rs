@@ -120,10 +120,15 @@ impl Ui {
             return;
         }
         counts.printed = Some(Instant::now());
-        let of = counts.total.map(|t| format!(" of {}", format::size(t, false)));
+        let of = counts
+            .total
+            .map(|t| format!(" of {}", format::size(t, false)));
         let (done, items) = (counts.done, counts.items);
         let bytes = format::size(counts.bytes, false);
-        eprintln!("progress: {bytes}{}, {done}/{items} items done", of.unwrap_or_default());
+        eprintln!(
+            "progress: {bytes}{}, {done}/{items} items done",
+            of.unwrap_or_default()
+        );
     }
 
     /// One item finished (successfully): `line` is what plain mode prints.
