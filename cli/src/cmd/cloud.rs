@@ -112,10 +112,12 @@ fn ttl(t: Option<u32>) -> String {
     t.map_or_else(|| "-".to_owned(), |t| t.to_string())
 }
 
-/// A zone named by domain or by id.
+/// A zone named by domain or by id. Ids that are no domain (Route53's `Z0123…`,
+/// Cloudflare's hex) make `find_zone` refuse them as input, so they are looked up as ids.
 fn find(dns: &AnyDns, zone: &str) -> multicloud::Result<Zone> {
+    use multicloud::ErrorKind::{InvalidInput, NotFound};
     match dns.find_zone(zone) {
-        Err(e) if e.kind() == multicloud::ErrorKind::NotFound => dns.get_zone(zone),
+        Err(e) if matches!(e.kind(), NotFound | InvalidInput) => dns.get_zone(zone),
         other => other,
     }
 }
