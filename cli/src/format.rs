@@ -8,8 +8,11 @@ use time::format_description::well_known::Rfc3339;
 /// A size for people (`1.5 MiB`), or in bytes when `exact`.
 pub fn size(bytes: u64, exact: bool) -> String {
     const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-    if exact || bytes < 1024 {
+    if exact {
         return bytes.to_string();
+    }
+    if bytes < 1024 {
+        return format!("{bytes} B");
     }
     let mut value = bytes as f64;
     let mut unit = 0;
@@ -68,8 +71,8 @@ mod tests {
 
     #[test]
     fn sizes_read_as_people_expect() {
-        assert_eq!(size(0, false), "0");
-        assert_eq!(size(1023, false), "1023");
+        assert_eq!(size(0, false), "0 B");
+        assert_eq!(size(1023, false), "1023 B");
         assert_eq!(size(1536, false), "1.5 KiB");
         assert_eq!(size(5 << 30, false), "5.0 GiB");
         assert_eq!(size(1536, true), "1536");
