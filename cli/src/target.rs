@@ -72,7 +72,7 @@ impl Target {
 
 impl Remote {
     fn new(store: AnyStorage, location: Location, arg: &str) -> Remote {
-        let shown = arg.split(['?', '#']).next().unwrap_or(arg).to_owned();
+        let shown = shown(arg);
         Remote {
             container: location.container.clone(),
             key: location.prefix.clone(),
@@ -118,6 +118,20 @@ impl Remote {
     }
 }
 
+/// A location argument as messages show it: without its query or fragment and without
+/// any user information before an `@`, where a secret may have been pasted.
+pub fn shown(arg: &str) -> String {
+    let bare = arg.split(['?', '#']).next().unwrap_or(arg);
+    let Some((scheme, rest)) = bare.split_once("://") else {
+        return bare.to_owned();
+    };
+    let authority_end = rest.find('/').unwrap_or(rest.len());
+    match rest[..authority_end].rfind('@') {
+        Some(at) => format!("{scheme}://...@{}", &rest[at + 1..]),
+        None => bare.to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -149,6 +163,14 @@ mod tests {
     fn shown_urls_drop_the_query() {
         let r = remote("s3://b/k?endpoint=http://127.0.0.1:1&anonymous=true");
         assert_eq!(r.shown, "s3://b/k");
+    }
+
+    #[test]
+    fn shown_arguments_hide_user_information_and_queries() {
+        assert_eq!(shown("s3://KEY:SECRET@b/k?x=1"), "s3://...@b/k");
+        assert_eq!(shown("s3://b/k?secret_key=S"), "s3://b/k");
+        assert_eq!(shown("s3://b/a@b"), "s3://b/a@b");
+        assert_eq!(shown("./dir"), "./dir");
     }
 
     #[test]

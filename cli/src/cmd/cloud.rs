@@ -2,6 +2,7 @@
 
 use crate::exit::{Context, Done, Outcome, Tally, output_error};
 use crate::format;
+use crate::target::shown;
 use multicloud::blocking::across;
 use multicloud::blocking::compute::{AnyCompute, ComputeDriver};
 use multicloud::blocking::dns::{AnyDns, DnsDriver, export_zone, import_zone};
@@ -14,7 +15,7 @@ use std::path::Path;
 pub fn nodes_ls(urls: &[String], json: bool) -> Outcome {
     let mut clouds = Vec::new();
     for url in urls {
-        let cloud = AnyCompute::from_url(url).doing(|| url.clone())?;
+        let cloud = AnyCompute::from_url(url).doing(|| shown(url))?;
         clouds.push((shown(url), cloud));
     }
     let results = across(clouds, 8, |cloud| cloud.list_nodes());
@@ -76,14 +77,9 @@ fn node_json(label: &str, n: &Node) -> serde_json::Value {
     })
 }
 
-/// A URL as labels and messages show it: without its query, which may hold secrets.
-fn shown(url: &str) -> String {
-    url.split(['?', '#']).next().unwrap_or(url).to_owned()
-}
-
 /// `zones ls URL`.
 pub fn zones_ls(url: &str, json: bool) -> Outcome {
-    let dns = AnyDns::from_url(url).doing(|| url.to_owned())?;
+    let dns = AnyDns::from_url(url).doing(|| shown(url))?;
     let zones = dns
         .list_zones()
         .doing(|| format!("list zones of {}", shown(url)))?;
@@ -124,7 +120,7 @@ fn find(dns: &AnyDns, zone: &str) -> multicloud::Result<Zone> {
 
 /// `records ls URL ZONE`.
 pub fn records_ls(url: &str, zone: &str, json: bool) -> Outcome {
-    let dns = AnyDns::from_url(url).doing(|| url.to_owned())?;
+    let dns = AnyDns::from_url(url).doing(|| shown(url))?;
     let what = || format!("list records of {zone} at {}", shown(url));
     let z = find(&dns, zone).doing(what)?;
     let records = dns.list_records(&z.id).doing(what)?;
@@ -166,7 +162,7 @@ fn record_json(r: &Record) -> serde_json::Value {
 
 /// `zone export URL ZONE [-o FILE]`.
 pub fn zone_export(url: &str, zone: &str, output: Option<&Path>) -> Outcome {
-    let dns = AnyDns::from_url(url).doing(|| url.to_owned())?;
+    let dns = AnyDns::from_url(url).doing(|| shown(url))?;
     let what = || format!("export {zone} from {}", shown(url));
     let z = find(&dns, zone).doing(what)?;
     let text = export_zone(&dns, &z.id).doing(what)?;
@@ -183,7 +179,7 @@ pub fn zone_export(url: &str, zone: &str, output: Option<&Path>) -> Outcome {
 
 /// `zone import URL DOMAIN FILE`.
 pub fn zone_import(url: &str, domain: &str, file: &Path) -> Outcome {
-    let dns = AnyDns::from_url(url).doing(|| url.to_owned())?;
+    let dns = AnyDns::from_url(url).doing(|| shown(url))?;
     let what = || format!("import {} into {domain} at {}", file.display(), shown(url));
     let text = read_text(file).doing(what)?;
     let report = import_zone(&dns, domain, &text).doing(what)?;

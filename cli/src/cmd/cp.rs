@@ -5,7 +5,7 @@ use crate::copy::{Copier, Dest, Job};
 use crate::exit::{Context, Done, Outcome};
 use crate::listing::{self, Item, Place, local_error};
 use crate::names;
-use crate::target::Target;
+use crate::target::{Target, shown};
 use crate::ui::Ui;
 use multicloud::blocking::storage::StorageDriver;
 use multicloud::storage::CancelToken;
@@ -14,8 +14,8 @@ use std::path::{Path, PathBuf};
 
 /// Runs `cp` (or `mv` when `move_source`).
 pub fn run(args: &CopyArgs, ui: &Ui, cancel: &CancelToken, move_source: bool) -> Outcome {
-    let src = Target::parse(&args.src).doing(|| args.src.clone())?;
-    let dst = Target::parse(&args.dst).doing(|| args.dst.clone())?;
+    let src = Target::parse(&args.src).doing(|| shown(&args.src))?;
+    let dst = Target::parse(&args.dst).doing(|| shown(&args.dst))?;
     let what = || format!("{} {} to {}", verb(move_source), src.shown(), dst.shown());
     let jobs = plan(&src, &dst, args.recursive).doing(what)?;
     if jobs.is_empty() {

@@ -4,7 +4,7 @@ use crate::args::{LsArgs, PresignArgs, RbArgs, RmArgs, StatArgs, UrlArg};
 use crate::exit::{Context, Done, Outcome, Tally, output_error};
 use crate::format;
 use crate::names;
-use crate::target::{Remote, Target};
+use crate::target::{Remote, Target, shown};
 use crate::ui::Ui;
 use multicloud::blocking::storage::{Entry, StorageDriver};
 use multicloud::storage::{Container, Object};
@@ -13,7 +13,7 @@ use std::io::Write;
 
 /// `ls`: containers, objects, or one level of entries.
 pub fn ls(args: &LsArgs) -> Outcome {
-    let remote = Target::remote(&args.url).doing(|| args.url.clone())?;
+    let remote = Target::remote(&args.url).doing(|| shown(&args.url))?;
     let mut out = std::io::stdout().lock();
     let Some(container) = remote.container.clone() else {
         let containers = remote
@@ -115,8 +115,8 @@ fn write_container(out: &mut impl Write, c: &Container, args: &LsArgs) -> std::i
 
 /// `cat`: the object's bytes on standard output, checked against its size and hash.
 pub fn cat(args: &UrlArg) -> Outcome {
-    let remote = Target::remote(&args.url).doing(|| args.url.clone())?;
-    let (container, name) = remote.object().doing(|| args.url.clone())?;
+    let remote = Target::remote(&args.url).doing(|| shown(&args.url))?;
+    let (container, name) = remote.object().doing(|| shown(&args.url))?;
     let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
     match remote.store.download_to_writer(container, name, out) {
         Err(e) if crate::exit::is_broken_pipe(&e) => Ok(Done::All),
@@ -128,8 +128,8 @@ pub fn cat(args: &UrlArg) -> Outcome {
 
 /// `stat`: one object's metadata.
 pub fn stat(args: &StatArgs) -> Outcome {
-    let remote = Target::remote(&args.url).doing(|| args.url.clone())?;
-    let (container, name) = remote.object().doing(|| args.url.clone())?;
+    let remote = Target::remote(&args.url).doing(|| shown(&args.url))?;
+    let (container, name) = remote.object().doing(|| shown(&args.url))?;
     let o = remote
         .store
         .get_object(container, name)
@@ -167,16 +167,16 @@ fn write_stat(out: &mut impl Write, o: &Object) -> std::io::Result<()> {
 
 /// `rm`: one object (which must exist), or everything under a prefix.
 pub fn rm(args: &RmArgs, ui: &Ui) -> Outcome {
-    let remote = Target::remote(&args.url).doing(|| args.url.clone())?;
+    let remote = Target::remote(&args.url).doing(|| shown(&args.url))?;
     if !args.recursive {
-        let (container, name) = remote.object().doing(|| args.url.clone())?;
+        let (container, name) = remote.object().doing(|| shown(&args.url))?;
         let what = || format!("delete {}", remote.shown);
         remote.store.get_object(container, name).doing(what)?;
         remote.store.delete_object(container, name).doing(what)?;
         ui.note(&format!("deleted {}", remote.shown));
         return Ok(Done::All);
     }
-    let container = remote.container().doing(|| args.url.clone())?.to_owned();
+    let container = remote.container().doing(|| shown(&args.url))?.to_owned();
     let prefix = names::as_directory(&remote.key);
     let what = || format!("list {}", remote.shown);
     let found: Vec<String> = remote
@@ -214,8 +214,8 @@ fn delete_all(remote: &Remote, container: &str, names: Vec<String>, limit: usize
 
 /// `mb`: make a container.
 pub fn mb(args: &UrlArg) -> Outcome {
-    let remote = Target::remote(&args.url).doing(|| args.url.clone())?;
-    let container = remote.container().doing(|| args.url.clone())?;
+    let remote = Target::remote(&args.url).doing(|| shown(&args.url))?;
+    let container = remote.container().doing(|| shown(&args.url))?;
     remote
         .store
         .create_container(container)
@@ -225,8 +225,8 @@ pub fn mb(args: &UrlArg) -> Outcome {
 
 /// `rb`: remove a container, emptied first with `--force`.
 pub fn rb(args: &RbArgs, ui: &Ui) -> Outcome {
-    let remote = Target::remote(&args.url).doing(|| args.url.clone())?;
-    let container = remote.container().doing(|| args.url.clone())?.to_owned();
+    let remote = Target::remote(&args.url).doing(|| shown(&args.url))?;
+    let container = remote.container().doing(|| shown(&args.url))?.to_owned();
     let what = || format!("remove {}", remote.shown);
     if args.force {
         let names: Vec<String> = remote
@@ -251,8 +251,8 @@ pub fn rb(args: &RbArgs, ui: &Ui) -> Outcome {
 
 /// `presign`: a URL for anyone to GET (or PUT) the object until it expires.
 pub fn presign(args: &PresignArgs) -> Outcome {
-    let remote = Target::remote(&args.url).doing(|| args.url.clone())?;
-    let (container, name) = remote.object().doing(|| args.url.clone())?;
+    let remote = Target::remote(&args.url).doing(|| shown(&args.url))?;
+    let (container, name) = remote.object().doing(|| shown(&args.url))?;
     let what = || format!("presign {}", remote.shown);
     let url = if args.put {
         remote.store.presign_put(container, name, args.expires)

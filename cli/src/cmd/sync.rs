@@ -6,7 +6,7 @@ use crate::copy::{Copier, Job};
 use crate::exit::{Context, Done, Outcome, Tally};
 use crate::listing::{Item, Place, file_md5, local_error};
 use crate::sync_plan::{self, Step};
-use crate::target::Target;
+use crate::target::{Target, shown};
 use crate::ui::Ui;
 use multicloud::Result;
 use multicloud::blocking::storage::StorageDriver;
@@ -14,8 +14,8 @@ use multicloud::storage::CancelToken;
 
 /// Runs `sync`.
 pub fn run(args: &SyncArgs, ui: &Ui, cancel: &CancelToken) -> Outcome {
-    let src = Target::parse(&args.src).doing(|| args.src.clone())?;
-    let dst = Target::parse(&args.dst).doing(|| args.dst.clone())?;
+    let src = Target::parse(&args.src).doing(|| shown(&args.src))?;
+    let dst = Target::parse(&args.dst).doing(|| shown(&args.dst))?;
     let what = || format!("sync {} to {}", src.shown(), dst.shown());
     let steps = plan(&src, &dst, args.delete).doing(what)?;
     if args.dry_run {
