@@ -109,8 +109,9 @@ pub struct UrlArg {
 pub struct LsArgs {
     /// A store URL: `s3://` lists buckets, `s3://bucket/prefix` the objects under it.
     pub url: String,
-    /// List one level, as directories: split names at this delimiter ("/" by default).
-    #[arg(short, long, num_args = 0..=1, default_missing_value = "/")]
+    /// List one level, as directories: split names at "/", or at the delimiter given
+    /// as `--delimiter=D` (`-d` alone never takes the URL after it as its value).
+    #[arg(short, long, num_args = 0..=1, require_equals = true, default_missing_value = "/")]
     pub delimiter: Option<String>,
     /// Long format: type, last modified, size, hash.
     #[arg(short, long)]
