@@ -26,6 +26,14 @@ pub enum Dest {
         /// Its name.
         name: String,
     },
+    /// No file: the object's name would leave the destination directory or cannot be a
+    /// file name. Copying it fails; the other items are still copied.
+    Refused {
+        /// The destination directory.
+        dir: PathBuf,
+        /// Why, naming the object.
+        why: String,
+    },
 }
 
 /// One copy to make.
@@ -104,6 +112,7 @@ impl<'a> Copier<'a> {
 
     fn one(&self, job: &Job) -> Result<u64> {
         let size = match (&job.item.at, &job.to) {
+            (_, Dest::Refused { why, .. }) => Err(Error::invalid(why.clone())),
             (Place::File(path), Dest::Object { container, name }) => {
                 self.upload(path, container, name)
             }
@@ -191,7 +200,7 @@ impl<'a> Copier<'a> {
             Place::Object { container, name } => self.url(self.src, container, name),
         };
         let to = match &job.to {
-            Dest::File(p) => p.display().to_string(),
+            Dest::File(p) | Dest::Refused { dir: p, .. } => p.display().to_string(),
             Dest::Object { container, name } => self.url(self.dst, container, name),
         };
         let verb = if self.move_source { "move" } else { "copy" };

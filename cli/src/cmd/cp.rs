@@ -58,7 +58,14 @@ pub fn list_tree(t: &Target) -> Result<Vec<Item>> {
 /// Where the item named `item.rel` goes under a destination directory or prefix.
 pub fn tree_dest(rel: &str, dst: &Target) -> Result<Dest> {
     Ok(match dst {
-        Target::Local(dir) => Dest::File(names::local_path(dir, rel)?),
+        // A name no file can carry fails its item alone, not the whole command.
+        Target::Local(dir) => match names::local_path(dir, rel) {
+            Ok(path) => Dest::File(path),
+            Err(e) => Dest::Refused {
+                dir: dir.clone(),
+                why: e.message().to_owned(),
+            },
+        },
         Target::Remote(r) => Dest::Object {
             container: r.container()?.to_owned(),
             name: names::join_key(&r.key, rel),
