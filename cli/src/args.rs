@@ -17,6 +17,22 @@ memory://bucket/key) or local paths (./dir, /abs/path, file:///abs/path). URL op
 (?endpoint=..., ?region=..., ?profile=...) and the providers' usual environment
 variables and profile files configure the stores, as in the library.";
 
+const EXIT_CODES_SHORT: &str = "Exit codes: 0 success, 1 failed, 2 bad usage, 3 some items \
+failed, 4 not found, 130 interrupted (see multicloud --help).";
+
+/// Reads the command line (exiting with 2 and a message on bad usage); every subcommand's
+/// help ends with the exit codes.
+pub fn parse() -> Cli {
+    use clap::{CommandFactory, FromArgMatches};
+    let command = Cli::command().mut_subcommands(with_exit_codes);
+    let matches = command.get_matches();
+    Cli::from_arg_matches(&matches).unwrap_or_else(|e| e.exit())
+}
+
+fn with_exit_codes(c: clap::Command) -> clap::Command {
+    c.after_help(EXIT_CODES_SHORT).mut_subcommands(with_exit_codes)
+}
+
 /// One command line over every store, cloud and DNS provider multicloud knows.
 #[derive(Debug, Parser)]
 #[command(name = "multicloud", version, after_help = EXIT_CODES)]

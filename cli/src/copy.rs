@@ -94,7 +94,11 @@ impl<'a> Copier<'a> {
             tally.record(|| self.describe(&job), &result);
         });
         self.ui
-            .finish(if self.move_source { "moved" } else { "copied" });
+            .finish(match (self.cancel.is_cancelled(), self.move_source) {
+                (true, _) => "interrupted after finishing",
+                (false, true) => "moved",
+                (false, false) => "copied",
+            });
         tally
             .into_inner()
             .unwrap_or_else(std::sync::PoisonError::into_inner)

@@ -15,12 +15,12 @@ mod target;
 mod ui;
 
 use args::{Cli, Command, NodesCommand, RecordsCommand, ZoneCommand, ZonesCommand};
-use clap::{CommandFactory, Parser};
+use clap::CommandFactory;
 use exit::{Done, Outcome};
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = args::parse();
     logging(cli.global.verbose);
     let ui = ui::Ui::new(&cli.global);
     let cancel = cancel::install();

@@ -96,17 +96,22 @@ impl Ui {
     }
 
     fn advance(&self, name: &str, bytes: u64, total: Option<u64>) {
-        let added = {
+        let (added, fresh) = {
             let mut counts = self.counts();
+            let fresh = !counts.seen.contains_key(name);
             let seen = counts.seen.entry(name.to_owned()).or_default();
             let added = bytes.saturating_sub(*seen);
             *seen = (*seen).max(bytes);
             counts.bytes += added;
-            added
+            (added, fresh)
         };
         if let Some(bars) = &self.0.bars {
             bars.total.inc(added);
-            bars.file(name, total).set_position(bytes);
+            // A file done in its first report (one request) gets no bar of its own: it
+            // would flash by with a meaningless rate.
+            if !(fresh && total == Some(bytes)) {
+                bars.file(name, total).set_position(bytes);
+            }
         } else if self.0.style == Style::Plain {
             self.plain_progress();
         }
