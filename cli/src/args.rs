@@ -30,7 +30,8 @@ pub fn parse() -> Cli {
 }
 
 fn with_exit_codes(c: clap::Command) -> clap::Command {
-    c.after_help(EXIT_CODES_SHORT).mut_subcommands(with_exit_codes)
+    c.after_help(EXIT_CODES_SHORT)
+        .mut_subcommands(with_exit_codes)
 }
 
 /// One command line over every store, cloud and DNS provider multicloud knows.

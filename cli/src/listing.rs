@@ -37,15 +37,22 @@ pub enum Place {
     },
 }
 
-/// Every regular file below `dir`, symbolic links not followed, in name order.
-pub fn local(dir: &Path) -> Result<Vec<Item>> {
-    let mut items = Vec::new();
+/// Every file below `dir`, in name order: regular files, and symbolic links to regular
+/// files (read through the link, as `aws s3` does). Links to directories (a loop in
+/// waiting), dangling links, pipes and devices are returned apart, to be reported: a
+/// pipe would block a read forever.
+pub fn local(dir: &Path) -> Result<(Vec<Item>, Vec<PathBuf>)> {
+    let (mut items, mut skipped) = (Vec::new(), Vec::new());
     for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
         let entry = entry.map_err(|e| walk_error(dir, e))?;
-        if !entry.file_type().is_file() {
+        if entry.file_type().is_dir() {
             continue;
         }
-        let meta = entry.metadata().map_err(|e| walk_error(dir, e))?;
+        let meta = std::fs::metadata(entry.path()).ok().filter(|m| m.is_file());
+        let Some(meta) = meta else {
+            skipped.push(entry.into_path());
+            continue;
+        };
         items.push(Item {
             rel: names::key_of(dir, entry.path())?,
             size: meta.len(),
@@ -54,7 +61,7 @@ pub fn local(dir: &Path) -> Result<Vec<Item>> {
             at: Place::File(entry.path().to_path_buf()),
         });
     }
-    Ok(items)
+    Ok((items, skipped))
 }
 
 fn walk_error(dir: &Path, e: walkdir::Error) -> Error {

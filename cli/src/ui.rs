@@ -16,6 +16,8 @@ pub struct Ui(Arc<Shared>);
 
 struct Shared {
     style: Style,
+    // `-q`: warnings too are left out.
+    quiet: bool,
     started: Instant,
     bars: Option<Bars>,
     counts: Mutex<Counts>,
@@ -57,7 +59,9 @@ impl Ui {
             ProgressMode::Plain => Style::Plain,
             ProgressMode::Auto | ProgressMode::None => Style::Silent,
         };
-        Ui::with_style(style)
+        let mut ui = Ui::with_style(style);
+        Arc::get_mut(&mut ui.0).expect("not shared yet").quiet = global.quiet;
+        ui
     }
 
     /// No display at all.
@@ -69,6 +73,7 @@ impl Ui {
     fn with_style(style: Style) -> Ui {
         Ui(Arc::new(Shared {
             style,
+            quiet: false,
             started: Instant::now(),
             bars: (style == Style::Bars).then(Bars::new),
             counts: Mutex::default(),
@@ -157,6 +162,17 @@ impl Ui {
             (Some(bars), _) => bars.multi.suspend(|| eprintln!("{line}")),
             (None, Style::Plain) => eprintln!("{line}"),
             _ => {}
+        }
+    }
+
+    /// A warning: printed whatever the progress style, except with `-q`.
+    pub fn warn(&self, line: &str) {
+        if self.0.quiet {
+            return;
+        }
+        match &self.0.bars {
+            Some(bars) => bars.multi.suspend(|| eprintln!("multicloud: {line}")),
+            None => eprintln!("multicloud: {line}"),
         }
     }
 

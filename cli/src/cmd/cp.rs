@@ -17,7 +17,7 @@ pub fn run(args: &CopyArgs, ui: &Ui, cancel: &CancelToken, move_source: bool) ->
     let src = Target::parse(&args.src).doing(|| shown(&args.src))?;
     let dst = Target::parse(&args.dst).doing(|| shown(&args.dst))?;
     let what = || format!("{} {} to {}", verb(move_source), src.shown(), dst.shown());
-    let jobs = plan(&src, &dst, args.recursive).doing(what)?;
+    let jobs = plan(&src, &dst, args.recursive, ui).doing(what)?;
     if jobs.is_empty() {
         ui.note(&format!("nothing to copy under {}", src.shown()));
         return Ok(Done::All);
@@ -31,19 +31,27 @@ fn verb(move_source: bool) -> &'static str {
     if move_source { "move" } else { "copy" }
 }
 
-fn plan(src: &Target, dst: &Target, recursive: bool) -> Result<Vec<Job>> {
+fn plan(src: &Target, dst: &Target, recursive: bool, ui: &Ui) -> Result<Vec<Job>> {
     if recursive {
-        let items = list_tree(src)?;
+        let items = list_tree(src, ui)?;
         return items.into_iter().map(|i| tree_job(i, dst)).collect();
     }
     let item = single_item(src)?;
     Ok(vec![single_job(item, dst)?])
 }
 
-/// Everything under a directory or prefix, named relative to it.
-pub fn list_tree(t: &Target) -> Result<Vec<Item>> {
+/// Everything under a directory or prefix, named relative to it; local entries that are
+/// not files are reported as skipped.
+pub fn list_tree(t: &Target, ui: &Ui) -> Result<Vec<Item>> {
     match t {
-        Target::Local(dir) if dir.is_dir() => listing::local(dir),
+        Target::Local(dir) if dir.is_dir() => {
+            let (items, skipped) = listing::local(dir)?;
+            for path in skipped {
+                let path = path.display();
+                ui.warn(&format!("skipped {path}: not a file nor a link to one"));
+            }
+            Ok(items)
+        }
         Target::Local(dir) => Err(Error::invalid(format!(
             "{} is not a directory (copy a single file without -r)",
             dir.display()

@@ -17,7 +17,7 @@ pub fn run(args: &SyncArgs, ui: &Ui, cancel: &CancelToken) -> Outcome {
     let src = Target::parse(&args.src).doing(|| shown(&args.src))?;
     let dst = Target::parse(&args.dst).doing(|| shown(&args.dst))?;
     let what = || format!("sync {} to {}", src.shown(), dst.shown());
-    let steps = plan(&src, &dst, args.delete).doing(what)?;
+    let steps = plan(&src, &dst, args.delete, ui).doing(what)?;
     if args.dry_run {
         print_plan(&steps);
         return Ok(Done::All);
@@ -51,11 +51,11 @@ pub fn run(args: &SyncArgs, ui: &Ui, cancel: &CancelToken) -> Outcome {
     Ok(worst(copied, deleted))
 }
 
-fn plan(src: &Target, dst: &Target, delete: bool) -> Result<Vec<Step>> {
-    let source = list_tree(src)?;
+fn plan(src: &Target, dst: &Target, delete: bool, ui: &Ui) -> Result<Vec<Step>> {
+    let source = list_tree(src, ui)?;
     let mut there = match dst {
         Target::Local(dir) if !dir.exists() => Vec::new(),
-        _ => list_tree(dst)?,
+        _ => list_tree(dst, ui)?,
     };
     let mut source = source;
     fill_local_md5s(&mut source, &mut there)?;
