@@ -51,16 +51,20 @@ fn run(command: Command, ui: &ui::Ui, cancel: &multicloud::storage::CancelToken)
         Command::Zone(ZoneCommand::Import { url, domain, file }) => {
             cloud::zone_import(&url, &domain, &file)
         }
-        Command::Completions { shell } => {
-            clap_complete::generate(
-                shell,
-                &mut Cli::command(),
-                "multicloud",
-                &mut std::io::stdout(),
-            );
-            Ok(Done::All)
-        }
+        Command::Completions { shell } => completions(shell),
     }
+}
+
+/// Prints a shell's completion script. It is written whole from memory: clap_complete
+/// panics on a write error, and a reader that stopped reading (`| head`) is none of ours.
+fn completions(shell: clap_complete::Shell) -> Outcome {
+    use std::io::Write;
+    let mut script = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "multicloud", &mut script);
+    std::io::stdout()
+        .write_all(&script)
+        .map_err(exit::output_error)?;
+    Ok(Done::All)
 }
 
 /// `-v` logs the library's requests, `-vv` everything, to standard error; `RUST_LOG`

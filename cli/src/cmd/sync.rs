@@ -3,7 +3,7 @@
 use crate::args::SyncArgs;
 use crate::cmd::cp::{list_tree, tree_dest};
 use crate::copy::{Copier, Job};
-use crate::exit::{Context, Done, Outcome, Tally};
+use crate::exit::{Context, Done, Outcome, Tally, output_error};
 use crate::listing::{Item, Place, file_md5, local_error};
 use crate::sync_plan::{self, Step};
 use crate::target::{Target, shown};
@@ -11,6 +11,7 @@ use crate::ui::Ui;
 use multicloud::Result;
 use multicloud::blocking::storage::StorageDriver;
 use multicloud::storage::CancelToken;
+use std::io::Write;
 
 /// Runs `sync`.
 pub fn run(args: &SyncArgs, ui: &Ui, cancel: &CancelToken) -> Outcome {
@@ -19,7 +20,7 @@ pub fn run(args: &SyncArgs, ui: &Ui, cancel: &CancelToken) -> Outcome {
     let what = || format!("sync {} to {}", src.shown(), dst.shown());
     let steps = plan(&src, &dst, args.delete, ui).doing(what)?;
     if args.dry_run {
-        print_plan(&steps);
+        print_plan(&mut std::io::stdout().lock(), &steps).map_err(output_error)?;
         return Ok(Done::All);
     }
     let (copies, deletes): (Vec<_>, Vec<_>) =
@@ -87,16 +88,17 @@ fn fill_local_md5s(src: &mut [Item], dst: &mut [Item]) -> Result<()> {
     Ok(())
 }
 
-fn print_plan(steps: &[Step]) {
+fn print_plan(out: &mut impl Write, steps: &[Step]) -> std::io::Result<()> {
     for step in steps {
         match step {
-            Step::Copy(item, reason) => println!("copy {} ({reason})", item.rel),
-            Step::Delete(item) => println!("delete {}", item.rel),
-        }
+            Step::Copy(item, reason) => writeln!(out, "copy {} ({reason})", item.rel),
+            Step::Delete(item) => writeln!(out, "delete {}", item.rel),
+        }?;
     }
     if steps.is_empty() {
-        println!("nothing to do");
+        writeln!(out, "nothing to do")?;
     }
+    Ok(())
 }
 
 fn delete_extras(dst: &Target, steps: Vec<Step>, ui: &Ui, concurrency: usize) -> Done {

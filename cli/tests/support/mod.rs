@@ -380,3 +380,23 @@ fn unchunk(mut raw: &[u8]) -> Vec<u8> {
         raw = &raw[start + size + 2..];
     }
 }
+
+/// Runs the binary with its standard output a pipe whose reader is already gone, as
+/// behind `| head` once head has stopped reading; standard error is captured.
+#[cfg(unix)]
+pub fn run_into_closed_pipe<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Run {
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let mut fds = [0; 2];
+    // SAFETY: pipe writes two new descriptors into an array of two.
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0, "a pipe");
+    // SAFETY: both descriptors were just created and are owned by nothing else.
+    let (reader, writer) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    drop(reader);
+    multicloud()
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::from(writer))
+        .output()
+        .expect("the multicloud binary runs")
+        .into()
+}
