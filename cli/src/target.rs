@@ -34,6 +34,14 @@ impl Target {
         if !arg.contains("://") {
             return Ok(Target::Local(PathBuf::from(arg)));
         }
+        if arg.contains('#') {
+            // A fragment names nothing in a store: `s3://b/dir#1` would be `dir` (and
+            // `rm -r` would empty dir/), and any `?options` after the `#` would be lost.
+            return Err(Error::invalid(
+                "'#' starts a URL fragment, which names nothing here; write %23 for a '#' \
+                 in a name",
+            ));
+        }
         let location = Location::parse(arg)?;
         if location.provider == Provider::Local {
             // A file URL is a path here: the CLI reads and writes local files directly.
@@ -157,6 +165,17 @@ mod tests {
         assert_eq!(r.object().unwrap(), ("bucket", "a/b.txt"));
         assert!(remote("memory://bucket/dir/").object().is_err());
         assert!(remote("memory://").container().is_err());
+    }
+
+    #[test]
+    fn a_hash_is_refused_in_store_urls_only() {
+        let err = Target::parse("s3://b/dir#1?region=us-east-1")
+            .err()
+            .unwrap();
+        assert!(err.to_string().contains("%23"), "{err}");
+        assert!(Target::parse("file:///tmp/a#b").is_err());
+        assert!(matches!(Target::parse("./a#b").unwrap(), Target::Local(_)));
+        assert_eq!(remote("memory://b/dir%231").key, "dir#1");
     }
 
     #[test]

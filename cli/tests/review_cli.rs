@@ -7,7 +7,47 @@
 
 mod support;
 
-use support::{Emulator, Store, write};
+use support::{Emulator, Store, run, write};
+
+/// Asserts a refusal: exit 1, one line on standard error holding `why`, nothing on stdout.
+#[track_caller]
+fn refused(run: support::Run, why: &str) {
+    let run = run.expect(1);
+    assert_eq!(run.stderr.lines().count(), 1, "{run:#?}");
+    assert!(run.stderr.contains(why), "{run:#?}");
+    assert!(run.stdout.is_empty(), "{run:#?}");
+}
+
+#[test]
+fn a_hash_in_a_store_url_is_refused_rather_than_cutting_the_url_short() {
+    let store = Store::new(Emulator::Moto, "hash");
+    store.put("dir/a", b"under dir/");
+    store.put("dir#1/b", b"under dir#1/");
+    let by_env = |args: &[&str]| -> support::Run {
+        support::multicloud()
+            .env("AWS_ENDPOINT_URL", support::moto())
+            .env("AWS_REGION", "us-east-1")
+            .args(args)
+            .output()
+            .expect("the binary runs")
+            .into()
+    };
+    // Everything after '#' is a URL fragment: this deleted dir/, not dir#1/.
+    let hashed = format!("s3://{}/dir#1", store.container);
+    refused(by_env(&["rm", "-r", &hashed]), "%23");
+    refused(
+        by_env(&["cp", "/dev/null", &format!("{hashed}/new")]),
+        "%23",
+    );
+    assert_eq!(store.names(""), ["dir#1/b", "dir/a"]);
+    // With the options after the '#', they were dropped: a request to AWS itself.
+    let lost = run(&["cat", &store.url("dir#1/b")]);
+    assert!(!lost.stderr.contains("amazonaws"), "{lost:#?}");
+    refused(lost, "%23");
+    // The escaped form names the object.
+    let cat = run(&["cat", &store.url("dir%231/b")]).ok();
+    assert_eq!(cat.stdout, "under dir#1/");
+}
 
 #[test]
 fn a_reader_that_stops_reading_ends_every_command_quietly() {
@@ -36,4 +76,47 @@ fn a_reader_that_stops_reading_ends_every_command_quietly() {
         assert_eq!(ended.code, Some(0), "{args:?}: {ended:#?}");
         assert_eq!(ended.stderr, "", "{args:?}");
     }
+}
+
+#[test]
+fn odd_object_names_go_up_and_back_and_are_reachable_escaped() {
+    let store = Store::new(Emulator::Moto, "odd");
+    let dir = tempfile::tempdir().unwrap();
+    let (src, back) = (dir.path().join("src"), dir.path().join("back"));
+    let names = [
+        "100%.txt",
+        "a%41.txt",
+        "what?.txt",
+        "h#1.txt",
+        "sp ace.txt",
+        "\u{65e5}\u{672c} \u{1f600}.txt",
+        "+plus&amp;=.txt",
+    ];
+    for name in names {
+        write(&src.join(name), name.as_bytes());
+    }
+    run(&["cp", "-r", src.to_str().unwrap(), &store.url("o/")]).ok();
+    let mut expected: Vec<String> = names.iter().map(|n| format!("o/{n}")).collect();
+    expected.sort();
+    assert_eq!(store.names(""), expected);
+    let listed = run(&["ls", &store.url("o/")]).ok();
+    for name in names {
+        assert!(
+            listed.stdout.contains(name),
+            "{name} not listed: {listed:#?}"
+        );
+    }
+    // In a URL, '%', '?' and '#' are written escaped.
+    for (escaped, name) in [
+        ("100%25.txt", "100%.txt"),
+        ("a%2541.txt", "a%41.txt"),
+        ("what%3F.txt", "what?.txt"),
+        ("h%231.txt", "h#1.txt"),
+        ("sp ace.txt", "sp ace.txt"),
+    ] {
+        let cat = run(&["cat", &store.url(&format!("o/{escaped}"))]).ok();
+        assert_eq!(cat.stdout, name);
+    }
+    run(&["cp", "-r", &store.url("o"), back.to_str().unwrap()]).ok();
+    support::assert_same_tree(&src, &back);
 }
