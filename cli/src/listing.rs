@@ -77,7 +77,13 @@ pub fn remote(remote: &Remote, container: &str, prefix: &str) -> Result<Vec<Item
     let mut items = Vec::new();
     for object in remote.store.iterate_objects(container, prefix) {
         let object = object?;
-        let rel = object.name[prefix.len()..].to_owned();
+        // A store that lists a name outside the prefix is not trusted with it: cut to the
+        // prefix's length, q/y would pass for p/y (and `sync --delete` delete it).
+        let Some(rel) = object.name.strip_prefix(prefix).map(str::to_owned) else {
+            let name = &object.name;
+            let why = format!("the store listed {name:?}, which is not under {prefix:?}");
+            return Err(Error::new(ErrorKind::Parse, why));
+        };
         if rel.is_empty() || (rel.ends_with('/') && object.size == 0) {
             continue;
         }

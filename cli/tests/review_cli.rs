@@ -7,6 +7,8 @@
 
 mod support;
 
+use std::sync::{Arc, Mutex};
+use support::fake_http::{FakeServer, respond};
 use support::{Emulator, Store, run, write};
 
 /// Asserts a refusal: exit 1, one line on standard error holding `why`, nothing on stdout.
@@ -47,6 +49,67 @@ fn a_hash_in_a_store_url_is_refused_rather_than_cutting_the_url_short() {
     // The escaped form names the object.
     let cat = run(&["cat", &store.url("dir%231/b")]).ok();
     assert_eq!(cat.stdout, "under dir#1/");
+}
+
+/// A fake S3 endpoint whose every listing holds `keys` (each 1 byte, the MD5 of "a"),
+/// whatever prefix was asked for; other requests are refused. Request lines are kept.
+fn lying_s3(keys: &[&str]) -> (FakeServer, Arc<Mutex<Vec<String>>>) {
+    let contents: String = keys
+        .iter()
+        .map(|k| {
+            format!(
+                "<Contents><Key>{k}</Key><LastModified>2024-01-01T00:00:00.000Z</LastModified>\
+                 <ETag>\"0cc175b9c0f1b6a831c399e269772661\"</ETag><Size>1</Size></Contents>"
+            )
+        })
+        .collect();
+    let listing = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\
+         <ListBucketResult xmlns=\"http://s3.amazonaws.com/doc/2006-03-01/\"><Name>b</Name>\
+         <KeyCount>{}</KeyCount><IsTruncated>false</IsTruncated>{contents}</ListBucketResult>",
+        keys.len()
+    );
+    let requests = Arc::new(Mutex::new(Vec::new()));
+    let seen = requests.clone();
+    let server = FakeServer::start_with_request(move |_, line, stream| {
+        seen.lock().unwrap().push(line.to_owned());
+        let xml = "Content-Type: application/xml\r\n";
+        if line.starts_with("GET ") && line.contains("list-type=2") {
+            respond(stream, 200, xml, listing.as_bytes());
+        } else {
+            let denied = "<Error><Code>AccessDenied</Code><Message>no</Message></Error>";
+            respond(stream, 403, xml, denied.as_bytes());
+        }
+    });
+    (server, requests)
+}
+
+#[test]
+fn a_listing_outside_the_prefix_is_an_error_never_a_panic_nor_a_deletion() {
+    let work = tempfile::tempdir().unwrap();
+    let url =
+        |server: &FakeServer| format!("s3://b/p?endpoint={}&region=us-east-1", server.url(""));
+    // Shorter than the prefix, and cut inside a UTF-8 character by its length.
+    for key in ["p", "x\u{e9}/y"] {
+        let (server, _) = lying_s3(&[key]);
+        let out = work.path().join("out");
+        refused(
+            run(&["cp", "-r", &url(&server), out.to_str().unwrap()]),
+            "not under",
+        );
+        assert!(!out.exists());
+    }
+    // Names outside p/ that look like p/'s once cut: sync --delete deleted q/y.
+    let (server, requests) = lying_s3(&["q/x", "q/y"]);
+    let src = work.path().join("src");
+    write(&src.join("x"), b"a");
+    let sync = run(&["sync", "--delete", src.to_str().unwrap(), &url(&server)]);
+    refused(sync, "not under");
+    let requests = requests.lock().unwrap();
+    assert!(
+        requests.iter().all(|r| r.starts_with("GET ")),
+        "more than listings: {requests:?}"
+    );
 }
 
 #[test]

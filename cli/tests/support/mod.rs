@@ -381,6 +381,10 @@ fn unchunk(mut raw: &[u8]) -> Vec<u8> {
     }
 }
 
+/// The library's in-process HTTP server for fault injection (a hostile or odd store).
+#[path = "../../../tests/common/fake_http.rs"]
+pub mod fake_http;
+
 /// Runs the binary with its standard output a pipe whose reader is already gone, as
 /// behind `| head` once head has stopped reading; standard error is captured.
 #[cfg(unix)]
