@@ -115,6 +115,11 @@ impl<'a> Copier<'a> {
     }
 
     fn one(&self, job: &Job) -> Result<u64> {
+        if self.onto_itself(job) {
+            return Err(Error::invalid(
+                "the source is its own destination (nothing to copy, and a move would delete it)",
+            ));
+        }
         let size = match (&job.item.at, &job.to) {
             (_, Dest::Refused { why, .. }) => Err(Error::invalid(why.clone())),
             (Place::File(path), Dest::Object { container, name }) => {
@@ -136,6 +141,24 @@ impl<'a> Copier<'a> {
             self.remove_source(&job.item.at)?;
         }
         Ok(size)
+    }
+
+    /// Whether a job would write its own source: a local copy would truncate the file,
+    /// a store may accept the copy, and a move would then delete the only copy.
+    fn onto_itself(&self, job: &Job) -> bool {
+        match (&job.item.at, &job.to, self.src, self.dst) {
+            (Place::File(from), Dest::File(to), _, _) => same_file(from, to),
+            (
+                Place::Object {
+                    container: c,
+                    name: n,
+                },
+                Dest::Object { container, name },
+                Some(s),
+                Some(d),
+            ) => c == container && n == name && s.may_share_names(d),
+            _ => false,
+        }
     }
 
     fn upload(&self, path: &Path, container: &str, name: &str) -> Result<u64> {
@@ -241,6 +264,23 @@ fn streamed(
     let copied = dst.upload_reader(dc, dn, reader, &options(&source))?;
     verify_copy(&source, &copied)?;
     Ok(copied)
+}
+
+/// Whether two paths reach one file (through links, `./` or, on Unix, hard links).
+fn same_file(a: &Path, b: &Path) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (std::fs::metadata(a), std::fs::metadata(b)) {
+            (Ok(x), Ok(y)) => x.dev() == y.dev() && x.ino() == y.ino(),
+            _ => false,
+        }
+    }
+    #[cfg(not(unix))]
+    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+        (Ok(x), Ok(y)) => x == y,
+        _ => false,
+    }
 }
 
 fn copy_file(from: &Path, to: &Path) -> Result<u64> {

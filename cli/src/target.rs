@@ -124,6 +124,16 @@ impl Remote {
         self.location.provider == other.location.provider
             && self.location.options == other.location.options
     }
+
+    /// Whether an object name here may be the same object as that name there: the same
+    /// provider, endpoint and account (a region, profile or project does not change which
+    /// bucket a name is). Wider than [`same_store`](Self::same_store), to refuse in doubt.
+    pub fn may_share_names(&self, other: &Remote) -> bool {
+        let (a, b) = (&self.location.options, &other.location.options);
+        self.location.provider == other.location.provider
+            && a.endpoint == b.endpoint
+            && a.account == b.account
+    }
 }
 
 /// A location argument as messages show it: without its query or fragment and without
@@ -205,5 +215,11 @@ mod tests {
         let s3 = remote("s3://a/x?region=eu-west-1&anonymous=true");
         assert!(!s3.same_store(&remote("s3://a/x?region=us-east-1&anonymous=true")));
         assert!(!a.same_store(&s3));
+        let east = remote("s3://a/x?region=us-east-1&anonymous=true");
+        assert!(s3.may_share_names(&east));
+        assert!(!s3.may_share_names(&remote(
+            "s3://a/x?endpoint=http://127.0.0.1:1&anonymous=true"
+        )));
+        assert!(!a.may_share_names(&s3));
     }
 }

@@ -21,6 +21,69 @@ fn refused(run: support::Run, why: &str) {
 }
 
 #[test]
+fn a_copy_or_move_onto_itself_keeps_the_object_on_every_provider() {
+    for emulator in [Emulator::Gcs, Emulator::Azurite, Emulator::Moto] {
+        let store = Store::new(emulator, "self");
+        store.put("a.txt", b"precious");
+        store.put("p/b.txt", b"kept too");
+        let (one, tree) = (store.url("a.txt"), store.url("p"));
+        for args in [
+            vec!["cp", &one, &one],
+            vec!["mv", &one, &one],
+            vec!["cp", "-r", &tree, &tree],
+            vec!["mv", "-r", &tree, &tree],
+        ] {
+            let failed = run(&args);
+            assert_ne!(failed.code, Some(0), "{emulator:?} {args:?}: {failed:#?}");
+            assert!(
+                failed.stderr.contains("its own destination"),
+                "{emulator:?} {args:?}: {failed:#?}"
+            );
+            assert_eq!(
+                store.names(""),
+                ["a.txt", "p/b.txt"],
+                "{emulator:?} {args:?}"
+            );
+            assert_eq!(store.get("a.txt"), b"precious", "{emulator:?} {args:?}");
+            assert_eq!(store.get("p/b.txt"), b"kept too", "{emulator:?} {args:?}");
+        }
+    }
+}
+
+#[test]
+fn a_local_file_copied_or_moved_onto_itself_keeps_its_bytes() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("f.txt");
+    write(&file, b"precious");
+    let (link, hard) = (dir.path().join("link.txt"), dir.path().join("hard.txt"));
+    std::os::unix::fs::symlink(&file, &link).unwrap();
+    std::fs::hard_link(&file, &hard).unwrap();
+    let same = dir.path().join("./f.txt");
+    let tree = dir.path().join("t");
+    write(&tree.join("a/b.txt"), b"in a tree");
+    let path = |p: &std::path::Path| p.to_str().unwrap().to_owned();
+    let (f, t) = (path(&file), path(&tree));
+    for args in [
+        vec!["cp", &f, &f],
+        vec!["cp", &f, &path(&same)],
+        vec!["cp", &f, &path(&link)],
+        vec!["cp", &f, &path(&hard)],
+        vec!["mv", &f, &f],
+        vec!["mv", &f, &path(&link)],
+        vec!["cp", "-r", &t, &t],
+        vec!["mv", "-r", &t, &t],
+    ] {
+        let failed = run(&args);
+        assert_ne!(failed.code, Some(0), "{args:?}: {failed:#?}");
+        assert!(failed.stderr.contains("its own destination"), "{failed:#?}");
+        assert_eq!(std::fs::read(&file).unwrap(), b"precious", "{args:?}");
+        assert_eq!(std::fs::read(tree.join("a/b.txt")).unwrap(), b"in a tree");
+    }
+    run(&["sync", &t, &t]).ok();
+    assert_eq!(std::fs::read(tree.join("a/b.txt")).unwrap(), b"in a tree");
+}
+
+#[test]
 fn a_hash_in_a_store_url_is_refused_rather_than_cutting_the_url_short() {
     let store = Store::new(Emulator::Moto, "hash");
     store.put("dir/a", b"under dir/");
