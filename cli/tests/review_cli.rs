@@ -176,6 +176,40 @@ fn a_listing_outside_the_prefix_is_an_error_never_a_panic_nor_a_deletion() {
 }
 
 #[test]
+fn sync_delete_from_an_empty_or_missing_source_deletes_nothing() {
+    let store = Store::new(Emulator::Moto, "emptysrc");
+    store.put("backup/a", b"a");
+    store.put("backup/b/c", b"c");
+    let dir = tempfile::tempdir().unwrap();
+    let (empty, missing) = (dir.path().join("empty"), dir.path().join("missing"));
+    std::fs::create_dir(&empty).unwrap();
+    let backup = store.url("backup");
+    let (empty, missing) = (empty.to_str().unwrap(), missing.to_str().unwrap());
+    for (args, why) in [
+        (vec!["sync", "--delete", empty, &backup], "holds nothing"),
+        (
+            vec!["sync", "--delete", "--dry-run", empty, &backup],
+            "holds nothing",
+        ),
+        (
+            vec!["sync", "--delete", &store.url("bakcup"), &backup],
+            "holds nothing",
+        ),
+        (
+            vec!["sync", "--delete", missing, &backup],
+            "not a directory",
+        ),
+    ] {
+        refused(run(&args), why);
+        assert_eq!(store.names(""), ["backup/a", "backup/b/c"], "{args:?}");
+    }
+    // Nothing to delete, nothing refused; without --delete an empty source is harmless.
+    run(&["sync", "--delete", empty, &store.url("fresh")]).ok();
+    run(&["sync", empty, &backup]).ok();
+    assert_eq!(store.names(""), ["backup/a", "backup/b/c"]);
+}
+
+#[test]
 fn a_reader_that_stops_reading_ends_every_command_quietly() {
     let store = Store::new(Emulator::Moto, "pipe");
     for n in 0..3 {

@@ -8,9 +8,9 @@ use crate::listing::{Item, Place, file_md5, local_error};
 use crate::sync_plan::{self, Step};
 use crate::target::{Target, shown};
 use crate::ui::Ui;
-use multicloud::Result;
 use multicloud::blocking::storage::StorageDriver;
 use multicloud::storage::CancelToken;
+use multicloud::{Error, Result};
 use std::io::Write;
 
 /// Runs `sync`.
@@ -58,6 +58,17 @@ fn plan(src: &Target, dst: &Target, delete: bool, ui: &Ui) -> Result<Vec<Step>> 
         Target::Local(dir) if !dir.exists() => Vec::new(),
         _ => list_tree(dst, ui)?,
     };
+    // An empty source is more often a typo, an unmounted disk or a wrong prefix than a
+    // wish to empty the destination; `rm -r` says that plainly.
+    if delete && source.is_empty() && !there.is_empty() {
+        return Err(Error::invalid(format!(
+            "{} holds nothing, so --delete would delete all {} item(s) under {}; refused \
+             (rm -r empties a prefix)",
+            src.shown(),
+            there.len(),
+            dst.shown()
+        )));
+    }
     let mut source = source;
     fill_local_md5s(&mut source, &mut there)?;
     Ok(sync_plan::plan(source, there, delete))
