@@ -210,6 +210,27 @@ fn sync_delete_from_an_empty_or_missing_source_deletes_nothing() {
 }
 
 #[test]
+fn ctrl_c_during_a_sync_stops_it_before_any_deletion() {
+    let store = Store::new(Emulator::Moto, "sigint-sync");
+    store.put("t/extra.txt", b"only at the destination");
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.bin");
+    std::fs::File::create(&big)
+        .unwrap()
+        .set_len(200 << 20)
+        .unwrap();
+    let args = [
+        "sync",
+        "--delete",
+        dir.path().to_str().unwrap(),
+        &store.url("t"),
+    ];
+    let (code, stderr) = support::interrupted_at_first_progress(&args);
+    assert_eq!(code, Some(130), "{stderr}");
+    assert_eq!(store.names(""), ["t/extra.txt"], "{stderr}");
+}
+
+#[test]
 fn a_reader_that_stops_reading_ends_every_command_quietly() {
     let store = Store::new(Emulator::Moto, "pipe");
     for n in 0..3 {

@@ -48,6 +48,10 @@ pub fn run(args: &SyncArgs, ui: &Ui, cancel: &CancelToken) -> Outcome {
     } else {
         copier.run(jobs)
     };
+    // Ctrl-C during the copies stops the sync there: no deletion follows.
+    if cancel.is_cancelled() {
+        return Ok(copied);
+    }
     let deleted = delete_extras(&dst, deletes, ui, args.transfer.concurrency.into());
     Ok(worst(copied, deleted))
 }

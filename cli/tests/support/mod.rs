@@ -404,3 +404,38 @@ pub fn run_into_closed_pipe<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Run {
         .expect("the multicloud binary runs")
         .into()
 }
+
+/// Runs the binary with `--progress=plain`, sends it SIGINT (Ctrl-C) as soon as it reports
+/// progress, and returns its exit code and everything it wrote on standard error.
+#[cfg(unix)]
+pub fn interrupted_at_first_progress(args: &[&str]) -> (Option<i32>, String) {
+    use std::io::BufRead;
+    let mut child = multicloud()
+        .arg("--progress=plain")
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("the binary starts");
+    let mut stderr = std::io::BufReader::new(child.stderr.take().expect("a stderr pipe"));
+    let mut seen = String::new();
+    loop {
+        let mut line = String::new();
+        let read = stderr.read_line(&mut line).expect("stderr reads");
+        seen.push_str(&line);
+        if line.starts_with("progress:") {
+            break;
+        }
+        assert!(
+            read > 0,
+            "the binary ended without reporting progress: {seen}"
+        );
+    }
+    let pid = i32::try_from(child.id()).expect("a pid");
+    // SAFETY: kill has no memory effects; the pid is our own child's, not yet reaped.
+    assert_eq!(unsafe { libc::kill(pid, libc::SIGINT) }, 0, "SIGINT sent");
+    stderr.read_to_string(&mut seen).expect("stderr reads");
+    let status = child.wait().expect("the binary ends");
+    (status.code(), seen)
+}
