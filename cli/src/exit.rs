@@ -24,6 +24,23 @@ pub enum Done {
         /// Whether any failed because the user cancelled.
         cancelled: bool,
     },
+    /// Its one item failed (reported as it failed): it ends as a single command does,
+    /// with that error's exit code and no count of failed items.
+    Failed {
+        /// The exit code of the item's error.
+        code: u8,
+    },
+}
+
+impl Done {
+    /// Items that failed, and whether Ctrl-C stopped any.
+    pub fn failures(self) -> (usize, bool) {
+        match self {
+            Done::All => (0, false),
+            Done::Partly { failed, cancelled } => (failed, cancelled),
+            Done::Failed { .. } => (1, false),
+        }
+    }
 }
 
 /// What every command returns.
@@ -62,6 +79,7 @@ pub fn finish(outcome: Outcome) -> ExitCode {
             eprintln!("multicloud: {failed} item(s) failed");
             ExitCode::from(PARTIAL)
         }
+        Ok(Done::Failed { code }) => ExitCode::from(code),
         // A reader that stopped reading (`| head`) is not a failure of ours.
         Err(f) if is_broken_pipe(&f.error) => ExitCode::SUCCESS,
         Err(f) => {
@@ -111,7 +129,10 @@ fn code_of(error: &Error) -> u8 {
 #[derive(Debug, Default)]
 pub struct Tally {
     failed: usize,
+    succeeded: usize,
     cancelled: bool,
+    // The exit code of the last failure.
+    code: u8,
 }
 
 impl Tally {
@@ -119,18 +140,22 @@ impl Tally {
     pub fn record<T>(&mut self, what: impl FnOnce() -> String, result: &multicloud::Result<T>) {
         if let Err(e) = result {
             self.failed += 1;
+            self.code = code_of(e);
             self.cancelled |= e.kind() == ErrorKind::Cancelled;
             if e.kind() != ErrorKind::Cancelled {
                 report(&what(), e);
             }
+        } else {
+            self.succeeded += 1;
         }
     }
 
     /// The outcome of the whole command.
     pub fn done(self) -> Done {
-        match self.failed {
-            0 => Done::All,
-            failed => Done::Partly {
+        match (self.failed, self.succeeded) {
+            (0, _) => Done::All,
+            (1, 0) if !self.cancelled => Done::Failed { code: self.code },
+            (failed, _) => Done::Partly {
                 failed,
                 cancelled: self.cancelled,
             },
@@ -150,6 +175,22 @@ mod tests {
     }
 
     #[test]
+    fn a_lone_failed_item_ends_with_its_errors_code() {
+        let mut t = Tally::default();
+        t.record(
+            || "a".into(),
+            &Err::<(), _>(Error::new(ErrorKind::NotFound, "x")),
+        );
+        assert_eq!(t.done(), Done::Failed { code: NOT_FOUND });
+        let mut t = Tally::default();
+        t.record(|| "a".into(), &Ok::<(), Error>(()));
+        t.record(|| "b".into(), &Err::<(), _>(Error::invalid("y")));
+        let done = t.done();
+        assert_eq!(done.failures(), (1, false));
+        assert!(matches!(done, Done::Partly { failed: 1, .. }));
+    }
+
+    #[test]
     fn a_tally_counts_failures_and_cancellations() {
         let mut t = Tally::default();
         t.record(|| "a".into(), &Ok::<(), Error>(()));
@@ -160,6 +201,7 @@ mod tests {
             &Err::<(), _>(Error::new(ErrorKind::Cancelled, "x")),
         );
         t.record(|| "b".into(), &Err::<(), _>(Error::invalid("y")));
+        t.record(|| "c".into(), &Ok::<(), Error>(()));
         assert_eq!(
             t.done(),
             Done::Partly {

@@ -301,3 +301,28 @@ fn odd_object_names_go_up_and_back_and_are_reachable_escaped() {
     run(&["cp", "-r", &store.url("o"), back.to_str().unwrap()]).ok();
     support::assert_same_tree(&src, &back);
 }
+
+#[test]
+fn a_lone_copy_that_fails_ends_with_one_line_and_its_errors_exit_code() {
+    let store = Store::new(Emulator::Moto, "lone");
+    store.put("z", b"z");
+    let gone = Store::unmade(Emulator::Moto, "gone");
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("f.txt");
+    write(&file, b"f");
+    // Into a bucket that does not exist: not found.
+    let failed = run(&["cp", file.to_str().unwrap(), &gone.url("x")]).expect(4);
+    assert_eq!(failed.stderr.lines().count(), 1, "{failed:#?}");
+    assert!(failed.stderr.contains(&gone.bare("x")), "{failed:#?}");
+    // Onto a directory of the object's name: the download fails.
+    let into = dir.path().join("d");
+    std::fs::create_dir_all(into.join("z")).unwrap();
+    let failed = run(&["cp", &store.url("z"), into.to_str().unwrap()]).expect(1);
+    assert_eq!(failed.stderr.lines().count(), 1, "{failed:#?}");
+    assert!(failed.stderr.contains(&store.bare("z")), "{failed:#?}");
+    // A move onto itself.
+    refused(
+        run(&["mv", &store.url("z"), &store.url("z")]),
+        "its own destination",
+    );
+}

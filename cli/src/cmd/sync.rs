@@ -152,18 +152,12 @@ fn delete_extras(dst: &Target, steps: Vec<Step>, ui: &Ui, concurrency: usize) ->
 fn worst(a: Done, b: Done) -> Done {
     match (a, b) {
         (Done::All, x) | (x, Done::All) => x,
-        (
+        (a, b) => {
+            let ((f1, c1), (f2, c2)) = (a.failures(), b.failures());
             Done::Partly {
-                failed: f1,
-                cancelled: c1,
-            },
-            Done::Partly {
-                failed: f2,
-                cancelled: c2,
-            },
-        ) => Done::Partly {
-            failed: f1 + f2,
-            cancelled: c1 || c2,
-        },
+                failed: f1 + f2,
+                cancelled: c1 || c2,
+            }
+        }
     }
 }
