@@ -31,7 +31,7 @@ fn on_interrupt() {
     if state.token.is_cancelled() || state.transfers.load(Ordering::Acquire) == 0 {
         std::process::exit(130);
     }
-    eprintln!("multicloud: interrupted, stopping transfers (Ctrl-C again to quit at once)");
+    say!("multicloud: interrupted, stopping transfers (Ctrl-C again to quit at once)");
     state.token.cancel();
 }
 

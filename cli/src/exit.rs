@@ -76,7 +76,7 @@ pub fn finish(outcome: Outcome) -> ExitCode {
             cancelled: true, ..
         }) => ExitCode::from(INTERRUPTED),
         Ok(Done::Partly { failed, .. }) => {
-            eprintln!("multicloud: {failed} item(s) failed");
+            say!("multicloud: {failed} item(s) failed");
             ExitCode::from(PARTIAL)
         }
         Ok(Done::Failed { code }) => ExitCode::from(code),
@@ -114,7 +114,7 @@ pub fn is_broken_pipe(error: &Error) -> bool {
 /// Prints one failure as one line on standard error.
 pub fn report(what: &str, error: &Error) {
     let message = error.to_string().replace('\n', " ");
-    eprintln!("multicloud: {what}: {message}");
+    say!("multicloud: {what}: {message}");
 }
 
 fn code_of(error: &Error) -> u8 {

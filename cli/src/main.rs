@@ -2,6 +2,15 @@
 //! runtime in this binary). `multicloud --help` lists the commands; the README has a
 //! manual.
 
+/// `eprintln!` that never panics: a standard error whose reader is gone (`2>&1 | head`)
+/// must not kill a transfer midway, as `eprintln!` would by panicking.
+macro_rules! say {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+    }};
+}
+
 mod args;
 mod cancel;
 mod cmd;
@@ -84,5 +93,7 @@ fn logging(verbose: u8) {
         .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
+        // Its own report of a failed write is an eprintln!, which would panic likewise.
+        .log_internal_errors(false)
         .init();
 }

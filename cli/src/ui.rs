@@ -135,7 +135,7 @@ impl Ui {
             .map(|t| format!(" of {}", format::size(t, false)));
         let (done, items) = (counts.done, counts.items);
         let bytes = format::size(counts.bytes, false);
-        eprintln!(
+        say!(
             "progress: {bytes}{}, {done}/{items} items done",
             of.unwrap_or_default()
         );
@@ -151,7 +151,7 @@ impl Ui {
         };
         match (&self.0.bars, self.0.style) {
             (Some(bars), _) => bars.finish_file(name, done),
-            (None, Style::Plain) => eprintln!("{}", line()),
+            (None, Style::Plain) => say!("{}", line()),
             _ => {}
         }
     }
@@ -159,8 +159,8 @@ impl Ui {
     /// A line for plain mode and bars alike (a plan, a warning).
     pub fn note(&self, line: &str) {
         match (&self.0.bars, self.0.style) {
-            (Some(bars), _) => bars.multi.suspend(|| eprintln!("{line}")),
-            (None, Style::Plain) => eprintln!("{line}"),
+            (Some(bars), _) => bars.multi.suspend(|| say!("{line}")),
+            (None, Style::Plain) => say!("{line}"),
             _ => {}
         }
     }
@@ -171,8 +171,8 @@ impl Ui {
             return;
         }
         match &self.0.bars {
-            Some(bars) => bars.multi.suspend(|| eprintln!("multicloud: {line}")),
-            None => eprintln!("multicloud: {line}"),
+            Some(bars) => bars.multi.suspend(|| say!("multicloud: {line}")),
+            None => say!("multicloud: {line}"),
         }
     }
 
@@ -196,7 +196,7 @@ impl Ui {
             true => format!(", {}", format::size(counts.bytes, false)),
             false => String::new(),
         };
-        eprintln!("{verb} {} item(s){moved} in {secs:.1} s", counts.done);
+        say!("{verb} {} item(s){moved} in {secs:.1} s", counts.done);
     }
 
     fn counts(&self) -> std::sync::MutexGuard<'_, Counts> {

@@ -326,3 +326,19 @@ fn a_lone_copy_that_fails_ends_with_one_line_and_its_errors_exit_code() {
         "its own destination",
     );
 }
+
+#[test]
+fn a_standard_error_nobody_reads_never_stops_a_transfer() {
+    let store = Store::new(Emulator::Moto, "stderr");
+    let dir = tempfile::tempdir().unwrap();
+    support::sample_tree(dir.path());
+    let local = dir.path().to_str().unwrap();
+    // Plain progress writes a line per file: the first one used to panic (exit 101)
+    // and stop the copy there.
+    let up =
+        support::run_with_closed_stderr(&["--progress=plain", "cp", "-r", local, &store.url("t")]);
+    assert_eq!(up.code, Some(0), "{up:#?}");
+    assert_eq!(support::tree(dir.path()).len(), store.names("t/").len());
+    let missing = support::run_with_closed_stderr(&["-v", "cat", &store.url("missing")]);
+    assert_eq!(missing.code, Some(4), "{missing:#?}");
+}

@@ -183,9 +183,12 @@ pub fn zone_import(url: &str, domain: &str, file: &Path) -> Outcome {
     let what = || format!("import {} into {domain} at {}", file.display(), shown(url));
     let text = read_text(file).doing(what)?;
     let report = import_zone(&dns, domain, &text).doing(what)?;
-    eprintln!(
+    say!(
         "{domain}: {} created, {} updated, {} unchanged, {} left to the provider",
-        report.created, report.updated, report.unchanged, report.skipped
+        report.created,
+        report.updated,
+        report.unchanged,
+        report.skipped
     );
     Ok(Done::All)
 }

@@ -385,10 +385,10 @@ fn unchunk(mut raw: &[u8]) -> Vec<u8> {
 #[path = "../../../tests/common/fake_http.rs"]
 pub mod fake_http;
 
-/// Runs the binary with its standard output a pipe whose reader is already gone, as
-/// behind `| head` once head has stopped reading; standard error is captured.
+/// The writing end of a pipe whose reader is already gone, as behind `| head` once head
+/// has stopped reading: every write to it fails with a broken pipe.
 #[cfg(unix)]
-pub fn run_into_closed_pipe<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Run {
+fn closed_pipe() -> std::process::Stdio {
     use std::os::fd::{FromRawFd, OwnedFd};
     let mut fds = [0; 2];
     // SAFETY: pipe writes two new descriptors into an array of two.
@@ -396,10 +396,29 @@ pub fn run_into_closed_pipe<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Run {
     // SAFETY: both descriptors were just created and are owned by nothing else.
     let (reader, writer) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
     drop(reader);
+    writer.into()
+}
+
+/// Runs the binary with its standard output a closed pipe; standard error is captured.
+#[cfg(unix)]
+pub fn run_into_closed_pipe<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Run {
     multicloud()
         .args(args)
         .stdin(std::process::Stdio::null())
-        .stdout(std::process::Stdio::from(writer))
+        .stdout(closed_pipe())
+        .output()
+        .expect("the multicloud binary runs")
+        .into()
+}
+
+/// Runs the binary with its standard error a closed pipe (`2>&1 | head`); standard output
+/// is captured, and only the exit code tells how it went.
+#[cfg(unix)]
+pub fn run_with_closed_stderr<S: AsRef<std::ffi::OsStr>>(args: &[S]) -> Run {
+    multicloud()
+        .args(args)
+        .stdin(std::process::Stdio::null())
+        .stderr(closed_pipe())
         .output()
         .expect("the multicloud binary runs")
         .into()
