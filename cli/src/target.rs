@@ -1,8 +1,9 @@
 //! What a location argument names: a local path or a place in a store.
 
+use crate::names;
 use multicloud::blocking::storage::AnyStorage;
 use multicloud::{Error, Location, Provider, Result};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// A location argument, resolved.
 #[derive(Clone)]
@@ -136,6 +137,43 @@ impl Remote {
     }
 }
 
+/// Whether one location is inside the other (or both are one): a tree copied or moved
+/// into itself reads what it writes, and `sync --delete` into a parent deletes its source.
+pub fn nested(a: &Target, b: &Target) -> bool {
+    match (a, b) {
+        (Target::Local(a), Target::Local(b)) => {
+            let (a, b) = (resolved(a), resolved(b));
+            a.starts_with(&b) || b.starts_with(&a)
+        }
+        (Target::Remote(a), Target::Remote(b)) => {
+            let (x, y) = (names::as_directory(&a.key), names::as_directory(&b.key));
+            a.may_share_names(b)
+                && a.container == b.container
+                && (x.starts_with(&y) || y.starts_with(&x))
+        }
+        _ => false,
+    }
+}
+
+/// A path made absolute with its links resolved as far as it exists, the rest appended.
+fn resolved(path: &Path) -> PathBuf {
+    let mut missing = Vec::new();
+    let mut at = path.to_path_buf();
+    loop {
+        if let Ok(real) = std::fs::canonicalize(&at) {
+            return missing.iter().rev().fold(real, |p, name| p.join(name));
+        }
+        let Some(name) = at.file_name().map(ToOwned::to_owned) else {
+            return path.to_path_buf();
+        };
+        missing.push(name);
+        at.pop();
+        if at.as_os_str().is_empty() {
+            at.push(".");
+        }
+    }
+}
+
 /// A location argument as messages show it: without its query or fragment and without
 /// any user information before an `@`, where a secret may have been pasted.
 pub fn shown(arg: &str) -> String {
@@ -206,6 +244,26 @@ mod tests {
     fn a_local_path_is_refused_where_a_store_is_needed() {
         let err = Target::remote("/tmp/x").err().unwrap();
         assert!(err.to_string().contains("local path"), "{err}");
+    }
+
+    #[test]
+    fn nested_locations_are_found_on_both_sides() {
+        let dir = std::env::temp_dir();
+        let (d, inside) = (
+            Target::Local(dir.clone()),
+            Target::Local(dir.join("new/sub")),
+        );
+        assert!(nested(&d, &inside) && nested(&inside, &d));
+        assert!(!nested(
+            &Target::Local(dir.join("a")),
+            &Target::Local(dir.join("ab"))
+        ));
+        let at = |url: &str| Target::parse(url).unwrap();
+        assert!(nested(&at("memory://b/p"), &at("memory://b/p/q")));
+        assert!(nested(&at("memory://b"), &at("memory://b/backup")));
+        assert!(!nested(&at("memory://b/p"), &at("memory://b/p2")));
+        assert!(!nested(&at("memory://b/p"), &at("memory://c/p")));
+        assert!(!nested(&d, &at("memory://b/p")));
     }
 
     #[test]

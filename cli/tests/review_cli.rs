@@ -26,13 +26,8 @@ fn a_copy_or_move_onto_itself_keeps_the_object_on_every_provider() {
         let store = Store::new(emulator, "self");
         store.put("a.txt", b"precious");
         store.put("p/b.txt", b"kept too");
-        let (one, tree) = (store.url("a.txt"), store.url("p"));
-        for args in [
-            vec!["cp", &one, &one],
-            vec!["mv", &one, &one],
-            vec!["cp", "-r", &tree, &tree],
-            vec!["mv", "-r", &tree, &tree],
-        ] {
+        let one = store.url("a.txt");
+        for args in [["cp", &one, &one], ["mv", &one, &one]] {
             let failed = run(&args);
             assert_ne!(failed.code, Some(0), "{emulator:?} {args:?}: {failed:#?}");
             assert!(
@@ -59,10 +54,8 @@ fn a_local_file_copied_or_moved_onto_itself_keeps_its_bytes() {
     std::os::unix::fs::symlink(&file, &link).unwrap();
     std::fs::hard_link(&file, &hard).unwrap();
     let same = dir.path().join("./f.txt");
-    let tree = dir.path().join("t");
-    write(&tree.join("a/b.txt"), b"in a tree");
     let path = |p: &std::path::Path| p.to_str().unwrap().to_owned();
-    let (f, t) = (path(&file), path(&tree));
+    let f = path(&file);
     for args in [
         vec!["cp", &f, &f],
         vec!["cp", &f, &path(&same)],
@@ -70,17 +63,54 @@ fn a_local_file_copied_or_moved_onto_itself_keeps_its_bytes() {
         vec!["cp", &f, &path(&hard)],
         vec!["mv", &f, &f],
         vec!["mv", &f, &path(&link)],
-        vec!["cp", "-r", &t, &t],
-        vec!["mv", "-r", &t, &t],
     ] {
         let failed = run(&args);
         assert_ne!(failed.code, Some(0), "{args:?}: {failed:#?}");
         assert!(failed.stderr.contains("its own destination"), "{failed:#?}");
         assert_eq!(std::fs::read(&file).unwrap(), b"precious", "{args:?}");
-        assert_eq!(std::fs::read(tree.join("a/b.txt")).unwrap(), b"in a tree");
     }
-    run(&["sync", &t, &t]).ok();
-    assert_eq!(std::fs::read(tree.join("a/b.txt")).unwrap(), b"in a tree");
+}
+
+#[test]
+fn a_tree_is_never_copied_moved_or_synced_into_itself_or_its_parent() {
+    let store = Store::new(Emulator::Moto, "nested");
+    for name in ["other", "p/a", "p/x"] {
+        store.put(name, name.as_bytes());
+    }
+    let (all, p, inside) = (store.url(""), store.url("p"), store.url("p/sub"));
+    let dir = tempfile::tempdir().unwrap();
+    let (parent, tree) = (dir.path(), dir.path().join("p"));
+    write(&tree.join("a"), b"a");
+    write(&parent.join("other"), b"other");
+    let path = |p: &std::path::Path| p.to_str().unwrap().to_owned();
+    let (parent, t) = (path(parent), path(&tree));
+    let sub = path(&tree.join("sub"));
+    let dot = format!("{t}/./");
+    // sync --delete into the parent deleted the source itself (p/a, p/x).
+    for args in [
+        vec!["sync", "--delete", &p, &all],
+        vec!["sync", &all, &p],
+        vec!["sync", &p, &p],
+        vec!["cp", "-r", &p, &p],
+        vec!["cp", "-r", &p, &inside],
+        vec!["mv", "-r", &p, &inside],
+        vec!["mv", "-r", &p, &p],
+        vec!["sync", "--delete", &t, &parent],
+        vec!["sync", &t, &dot],
+        vec!["cp", "-r", &t, &sub],
+        vec!["mv", "-r", &t, &t],
+    ] {
+        refused(run(&args), "overlap");
+        assert_eq!(store.names(""), ["other", "p/a", "p/x"], "{args:?}");
+        let files: Vec<String> = support::tree(dir.path())
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(files, ["other", "p/a"], "{args:?}");
+    }
+    // A neighbour whose name starts alike is no overlap.
+    run(&["cp", "-r", &p, &store.url("p2")]).ok();
+    assert_eq!(store.names("p2/"), ["p2/a", "p2/x"]);
 }
 
 #[test]

@@ -17,6 +17,9 @@ pub fn run(args: &CopyArgs, ui: &Ui, cancel: &CancelToken, move_source: bool) ->
     let src = Target::parse(&args.src).doing(|| shown(&args.src))?;
     let dst = Target::parse(&args.dst).doing(|| shown(&args.dst))?;
     let what = || format!("{} {} to {}", verb(move_source), src.shown(), dst.shown());
+    if args.recursive && crate::target::nested(&src, &dst) {
+        return Err(overlap()).doing(what);
+    }
     let jobs = plan(&src, &dst, args.recursive, ui).doing(what)?;
     if jobs.is_empty() {
         ui.note(&format!("nothing to copy under {}", src.shown()));
@@ -25,6 +28,14 @@ pub fn run(args: &CopyArgs, ui: &Ui, cancel: &CancelToken, move_source: bool) ->
     let mut copier = Copier::new((&src, &dst), &args.transfer, ui, cancel);
     copier.move_source = move_source;
     Ok(copier.run(jobs))
+}
+
+/// Why a tree is not copied, moved or synced into itself (nor out of its own parent).
+pub fn overlap() -> Error {
+    Error::invalid(
+        "the source and the destination overlap (one is inside the other): the copy would \
+         read what it writes; choose a destination outside the source",
+    )
 }
 
 fn verb(move_source: bool) -> &'static str {

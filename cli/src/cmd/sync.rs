@@ -18,6 +18,9 @@ pub fn run(args: &SyncArgs, ui: &Ui, cancel: &CancelToken) -> Outcome {
     let src = Target::parse(&args.src).doing(|| shown(&args.src))?;
     let dst = Target::parse(&args.dst).doing(|| shown(&args.dst))?;
     let what = || format!("sync {} to {}", src.shown(), dst.shown());
+    if crate::target::nested(&src, &dst) {
+        return Err(crate::cmd::cp::overlap()).doing(what);
+    }
     let steps = plan(&src, &dst, args.delete, ui).doing(what)?;
     if args.dry_run {
         print_plan(&mut std::io::stdout().lock(), &steps).map_err(output_error)?;
