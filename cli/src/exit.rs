@@ -113,8 +113,26 @@ pub fn is_broken_pipe(error: &Error) -> bool {
 
 /// Prints one failure as one line on standard error.
 pub fn report(what: &str, error: &Error) {
-    let message = error.to_string().replace('\n', " ");
-    say!("multicloud: {what}: {message}");
+    say!("multicloud: {what}: {error}");
+}
+
+/// A line as standard error shows it: a line break reads as a space, and other control
+/// characters (in a server's message, an object's or a file's name) are escaped, so that
+/// nothing splits the line or reaches the terminal as an escape sequence.
+pub fn printable(line: &str) -> std::borrow::Cow<'_, str> {
+    let escaped = |c: char| (c.is_control() && c != '\t') || matches!(c, '\u{2028}' | '\u{2029}');
+    if !line.chars().any(escaped) {
+        return line.into();
+    }
+    let mut out = String::with_capacity(line.len() + 8);
+    for c in line.chars() {
+        match c {
+            '\n' => out.push(' '),
+            c if escaped(c) => out.extend(c.escape_default()),
+            c => out.push(c),
+        }
+    }
+    out.into()
 }
 
 fn code_of(error: &Error) -> u8 {
@@ -172,6 +190,14 @@ mod tests {
         assert_eq!(code_of(&Error::new(ErrorKind::NotFound, "x")), NOT_FOUND);
         assert_eq!(code_of(&Error::new(ErrorKind::Cancelled, "x")), INTERRUPTED);
         assert_eq!(code_of(&Error::invalid("x")), 1);
+    }
+
+    #[test]
+    fn lines_on_standard_error_carry_no_control_characters() {
+        assert_eq!(printable("plain\ttext"), "plain\ttext");
+        assert_eq!(printable("a\nb"), "a b");
+        let hostile = printable("no\u{1b}]0;x\u{7}\r\u{2028}\u{85}end");
+        assert_eq!(hostile, "no\\u{1b}]0;x\\u{7}\\r\\u{2028}\\u{85}end");
     }
 
     #[test]

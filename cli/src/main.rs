@@ -3,11 +3,13 @@
 //! manual.
 
 /// `eprintln!` that never panics: a standard error whose reader is gone (`2>&1 | head`)
-/// must not kill a transfer midway, as `eprintln!` would by panicking.
+/// must not kill a transfer midway, as `eprintln!` would by panicking. The line is shown
+/// [`printable`](exit::printable).
 macro_rules! say {
     ($($arg:tt)*) => {{
         use std::io::Write as _;
-        let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+        let line = format!($($arg)*);
+        let _ = writeln!(std::io::stderr().lock(), "{}", crate::exit::printable(&line));
     }};
 }
 

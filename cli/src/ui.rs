@@ -229,7 +229,7 @@ impl Bars {
                 ProgressStyle::with_template("{wide_msg} {bytes}/{total_bytes} {bytes_per_sec}")
                     .expect("the template is valid"),
             );
-            bar.set_message(name.to_owned());
+            bar.set_message(crate::exit::printable(name).into_owned());
             bar
         });
         if let Some(size) = size {

@@ -372,3 +372,48 @@ fn a_standard_error_nobody_reads_never_stops_a_transfer() {
     let missing = support::run_with_closed_stderr(&["-v", "cat", &store.url("missing")]);
     assert_eq!(missing.code, Some(4), "{missing:#?}");
 }
+
+#[test]
+fn control_characters_from_a_server_or_a_file_name_never_reach_the_terminal() {
+    // A server's message with a title-setting escape, a carriage return and a colour.
+    let message = "no\u{1b}]0;pwned\u{7}\r\nFAKE LINE\u{1b}[31m red";
+    let body = format!("<Error><Code>AccessDenied</Code><Message>{message}</Message></Error>");
+    let server = FakeServer::start_with_request(move |_, _, stream| {
+        respond(
+            stream,
+            403,
+            "Content-Type: application/xml\r\n",
+            body.as_bytes(),
+        );
+    });
+    let url = format!("s3://b/k?endpoint={}&region=us-east-1", server.url(""));
+    for args in [["cat", url.as_str()], ["ls", url.as_str()]] {
+        let failed = run(&args).expect(1);
+        assert_eq!(failed.stderr.lines().count(), 1, "{failed:#?}");
+        assert!(failed.stderr.contains("FAKE LINE"), "{failed:#?}");
+        let control = failed.stderr.trim_end().chars().any(char::is_control);
+        assert!(!control, "{failed:#?}");
+    }
+    // A file name with a line break and an escape, in plain progress and in its error.
+    let store = Store::new(Emulator::Moto, "control");
+    let dir = tempfile::tempdir().unwrap();
+    write(&dir.path().join("fine.txt"), b"fine");
+    write(&dir.path().join("two\nlines\u{1b}[2J.txt"), b"odd");
+    let args = [
+        "--progress=plain",
+        "cp",
+        "-r",
+        dir.path().to_str().unwrap(),
+        &store.url("t"),
+    ];
+    let copied = run(&args).expect(3);
+    assert!(!copied.stderr.contains('\u{1b}'), "{copied:#?}");
+    for line in copied.stderr.lines() {
+        let known = ["multicloud: ", "progress: ", "copy ", "copied "];
+        assert!(
+            known.iter().any(|k| line.starts_with(k)),
+            "{line:?} in {copied:#?}"
+        );
+    }
+    assert_eq!(store.names(""), ["t/fine.txt"]);
+}
