@@ -417,3 +417,23 @@ fn control_characters_from_a_server_or_a_file_name_never_reach_the_terminal() {
     }
     assert_eq!(store.names(""), ["t/fine.txt"]);
 }
+
+#[test]
+fn one_transfer_at_a_time_or_256_copy_the_same_tree() {
+    let store = Store::new(Emulator::Moto, "conc");
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src");
+    support::sample_tree(&src);
+    for n in 0..40 {
+        write(&src.join(format!("many/{n}.txt")), n.to_string().as_bytes());
+    }
+    for concurrency in ["1", "256"] {
+        let (up, back) = (store.url(concurrency), dir.path().join(concurrency));
+        let flag = format!("--concurrency={concurrency}");
+        run(&["cp", "-r", &flag, src.to_str().unwrap(), &up]).ok();
+        run(&["sync", &flag, &up, back.to_str().unwrap()]).ok();
+        support::assert_same_tree(&src, &back);
+        run(&["rm", "-r", &flag, &up]).ok();
+        assert!(store.names(&format!("{concurrency}/")).is_empty());
+    }
+}
