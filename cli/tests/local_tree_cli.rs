@@ -27,7 +27,10 @@ fn links_to_files_are_copied_and_other_entries_skipped_with_a_warning() {
     assert_eq!(store.names(""), ["t/linked.txt", "t/plain.txt"]);
     assert_eq!(store.get("t/linked.txt"), b"through a link");
     for skipped in ["linked-dir", "dangling", "pipe"] {
-        let warned = up.stderr.lines().any(|l| l.contains("skipped") && l.contains(skipped));
+        let warned = up
+            .stderr
+            .lines()
+            .any(|l| l.contains("skipped") && l.contains(skipped));
         assert!(warned, "no warning about {skipped}: {up:#?}");
     }
 
