@@ -30,6 +30,14 @@ pub enum Done {
         /// The exit code of the item's error.
         code: u8,
     },
+    /// Every one of several items failed (each reported): exit 3 would say "the others
+    /// succeeded", so it ends with the failures' common code, else 1.
+    AllFailed {
+        /// Items that failed.
+        failed: usize,
+        /// The exit code.
+        code: u8,
+    },
 }
 
 impl Done {
@@ -39,6 +47,7 @@ impl Done {
             Done::All => (0, false),
             Done::Partly { failed, cancelled } => (failed, cancelled),
             Done::Failed { .. } => (1, false),
+            Done::AllFailed { failed, .. } => (failed, false),
         }
     }
 }
@@ -80,6 +89,10 @@ pub fn finish(outcome: Outcome) -> ExitCode {
             ExitCode::from(PARTIAL)
         }
         Ok(Done::Failed { code }) => ExitCode::from(code),
+        Ok(Done::AllFailed { failed, code }) => {
+            say!("multicloud: all {failed} items failed");
+            ExitCode::from(code)
+        }
         // A reader that stopped reading (`| head`) is not a failure of ours.
         Err(f) if is_broken_pipe(&f.error) => ExitCode::SUCCESS,
         Err(f) => {
@@ -149,7 +162,7 @@ pub struct Tally {
     failed: usize,
     succeeded: usize,
     cancelled: bool,
-    // The exit code of the last failure.
+    // The exit code of the failures when they all share one, else 1.
     code: u8,
 }
 
@@ -158,7 +171,11 @@ impl Tally {
     pub fn record<T>(&mut self, what: impl FnOnce() -> String, result: &multicloud::Result<T>) {
         if let Err(e) = result {
             self.failed += 1;
-            self.code = code_of(e);
+            self.code = match (self.failed, code_of(e)) {
+                (1, code) => code,
+                (_, code) if code == self.code => code,
+                _ => 1,
+            };
             self.cancelled |= e.kind() == ErrorKind::Cancelled;
             if e.kind() != ErrorKind::Cancelled {
                 report(&what(), e);
@@ -173,6 +190,10 @@ impl Tally {
         match (self.failed, self.succeeded) {
             (0, _) => Done::All,
             (1, 0) if !self.cancelled => Done::Failed { code: self.code },
+            (failed, 0) if !self.cancelled => Done::AllFailed {
+                failed,
+                code: self.code,
+            },
             (failed, _) => Done::Partly {
                 failed,
                 cancelled: self.cancelled,
@@ -214,6 +235,25 @@ mod tests {
         let done = t.done();
         assert_eq!(done.failures(), (1, false));
         assert!(matches!(done, Done::Partly { failed: 1, .. }));
+    }
+
+    #[test]
+    fn when_every_item_fails_the_exit_code_is_theirs_not_partial() {
+        let missing = || Err::<(), _>(Error::new(ErrorKind::NotFound, "x"));
+        let mut t = Tally::default();
+        t.record(|| "a".into(), &missing());
+        t.record(|| "b".into(), &missing());
+        assert_eq!(
+            t.done(),
+            Done::AllFailed {
+                failed: 2,
+                code: NOT_FOUND
+            }
+        );
+        let mut t = Tally::default();
+        t.record(|| "a".into(), &missing());
+        t.record(|| "b".into(), &Err::<(), _>(Error::invalid("y")));
+        assert_eq!(t.done(), Done::AllFailed { failed: 2, code: 1 });
     }
 
     #[test]

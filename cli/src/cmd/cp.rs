@@ -22,7 +22,7 @@ pub fn run(args: &CopyArgs, ui: &Ui, cancel: &CancelToken, move_source: bool) ->
     }
     let jobs = plan(&src, &dst, args.recursive, ui).doing(what)?;
     if jobs.is_empty() {
-        ui.note(&format!("nothing to copy under {}", src.shown()));
+        ui.warn(&format!("nothing to copy under {}", src.shown()));
         return Ok(Done::All);
     }
     let mut copier = Copier::new((&src, &dst), &args.transfer, ui, cancel);
