@@ -152,7 +152,7 @@ impl S3 {
         self.requests.config()
     }
 
-    /// Presigned URLs (at most 7 days) for the trait's `presign_get` / `presign_put`.
+    /// Presigned URLs (1 s to 7 days, else `InvalidInput`) for the trait's `presign_get` / `presign_put`.
     /// `InvalidInput` for names no request may carry (see [`S3`]'s key rules).
     fn presign(
         &self,
@@ -163,10 +163,9 @@ impl S3 {
     ) -> Result<String> {
         check_bucket(bucket)?;
         check_key(key)?;
+        let secs = crate::storage::s3::requests::presign_validity(expires)?;
         let now = SystemTime::now();
-        Ok(self
-            .requests
-            .presign(method, bucket, key, expires.as_secs(), now))
+        Ok(self.requests.presign(method, bucket, key, secs, now))
     }
 
     /// Sends a small request and checks its status.
@@ -334,10 +333,11 @@ impl StorageDriver for S3 {
             .http
             .send_classified(&req, responses::effective_status)
             .await?;
-        if self.config().list_v1 {
-            return responses::object_page_v1(&resp, container, token);
-        }
-        responses::object_page(&resp, container)
+        let page = match self.config().list_v1 {
+            true => responses::object_page_v1(&resp, container, token),
+            false => responses::object_page(&resp, container),
+        };
+        responses::objects_under(page?, prefix)
     }
 
     /// ListObjectsV2 (or v1, see `S3Config::list_v1`) with `delimiter`: the server groups

@@ -373,7 +373,7 @@ impl S3Requests {
     }
 
     /// A presigned URL for `method` (GET or PUT) on an object, valid `expires_secs`
-    /// (at most 7 days).
+    /// (at most 7 days: see [`presign_validity`], which callers check first).
     pub fn presign(
         &self,
         method: Method,
@@ -527,8 +527,42 @@ pub fn base64_md5(md5: &[u8; 16]) -> String {
     base64::engine::general_purpose::STANDARD.encode(md5)
 }
 
+/// The longest validity SigV4 presigned URLs may have: seven days.
+pub const MAX_PRESIGN_SECS: u64 = 7 * 24 * 3600;
+
+/// A presigned URL's validity in whole seconds: 1 s to seven days, else `InvalidInput`
+/// (S3 refuses longer URLs when they are used, and a zero-second URL never works: a
+/// silent cap or zero would hand out a URL that fails later, far from the cause).
+pub fn presign_validity(expires: std::time::Duration) -> crate::Result<u64> {
+    let secs = expires.as_secs();
+    if !(1..=MAX_PRESIGN_SECS).contains(&secs) {
+        return Err(crate::Error::invalid(format!(
+            "S3 presigned URLs are valid 1 to {MAX_PRESIGN_SECS} seconds (7 days), not {secs}"
+        )));
+    }
+    Ok(secs)
+}
+
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn presigned_urls_last_one_second_to_seven_days() {
+        use std::time::Duration;
+        assert_eq!(presign_validity(Duration::from_secs(3600)).unwrap(), 3600);
+        assert_eq!(
+            presign_validity(Duration::from_secs(MAX_PRESIGN_SECS)).unwrap(),
+            MAX_PRESIGN_SECS
+        );
+        for bad in [
+            Duration::ZERO,
+            Duration::from_millis(500),
+            Duration::from_secs(MAX_PRESIGN_SECS + 1),
+        ] {
+            let e = presign_validity(bad).unwrap_err();
+            assert_eq!(e.kind(), crate::ErrorKind::InvalidInput, "{bad:?}");
+        }
+    }
+
     use super::*;
     use crate::Credentials;
     use std::time::UNIX_EPOCH;

@@ -464,7 +464,9 @@ fn parse_iso8601(s: &str) -> Option<SystemTime> {
 mod list_xml;
 mod listing;
 
-pub use listing::{entry_page, entry_page_v1, object_page, object_page_v1, v1_marker};
+pub use listing::{
+    entry_page, entry_page_v1, object_page, object_page_v1, objects_under, v1_marker,
+};
 
 #[cfg(test)]
 #[path = "responses_v1_tests.rs"]
@@ -661,6 +663,17 @@ mod tests {
         assert!(page.items[0].last_modified.is_some());
         assert_eq!(page.items[1].size, 5);
         assert_eq!(page.next_token.as_deref(), Some("T2"));
+    }
+
+    #[test]
+    fn a_flat_listing_outside_the_prefix_is_a_parse_error() {
+        let body = "<ListBucketResult><Contents><Key>p/a</Key><Size>1</Size></Contents>\
+            <Contents><Key>q/b</Key><Size>1</Size></Contents></ListBucketResult>";
+        let page = object_page(&resp(200, body), "b").unwrap();
+        assert_eq!(objects_under(page.clone(), "").unwrap().items.len(), 2);
+        let e = objects_under(page, "p/").unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Parse);
+        assert!(e.message().contains("outside the prefix"), "{e}");
     }
 
     #[test]

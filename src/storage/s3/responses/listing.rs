@@ -166,6 +166,23 @@ fn object_page_of(resp: &Response, bucket: &str, dialect: Dialect<'_>) -> Result
     flat_page(objects, parsed.is_truncated, bucket)
 }
 
+/// A flat page checked against the prefix it was asked for: a key outside it is `Parse`
+/// (the server did not honour the request; a caller syncing with deletions must not act
+/// on it).
+pub fn objects_under(page: Page<Object>, prefix: &str) -> Result<Page<Object>> {
+    match page.items.iter().find(|o| !o.name.starts_with(prefix)) {
+        None => Ok(page),
+        Some(o) => Err(Error::new(
+            ErrorKind::Parse,
+            format!(
+                "listing bucket {:?}: S3 listed {:.200?}, outside the prefix {prefix:?}",
+                o.container, o.name
+            ),
+        )
+        .with_provider(PROVIDER)),
+    }
+}
+
 /// Objects from a listing's `<Contents>`, and the continuation token when truncated (a
 /// truncated listing without one is `Parse`).
 fn flat_page(
