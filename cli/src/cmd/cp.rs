@@ -14,6 +14,9 @@ use std::path::{Path, PathBuf};
 
 /// Runs `cp` (or `mv` when `move_source`).
 pub fn run(args: &CopyArgs, ui: &Ui, cancel: &CancelToken, move_source: bool) -> Outcome {
+    if let Some(outcome) = super::stdio::piped(args, ui, cancel, move_source) {
+        return outcome;
+    }
     let src = Target::parse(&args.src).doing(|| shown(&args.src))?;
     let dst = Target::parse(&args.dst).doing(|| shown(&args.dst))?;
     let what = || format!("{} {} to {}", verb(move_source), src.shown(), dst.shown());

@@ -2,5 +2,6 @@
 
 pub mod cloud;
 pub mod cp;
+pub mod stdio;
 pub mod store;
 pub mod sync;
