@@ -176,7 +176,11 @@ impl<'a> Copier<'a> {
             .overwrite(true)
             .progress(self.ui.observer())
             .cancel(self.cancel);
-        Ok(store.download_object(container, name, path, opts)?.size)
+        let object = store.download_object(container, name, path, opts)?;
+        if let Some(time) = object.last_modified {
+            stamp(path, time)?;
+        }
+        Ok(object.size)
     }
 
     fn between(&self, (sc, sn): (&str, &str), (dc, dn): (&str, &str)) -> Result<u64> {
@@ -281,6 +285,17 @@ fn same_file(a: &Path, b: &Path) -> bool {
         (Ok(x), Ok(y)) => x == y,
         _ => false,
     }
+}
+
+/// Gives a downloaded file the object's last-modified time (as `aws s3` does), so a sync
+/// back the other way sees nothing newer when no MD5 can decide.
+fn stamp(path: &Path, time: std::time::SystemTime) -> Result<()> {
+    if path.is_dir() {
+        return Ok(()); // A folder marker became a directory.
+    }
+    let file = std::fs::File::options().write(true).open(path);
+    file.and_then(|f| f.set_modified(time))
+        .map_err(|e| local_error(e, path))
 }
 
 fn copy_file(from: &Path, to: &Path) -> Result<u64> {
