@@ -108,6 +108,8 @@ impl<'a> Copier<'a> {
     fn settle(&self, job: &Job, result: &Result<u64>) {
         if let Ok(size) = result {
             let key = progress_key(job);
+            // Server-side copies report no progress: their bytes count when they end.
+            self.ui.reached(&key, *size);
             self.ui.item_done(&key, || {
                 format!("{} ({})", self.describe(job), format::size(*size, false))
             });

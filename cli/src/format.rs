@@ -29,6 +29,19 @@ pub fn when(t: Option<SystemTime>) -> String {
         .unwrap_or_else(|| "-".to_owned())
 }
 
+/// A name as a text listing shows it: as it is when standard output is a file or a pipe
+/// (it is data), with control characters escaped on a terminal, where they would move
+/// the cursor or set the title (as GNU ls does).
+pub fn listed(name: &str) -> std::borrow::Cow<'_, str> {
+    static TERMINAL: std::sync::OnceLock<bool> = std::sync::OnceLock::new();
+    let terminal = *TERMINAL.get_or_init(|| std::io::IsTerminal::is_terminal(&std::io::stdout()));
+    if terminal {
+        crate::exit::printable(name)
+    } else {
+        name.into()
+    }
+}
+
 /// Writes rows as columns padded to their widest cell, the last left unpadded.
 pub fn table(out: &mut impl Write, rows: &[Vec<String>]) -> std::io::Result<()> {
     let columns = rows.iter().map(Vec::len).max().unwrap_or(0);

@@ -100,6 +100,11 @@ impl Ui {
         self.advance(p.name, p.bytes, p.total);
     }
 
+    /// An item's bytes are all done (whatever progress reported of them before).
+    pub fn reached(&self, name: &str, size: u64) {
+        self.advance(name, size, Some(size));
+    }
+
     fn advance(&self, name: &str, bytes: u64, total: Option<u64>) {
         let (added, fresh) = {
             let mut counts = self.counts();
@@ -266,6 +271,9 @@ mod tests {
         }
         ui.advance("b", 5, None);
         assert_eq!(ui.counts().bytes, 30);
+        ui.reached("b", 7);
+        ui.reached("c", 4);
+        assert_eq!(ui.counts().bytes, 36, "only what progress had not reported");
         ui.item_done("a", String::new);
         assert_eq!(ui.counts().done, 1);
     }

@@ -235,3 +235,33 @@ fn quiet_on_a_terminal_writes_nothing_but_errors() {
     assert_eq!(lines.len(), 1, "{:?}", failed.screen);
     assert!(lines[0].contains(&store.bare("no/such.bin")), "{lines:?}");
 }
+
+#[test]
+fn listed_names_are_escaped_on_a_terminal_and_left_as_data_on_a_pipe() {
+    use support::fake_http::{FakeServer, respond};
+    // Only a hostile server can list such a name: the library refuses to write one.
+    let body = "<ListBucketResult><IsTruncated>false</IsTruncated><Contents>\
+        <Key>p/a\u{1b}]0;pwned\u{7}b</Key><Size>1</Size></Contents></ListBucketResult>";
+    let server = FakeServer::start_with_request(move |_, _, stream| {
+        respond(
+            stream,
+            200,
+            "Content-Type: application/xml\r\n",
+            body.as_bytes(),
+        );
+    });
+    let url = format!("s3://b/p?endpoint={}&region=us-east-1", server.url(""));
+    let session = on_terminal(&["ls", &url]);
+    assert_eq!(session.code, Some(0), "{}", session.screen);
+    assert!(
+        session.screen.contains("p/a\\u{1b}]0;pwned\\u{7}b"),
+        "{}",
+        session.screen
+    );
+    assert!(!session.screen.contains('\u{1b}'), "{:?}", session.screen);
+    let piped = support::run(&["ls", &url]).ok();
+    assert!(
+        piped.stdout.contains("p/a\u{1b}]0;pwned\u{7}b"),
+        "{piped:#?}"
+    );
+}

@@ -85,9 +85,10 @@ fn write_object(out: &mut impl Write, o: &Object, args: &LsArgs) -> std::io::Res
             format::when(o.last_modified),
             o.hash.as_deref().unwrap_or("-"),
         );
-        return writeln!(out, "obj  {when:<20}  {size:>10}  {hash:<34}  {}", o.name);
+        let name = format::listed(&o.name);
+        return writeln!(out, "obj  {when:<20}  {size:>10}  {hash:<34}  {name}");
     }
-    writeln!(out, "{size:>10}  {}", o.name)
+    writeln!(out, "{size:>10}  {}", format::listed(&o.name))
 }
 
 fn write_prefix(out: &mut impl Write, prefix: &str, args: &LsArgs) -> std::io::Result<()> {
@@ -96,9 +97,10 @@ fn write_prefix(out: &mut impl Write, prefix: &str, args: &LsArgs) -> std::io::R
         return format::json_line(out, &json);
     }
     if args.long {
+        let prefix = format::listed(prefix);
         return writeln!(out, "dir  {:<20}  {:>10}  {:<34}  {prefix}", "-", "-", "-");
     }
-    writeln!(out, "{:>10}  {prefix}", "DIR")
+    writeln!(out, "{:>10}  {}", "DIR", format::listed(prefix))
 }
 
 fn write_container(out: &mut impl Write, c: &Container, args: &LsArgs) -> std::io::Result<()> {
@@ -147,7 +149,7 @@ pub fn stat(args: &StatArgs) -> Outcome {
 fn write_stat(out: &mut impl Write, o: &Object) -> std::io::Result<()> {
     let dash = |s: Option<&str>| s.unwrap_or("-").to_owned();
     let mut rows = vec![
-        vec!["name:".into(), o.name.clone()],
+        vec!["name:".into(), format::listed(&o.name).into_owned()],
         vec![
             "size:".into(),
             format!("{} ({})", o.size, format::size(o.size, false)),
