@@ -37,11 +37,15 @@ pub enum Place {
     },
 }
 
+/// A local entry left out of a listing, and why.
+pub type Skipped = (PathBuf, &'static str);
+
 /// Every file below `dir`, in name order: regular files, and symbolic links to regular
 /// files (read through the link, as `aws s3` does). Links to directories (a loop in
 /// waiting), dangling links, pipes and devices are returned apart, to be reported: a
-/// pipe would block a read forever.
-pub fn local(dir: &Path) -> Result<(Vec<Item>, Vec<PathBuf>)> {
+/// pipe would block a read forever. So are files whose path is not UTF-8 (no object name
+/// can carry it), with the reason.
+pub fn local(dir: &Path) -> Result<(Vec<Item>, Vec<Skipped>)> {
     let (mut items, mut skipped) = (Vec::new(), Vec::new());
     for entry in walkdir::WalkDir::new(dir).sort_by_file_name() {
         let entry = entry.map_err(|e| walk_error(dir, e))?;
@@ -50,11 +54,15 @@ pub fn local(dir: &Path) -> Result<(Vec<Item>, Vec<PathBuf>)> {
         }
         let meta = std::fs::metadata(entry.path()).ok().filter(|m| m.is_file());
         let Some(meta) = meta else {
-            skipped.push(entry.into_path());
+            skipped.push((entry.into_path(), "not a file nor a link to one"));
+            continue;
+        };
+        let Ok(rel) = names::key_of(dir, entry.path()) else {
+            skipped.push((entry.into_path(), "its name is not UTF-8"));
             continue;
         };
         items.push(Item {
-            rel: names::key_of(dir, entry.path())?,
+            rel,
             size: meta.len(),
             md5: None,
             modified: meta.modified().ok(),

@@ -22,11 +22,17 @@ fn links_to_files_are_copied_and_other_entries_skipped_with_a_warning() {
     // SAFETY: a valid NUL-terminated path; mkfifo only creates a file.
     assert_eq!(unsafe { libc::mkfifo(fifo.as_ptr(), 0o600) }, 0);
 
+    // No object name can carry a name that is not UTF-8.
+    use std::os::unix::ffi::OsStrExt;
+    let latin1 = root.join(std::ffi::OsStr::from_bytes(b"caf\xe9.txt"));
+    write(&latin1, b"latin-1 name");
+
     // A pipe read as a file would block this forever; it must be skipped.
     let up = run(&["cp", "-r", root.to_str().unwrap(), &store.url("t")]).ok();
     assert_eq!(store.names(""), ["t/linked.txt", "t/plain.txt"]);
     assert_eq!(store.get("t/linked.txt"), b"through a link");
-    for skipped in ["linked-dir", "dangling", "pipe"] {
+    assert!(up.stderr.contains("not UTF-8"), "{up:#?}");
+    for skipped in ["linked-dir", "dangling", "pipe", "caf"] {
         let warned = up
             .stderr
             .lines()

@@ -60,9 +60,8 @@ pub fn list_tree(t: &Target, ui: &Ui) -> Result<Vec<Item>> {
     match t {
         Target::Local(dir) if dir.is_dir() => {
             let (items, skipped) = listing::local(dir)?;
-            for path in skipped {
-                let path = path.display();
-                ui.warn(&format!("skipped {path}: not a file nor a link to one"));
+            for (path, why) in skipped {
+                ui.warn(&format!("skipped {}: {why}", path.display()));
             }
             Ok(items)
         }
