@@ -7,10 +7,10 @@ mod support;
 
 use multicloud::ErrorKind;
 use multicloud::blocking::storage::{AnyStorage, S3, StorageDriver};
-use std::io::{BufRead, BufReader, Read};
+use std::io::Read;
 use std::os::fd::{FromRawFd, OwnedFd};
 use std::path::Path;
-use std::process::{Child, Stdio};
+use std::process::Stdio;
 use support::{Emulator, Store};
 
 const BIG: u64 = 200 << 20;
@@ -22,51 +22,17 @@ fn s3(store: &Store) -> &S3 {
     }
 }
 
-/// Runs the binary with `--progress=plain`, sends it SIGINT as soon as it reports progress,
-/// and returns its exit code and everything it wrote on standard error.
-fn interrupted(args: &[&str]) -> (Option<i32>, String) {
-    let mut child = support::multicloud()
-        .arg("--progress=plain")
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .expect("the binary starts");
-    let mut stderr = BufReader::new(child.stderr.take().expect("a stderr pipe"));
-    let mut seen = String::new();
-    loop {
-        let mut line = String::new();
-        let read = stderr.read_line(&mut line).expect("stderr reads");
-        seen.push_str(&line);
-        if line.starts_with("progress:") {
-            break;
-        }
-        assert!(
-            read > 0,
-            "the binary ended without reporting progress: {seen}"
-        );
-    }
-    interrupt(&child);
-    stderr.read_to_string(&mut seen).expect("stderr reads");
-    let status = child.wait().expect("the binary ends");
-    (status.code(), seen)
-}
-
-fn interrupt(child: &Child) {
-    let pid = i32::try_from(child.id()).expect("a pid");
-    // SAFETY: kill has no memory effects; the pid is our own child's, not yet reaped.
-    let sent = unsafe { libc::kill(pid, libc::SIGINT) };
-    assert_eq!(sent, 0, "SIGINT could not be sent");
-}
-
 #[test]
 fn ctrl_c_during_a_big_upload_leaves_no_object_and_no_multipart_upload() {
     let store = Store::new(Emulator::Moto, "sigint-up");
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("big.bin");
     std::fs::File::create(&file).unwrap().set_len(BIG).unwrap();
-    let (code, stderr) = interrupted(&["cp", file.to_str().unwrap(), &store.url("big.bin")]);
+    let (code, stderr) = support::interrupted_at_first_progress(&[
+        "cp",
+        file.to_str().unwrap(),
+        &store.url("big.bin"),
+    ]);
     assert_eq!(code, Some(130), "{stderr}");
     assert!(stderr.contains("interrupted"), "{stderr}");
     let gone = store.driver.get_object(&store.container, "big.bin");
@@ -98,7 +64,11 @@ fn ctrl_c_during_a_big_download_leaves_no_partial_file() {
     let into = dir.path().join("downloads");
     std::fs::create_dir(&into).unwrap();
     let target = into.join("big.bin");
-    let (code, stderr) = interrupted(&["cp", &store.url("big.bin"), target.to_str().unwrap()]);
+    let (code, stderr) = support::interrupted_at_first_progress(&[
+        "cp",
+        &store.url("big.bin"),
+        target.to_str().unwrap(),
+    ]);
     assert_eq!(code, Some(130), "{stderr}");
     assert!(stderr.contains("interrupted"), "{stderr}");
     let left: Vec<_> = std::fs::read_dir(&into).unwrap().collect();
