@@ -10,9 +10,14 @@ use crate::error::{Error, Result};
 /// |---|---|
 /// | `file://` | `container`, `prefix` |
 /// | `memory://` | none |
-/// | `s3://` | `region`, `endpoint`, `profile`, `anonymous`, `path_style`, `list_v1` |
-/// | `az://` | `account`, `endpoint`, `anonymous`, `emulator` |
-/// | `gs://` | `project`, `endpoint`, `anonymous`, `emulator` |
+/// | `s3://` | `region`, `endpoint`, `profile`, `anonymous`, `path_style`, `list_v1`, `part_size`, `part_concurrency` |
+/// | `az://` | `account`, `endpoint`, `anonymous`, `emulator`, `part_size`, `part_concurrency` |
+/// | `gs://` | `project`, `endpoint`, `anonymous`, `emulator`, `part_size` |
+///
+/// `part_size` (bytes) is the size of S3 multipart parts, Azure blocks and GCS resumable
+/// chunks; `part_concurrency` how many parts (blocks) of one upload are sent at once. The
+/// drivers' own limits apply when the store is built (S3 parts at least 5 MiB, GCS chunks
+/// a multiple of 256 KiB).
 ///
 /// Any other key is `InvalidInput` naming it. Credentials are never accepted here (URLs
 /// end up in logs and shell histories): `access_key_id`, `secret_access_key`, `password`
@@ -41,6 +46,10 @@ pub struct StorageOptions {
     pub path_style: Option<bool>,
     /// `list_v1=true`: list with ListObjects (v1) for servers without ListObjectsV2.
     pub list_v1: Option<bool>,
+    /// `part_size=` (`s3://`, `az://`, `gs://`): bytes per multipart part, block or chunk.
+    pub part_size: Option<usize>,
+    /// `part_concurrency=` (`s3://`, `az://`): parts (blocks) of one upload sent at once.
+    pub part_concurrency: Option<usize>,
     /// `container=` (`file://` only).
     pub container: Option<String>,
     /// `prefix=` (`file://` only).
@@ -100,6 +109,12 @@ impl StorageOptions {
             (Provider::Azure | Provider::Gcs, "anonymous") => self.anonymous = boolean(key, value)?,
             (Provider::Azure | Provider::Gcs, "emulator") => self.emulator = boolean(key, value)?,
             (Provider::Azure, "account") => self.account = Some(non_empty(key, value)?),
+            (Provider::S3 | Provider::Azure | Provider::Gcs, "part_size") => {
+                self.part_size = Some(count(key, value)?)
+            }
+            (Provider::S3 | Provider::Azure, "part_concurrency") => {
+                self.part_concurrency = Some(count(key, value)?)
+            }
             (Provider::Gcs, "project") => self.project = Some(non_empty(key, value)?),
             _ => {
                 return Err(Error::invalid(format!(
@@ -116,9 +131,11 @@ impl StorageOptions {
 fn accepted(provider: Provider) -> &'static str {
     match provider {
         Provider::Local => "container, prefix",
-        Provider::S3 => "region, endpoint, profile, anonymous, path_style, list_v1",
-        Provider::Azure => "account, endpoint, anonymous, emulator",
-        Provider::Gcs => "project, endpoint, anonymous, emulator",
+        Provider::S3 => {
+            "region, endpoint, profile, anonymous, path_style, list_v1, part_size, part_concurrency"
+        }
+        Provider::Azure => "account, endpoint, anonymous, emulator, part_size, part_concurrency",
+        Provider::Gcs => "project, endpoint, anonymous, emulator, part_size",
         _ => "none",
     }
 }
@@ -140,10 +157,39 @@ fn non_empty(key: &str, value: &str) -> Result<String> {
     Ok(value.to_owned())
 }
 
+/// A positive whole number (no sign, no unit): the value is not a secret, so it is shown.
+fn count(key: &str, value: &str) -> Result<usize> {
+    match value.parse::<usize>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(Error::invalid(format!(
+            "option {key:?} must be a whole number above 0, not {value:?}"
+        ))),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::error::ErrorKind;
+
+    #[test]
+    fn part_sizes_and_concurrency_are_positive_numbers_where_a_driver_has_them() {
+        let mut o = StorageOptions::default();
+        o.set(Provider::S3, "part_size", "16777216").unwrap();
+        o.set(Provider::S3, "part_concurrency", "10").unwrap();
+        assert_eq!(
+            (o.part_size, o.part_concurrency),
+            (Some(16 << 20), Some(10))
+        );
+        for bad in ["0", "-1", "8MiB", ""] {
+            let e = o.set(Provider::Azure, "part_size", bad).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::InvalidInput, "{bad:?}");
+        }
+        o.set(Provider::Gcs, "part_size", "262144").unwrap();
+        let e = o.set(Provider::Gcs, "part_concurrency", "2").unwrap_err();
+        assert!(e.message().contains("unknown option"), "{e}");
+        assert!(o.set(Provider::Memory, "part_size", "1").is_err());
+    }
 
     #[test]
     fn each_provider_takes_its_own_keys() {

@@ -116,6 +116,18 @@ async fn url_options_configure_s3_at_run_time() {
     }
     let e = AnyStorage::from_url_with("memory://", [("region", "x")]).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::InvalidInput, "{e}");
+    // Part settings reach each driver's configuration; the drivers' limits still apply.
+    let url = "s3://b?anonymous=true&part_size=16777216&part_concurrency=10";
+    let (AnyStorage::S3(s3), _) = AnyStorage::from_url(url).unwrap() else { panic!("s3") };
+    assert_eq!((s3.config().part_size, s3.config().part_concurrency), (16 << 20, 10));
+    let url = "az://c?emulator=true&part_size=1048576&part_concurrency=3";
+    let (AnyStorage::Azure(az), _) = AnyStorage::from_url(url).unwrap() else { panic!("az") };
+    assert_eq!((az.config().block_size, az.config().block_concurrency), (1 << 20, 3));
+    let url = format!("gs://b?emulator=true&endpoint={moto}&part_size=524288");
+    let (AnyStorage::Gcs(gcs), _) = AnyStorage::from_url(&url).unwrap() else { panic!("gs") };
+    assert_eq!(gcs.config().chunk_size, 512 << 10);
+    let e = AnyStorage::from_url("s3://b?anonymous=true&part_size=1024").unwrap_err();
+    assert_eq!(e.kind(), ErrorKind::InvalidInput, "below S3's 5 MiB minimum: {e}");
 }
 
 #[maybe_async]

@@ -148,6 +148,12 @@ fn s3_config(o: &StorageOptions) -> Result<S3Config> {
     if let Some(on) = o.list_v1 {
         b = b.list_v1(on);
     }
+    if let Some(bytes) = o.part_size {
+        b = b.part_size(bytes);
+    }
+    if let Some(n) = o.part_concurrency {
+        b = b.part_concurrency(n);
+    }
     b.from_env()?.build()
 }
 
@@ -172,6 +178,12 @@ fn azure_config(o: &StorageOptions) -> Result<AzureConfig> {
     if let Some(endpoint) = &o.endpoint {
         b = b.endpoint(endpoint);
     }
+    if let Some(bytes) = o.part_size {
+        b = b.block_size(bytes);
+    }
+    if let Some(n) = o.part_concurrency {
+        b = b.block_concurrency(n);
+    }
     b.from_env()?.build()
 }
 
@@ -193,6 +205,9 @@ fn gcs_config(o: &StorageOptions) -> Result<GcsConfig> {
     }
     if let Some(project) = &o.project {
         b = b.project(project);
+    }
+    if let Some(bytes) = o.part_size {
+        b = b.chunk_size(bytes);
     }
     b.from_env()?.build()
 }
