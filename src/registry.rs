@@ -86,6 +86,7 @@ pub use options::StorageOptions;
 /// | `s3://bucket/prefix`, `gs://...`, `az://...` | S3, Gcs, Azure | `bucket` | `prefix` |
 /// | `s3://bucket?anonymous=true` | S3, unsigned requests | `bucket` | - |
 /// | `s3://bucket/p?region=eu-west-1&endpoint=http://127.0.0.1:9000/base&list_v1=true` | S3 | `bucket` | `p` |
+/// | `s3://bucket?part_size=16777216&part_concurrency=10` | S3, 16 MiB parts, 10 at once | `bucket` | - |
 /// | `az://container/p?account=myaccount` | Azure | `container` | `p` |
 /// | `az://container?emulator=true&endpoint=http://127.0.0.1:10000/devstoreaccount1` | Azure (Azurite) | `container` | - |
 /// | `gs://bucket/p?project=my-project` | Gcs | `bucket` | `p` |

@@ -178,6 +178,24 @@ pub struct TransferArgs {
     /// User metadata on uploaded objects, KEY=VALUE (repeatable).
     #[arg(long = "metadata", value_parser = parse_key_value)]
     pub metadata: Vec<(String, String)>,
+    /// Bytes per part of a multipart upload (S3 parts, Azure blocks, GCS chunks): 16MiB,
+    /// 8M, 5242880... (default: the driver's, 8 MiB).
+    #[arg(long, value_parser = parse_size)]
+    pub part_size: Option<u64>,
+    /// Parts of one upload sent at once (S3, Azure; default: the driver's, 4).
+    #[arg(long, value_parser = clap::value_parser!(u16).range(1..=64))]
+    pub part_concurrency: Option<u16>,
+}
+
+impl TransferArgs {
+    /// The driver options these flags set, as storage URL options.
+    pub fn store_options(&self) -> Vec<(&'static str, String)> {
+        let size = self.part_size.map(|b| ("part_size", b.to_string()));
+        let parts = self
+            .part_concurrency
+            .map(|n| ("part_concurrency", n.to_string()));
+        size.into_iter().chain(parts).collect()
+    }
 }
 
 /// `rm`.
@@ -309,6 +327,24 @@ fn parse_key_value(s: &str) -> Result<(String, String), String> {
     Ok((k.to_owned(), v.to_owned()))
 }
 
+/// A size in bytes, with an optional binary unit: `512K`, `16MiB`, `1G`, `5242880`.
+fn parse_size(s: &str) -> Result<u64, String> {
+    let digits = s.trim_end_matches(|c: char| c.is_ascii_alphabetic());
+    let shift = match s[digits.len()..].to_ascii_lowercase().as_str() {
+        "" | "b" => 0,
+        "k" | "kib" => 10,
+        "m" | "mib" => 20,
+        "g" | "gib" => 30,
+        unit => return Err(format!("{s:?}: unknown unit {unit:?} (try 8MiB, 512K, 1G)")),
+    };
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("{s:?} is not a size (try 8MiB)"))?;
+    n.checked_mul(1 << shift)
+        .filter(|&b| b > 0)
+        .ok_or_else(|| format!("{s:?} is not a size above 0"))
+}
+
 fn parse_duration(s: &str) -> Result<Duration, String> {
     humantime::parse_duration(s).map_err(|e| format!("{s:?}: {e} (try 90s, 15m, 1h, 7d)"))
 }
@@ -331,6 +367,16 @@ mod tests {
         );
         assert!(parse_key_value("=x").is_err());
         assert!(parse_key_value("novalue").is_err());
+    }
+
+    #[test]
+    fn sizes_read_with_binary_units() {
+        assert_eq!(parse_size("16MiB").unwrap(), 16 << 20);
+        assert_eq!(parse_size("512k").unwrap(), 512 << 10);
+        assert_eq!(parse_size("5242880").unwrap(), 5 << 20);
+        for bad in ["0", "8MB", "-1M", "M", "99999999999G"] {
+            assert!(parse_size(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]

@@ -31,7 +31,15 @@ pub struct Remote {
 
 impl Target {
     /// Reads a location argument: a URL with a store scheme, a `file:` URL, or a path.
+    #[cfg(test)]
     pub fn parse(arg: &str) -> Result<Target> {
+        Target::parse_with(arg, &[])
+    }
+
+    /// [`parse`](Self::parse) with driver options (`part_size`...) applied over the URL's
+    /// own, each where the store's provider has it (GCS uploads chunks one at a time: no
+    /// `part_concurrency`).
+    pub fn parse_with(arg: &str, options: &[(&str, String)]) -> Result<Target> {
         if !arg.contains("://") {
             return Ok(Target::Local(PathBuf::from(arg)));
         }
@@ -48,13 +56,24 @@ impl Target {
             // A file URL is a path here: the CLI reads and writes local files directly.
             return Ok(Target::Local(location.root.unwrap_or_default()));
         }
-        let (store, location) = AnyStorage::from_url(arg)?;
+        let applies = |key: &str| match location.provider {
+            Provider::S3 | Provider::Azure => true,
+            Provider::Gcs => key == "part_size",
+            _ => false,
+        };
+        let options = options.iter().filter(|(k, _)| applies(k)).cloned();
+        let (store, location) = AnyStorage::from_url_with(arg, options)?;
         Ok(Target::Remote(Box::new(Remote::new(store, location, arg))))
     }
 
     /// The store this argument must name, for commands that only work on stores.
     pub fn remote(arg: &str) -> Result<Remote> {
-        match Target::parse(arg)? {
+        Target::remote_with(arg, &[])
+    }
+
+    /// [`remote`](Self::remote) with driver options (see [`parse_with`](Self::parse_with)).
+    pub fn remote_with(arg: &str, options: &[(&str, String)]) -> Result<Remote> {
+        match Target::parse_with(arg, options)? {
             Target::Remote(r) => Ok(*r),
             Target::Local(_) => Err(Error::invalid(format!(
                 "{arg} is a local path; this command needs a store URL (s3://bucket/key ...)"

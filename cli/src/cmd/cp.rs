@@ -17,8 +17,9 @@ pub fn run(args: &CopyArgs, ui: &Ui, cancel: &CancelToken, move_source: bool) ->
     if let Some(outcome) = super::stdio::piped(args, ui, cancel, move_source) {
         return outcome;
     }
-    let src = Target::parse(&args.src).doing(|| shown(&args.src))?;
-    let dst = Target::parse(&args.dst).doing(|| shown(&args.dst))?;
+    let options = args.transfer.store_options();
+    let src = Target::parse_with(&args.src, &options).doing(|| shown(&args.src))?;
+    let dst = Target::parse_with(&args.dst, &options).doing(|| shown(&args.dst))?;
     let what = || format!("{} {} to {}", verb(move_source), src.shown(), dst.shown());
     if args.recursive && crate::target::nested(&src, &dst) {
         return Err(overlap()).doing(what);

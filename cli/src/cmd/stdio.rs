@@ -21,7 +21,7 @@ pub fn piped(args: &CopyArgs, ui: &Ui, cancel: &CancelToken, move_source: bool) 
         return Some(Err(Error::invalid(why)).doing(what));
     }
     let other = if from_stdin { &args.dst } else { &args.src };
-    let remote = match Target::remote(other) {
+    let remote = match Target::remote_with(other, &args.transfer.store_options()) {
         Ok(r) => r,
         Err(e) => return Some(Err(e).doing(what)),
     };

@@ -15,8 +15,9 @@ use std::io::Write;
 
 /// Runs `sync`.
 pub fn run(args: &SyncArgs, ui: &Ui, cancel: &CancelToken) -> Outcome {
-    let src = Target::parse(&args.src).doing(|| shown(&args.src))?;
-    let dst = Target::parse(&args.dst).doing(|| shown(&args.dst))?;
+    let options = args.transfer.store_options();
+    let src = Target::parse_with(&args.src, &options).doing(|| shown(&args.src))?;
+    let dst = Target::parse_with(&args.dst, &options).doing(|| shown(&args.dst))?;
     let what = || format!("sync {} to {}", src.shown(), dst.shown());
     if crate::target::nested(&src, &dst) {
         return Err(crate::cmd::cp::overlap()).doing(what);

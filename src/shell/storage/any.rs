@@ -61,7 +61,7 @@ pub enum AnyStorage {
 impl AnyStorage {
     /// Builds the driver a URL names, and returns it with the container and prefix the URL
     /// points at: `file:///path/to/root[?container=c&prefix=p]`, `memory://[container[/prefix]]`,
-    /// `s3://bucket[/prefix][?region=..&endpoint=..&profile=..&anonymous=true&path_style=true&list_v1=true]`
+    /// `s3://bucket[/prefix][?region=..&endpoint=..&profile=..&anonymous=true&path_style=true&list_v1=true&part_size=..&part_concurrency=..]`
     /// (what the options do not set comes from the environment and the shared AWS files,
     /// see [`S3Config`](crate::storage::s3::S3ConfigBuilder::from_env); finding no
     /// credentials is `InvalidInput` unless `anonymous=true` asks for unsigned requests).
