@@ -139,6 +139,9 @@ pub struct LsArgs {
     /// Sizes in bytes instead of KiB, MiB...
     #[arg(long)]
     pub bytes: bool,
+    /// End with the number of objects listed and their total size.
+    #[arg(long)]
+    pub summarize: bool,
 }
 
 /// `stat`.

@@ -26,11 +26,16 @@ pub fn ls(args: &LsArgs) -> Outcome {
         return Ok(Done::All);
     };
     let what = || format!("list {}", remote.shown);
+    let mut totals = (0u64, 0u64);
+    let mut write_object = |out: &mut std::io::StdoutLock<'_>, o: &Object| {
+        totals = (totals.0 + 1, totals.1 + o.size);
+        write_object(out, o, args)
+    };
     match &args.delimiter {
         None => {
             for object in remote.store.iterate_objects(&container, &remote.key) {
                 let object = object.doing(what)?;
-                write_object(&mut out, &object, args).map_err(output_error)?;
+                write_object(&mut out, &object).map_err(output_error)?;
             }
         }
         Some(delimiter) => {
@@ -39,14 +44,34 @@ pub fn ls(args: &LsArgs) -> Outcome {
                 .iterate_entries(&container, &remote.key, delimiter)
             {
                 match entry.doing(what)? {
-                    Entry::Object(object) => write_object(&mut out, &object, args),
+                    Entry::Object(object) => write_object(&mut out, &object),
                     Entry::Prefix(prefix) => write_prefix(&mut out, &prefix, args),
                 }
                 .map_err(output_error)?;
             }
         }
     }
+    if args.summarize {
+        write_summary(&mut out, totals, args).map_err(output_error)?;
+    }
     Ok(Done::All)
+}
+
+/// `--summarize`: how many objects were listed and their total size.
+fn write_summary(
+    out: &mut impl Write,
+    (count, bytes): (u64, u64),
+    args: &LsArgs,
+) -> std::io::Result<()> {
+    if args.json {
+        let json = serde_json::json!({ "type": "summary", "objects": count, "bytes": bytes });
+        return format::json_line(out, &json);
+    }
+    writeln!(
+        out,
+        "\nTotal objects: {count}\n   Total size: {}",
+        format::size(bytes, args.bytes)
+    )
 }
 
 #[derive(Serialize)]
