@@ -18,6 +18,7 @@ mod blocking {
     }
 
     include!("cases/fault_injection.rs");
+    include!("cases/fault_ranged.rs");
     include!("cases/fault_azure.rs");
     include!("cases/fault_gcs.rs");
     include!("cases/fault_ec2.rs");
@@ -38,6 +39,7 @@ mod asynchronous {
     }
 
     include!("cases/fault_injection.rs");
+    include!("cases/fault_ranged.rs");
     include!("cases/fault_azure.rs");
     include!("cases/fault_gcs.rs");
     include!("cases/fault_ec2.rs");

@@ -33,6 +33,7 @@ mod blocking {
     include!("cases/storage_gcs.rs");
     include!("cases/storage_ring.rs");
     include!("cases/storage_cloud_auth.rs");
+    include!("cases/storage_ranged.rs");
 
     mod ring {
         use super::{maybe_async, mc};
@@ -79,6 +80,7 @@ mod asynchronous {
     include!("cases/storage_gcs.rs");
     include!("cases/storage_ring.rs");
     include!("cases/storage_cloud_auth.rs");
+    include!("cases/storage_ranged.rs");
 
     mod ring {
         use super::{maybe_async, mc};

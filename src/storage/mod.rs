@@ -11,6 +11,7 @@ pub mod names;
 mod options;
 mod pager;
 mod range_answer;
+pub mod ranged;
 pub mod s3;
 // The drivers' side of transfers is used by the modes only; a build without one keeps it.
 #[cfg_attr(not(any(feature = "blocking", feature = "async")), allow(dead_code))]

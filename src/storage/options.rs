@@ -147,6 +147,12 @@ pub struct DownloadOptions {
     pub progress: Option<Observer>,
     /// Stops the download between chunks (`Cancelled`; a partial file is removed).
     pub cancel: Option<CancelToken>,
+    /// The size of the ranges a download to a path is fetched in, at least twice this
+    /// size (8 MiB by default; see [`range_size`](Self::range_size)).
+    pub range_size: u64,
+    /// How many ranges of one download to a path are fetched at once (4 by default; 1
+    /// reads one stream).
+    pub range_concurrency: usize,
 }
 
 impl DownloadOptions {
@@ -158,12 +164,41 @@ impl DownloadOptions {
             conditions: ReadConditions::new(),
             progress: None,
             cancel: None,
+            range_size: super::ranged::DEFAULT_RANGE_SIZE,
+            range_concurrency: super::ranged::DEFAULT_RANGE_CONCURRENCY,
         }
     }
 
     /// Sets the read's preconditions.
     pub fn conditions(mut self, conditions: ReadConditions) -> Self {
         self.conditions = conditions;
+        self
+    }
+
+    /// Sets the size of the ranges a download to a path is split into (8 MiB by
+    /// default). An object of at least twice this size is fetched in ranges,
+    /// [`range_concurrency`](Self::range_concurrency) at once, each written at its offset
+    /// in the temporary file; every range read is conditioned on the first answer's ETag
+    /// (an object replaced meanwhile is `PreconditionFailed`) and the whole file is still
+    /// checked (size, and CRC32C or MD5 where known) before it is renamed into place.
+    /// Memory stays about `range_concurrency` buffers of at most 1 MiB. A size of 0 is
+    /// `InvalidInput` when the download starts.
+    ///
+    /// ```
+    /// use multicloud::storage::DownloadOptions;
+    /// let opts = DownloadOptions::new().range_size(16 << 20).range_concurrency(8);
+    /// assert_eq!((opts.range_size, opts.range_concurrency), (16 << 20, 8));
+    /// ```
+    pub fn range_size(mut self, bytes: u64) -> Self {
+        self.range_size = bytes;
+        self
+    }
+
+    /// Sets how many ranges of one download to a path are fetched at once (4 by
+    /// default); 1 (or 0) reads the object in one stream, as writers always are. See
+    /// [`range_size`](Self::range_size).
+    pub fn range_concurrency(mut self, ranges: usize) -> Self {
+        self.range_concurrency = ranges;
         self
     }
 

@@ -19,6 +19,8 @@ use crate::storage::{
 use crate::storage::{ContentDigest, DownloadOptions, local_fs::io_at};
 use std::time::Duration;
 
+use super::ranged::{Download, fill_temp};
+
 /// The object-storage operations every provider offers (Libcloud's `StorageDriver`, in
 /// Rust names). Identical in both modes but for `async`/`.await`, `Iterator`/`Stream` and
 /// `Read`/`AsyncRead`.
@@ -413,6 +415,10 @@ pub trait StorageDriver: Clone + Send + Sync + 'static {
     ///
     /// An empty folder marker (a name ending in `/`, as S3 consoles make) becomes the
     /// directory `dest`.
+    ///
+    /// An object of at least twice `opts.range_size` (8 MiB) is fetched in ranges,
+    /// `opts.range_concurrency` (4) at once, each conditioned on the first answer's ETag
+    /// (see [`DownloadOptions::range_size`]); the whole file is checked all the same.
     fn download_object(
         &self,
         container: &str,
@@ -438,17 +444,13 @@ pub trait StorageDriver: Clone + Send + Sync + 'static {
             let (target, settings) = (dest.to_path_buf(), opts.clone());
             let temp = rt::unblock(move || download_target::prepare(&target, settings)).await?;
             let temp = TempFile(temp);
-            let local_err = |e| io_at(e, "write", &temp.0);
-            let mut file = rt::File::create(&temp.0).await.map_err(local_err)?;
-            let get = GetOptions::new().conditions(opts.conditions.clone());
-            let (object, mut reader) = self.open_object_with(container, name, &get).await?;
-            let tracker = opts.tracker(name, Some(object.size));
-            // Write failures are about the local file: `Io` naming it, whatever their kind.
-            let mut digest = ContentDigest::for_object(&object);
-            let copy = (&mut reader, &mut file, &mut digest);
-            let size = copy_digesting(copy, local_err, &tracker, object.size).await?;
-            file.flush().await.map_err(local_err)?;
-            verify_download(&object, size, digest)?;
+            let at = Download {
+                driver: self,
+                container,
+                name,
+                temp: &temp.0,
+            };
+            let object = fill_temp(&at, &opts).await?;
             let (from, to) = (temp.disarm(), dest.to_path_buf());
             rt::unblock(move || download_target::persist(&from, &to, opts.overwrite)).await?;
             Ok(object)

@@ -8,6 +8,7 @@ mod driver;
 mod gcs;
 mod local;
 mod memory;
+mod ranged;
 mod s3;
 mod scoped;
 mod streams;

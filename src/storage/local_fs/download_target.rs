@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::io_at;
 use crate::error::{Error, ErrorKind, Result};
-use crate::storage::DownloadOptions;
+use crate::storage::{ContentDigest, DownloadOptions};
 
 /// Prepares a download to `dest`: fails early with `AlreadyExists` when `dest` exists and
 /// overwriting is off, creates missing parent directories when asked, and returns a
@@ -33,6 +33,59 @@ pub fn prepare(dest: &Path, opts: DownloadOptions) -> Result<PathBuf> {
         file.to_string_lossy(),
         fastrand::u32(..)
     )))
+}
+
+/// Creates the temporary file a download writes into.
+pub fn create(temp: &Path) -> Result<fs::File> {
+    fs::File::create(temp).map_err(|e| io_at(e, "write", temp))
+}
+
+/// Writes all of `buf` at `offset` of `file` (the temporary file at `temp`), without
+/// moving a shared cursor, so ranges can be written from several threads at once.
+pub fn write_at(file: &fs::File, buf: &[u8], offset: u64, temp: &Path) -> Result<()> {
+    write_all_at(file, buf, offset).map_err(|e| io_at(e, "write", temp))
+}
+
+#[cfg(unix)]
+fn write_all_at(file: &fs::File, buf: &[u8], offset: u64) -> io::Result<()> {
+    std::os::unix::fs::FileExt::write_all_at(file, buf, offset)
+}
+
+#[cfg(windows)]
+fn write_all_at(file: &fs::File, mut buf: &[u8], mut offset: u64) -> io::Result<()> {
+    while !buf.is_empty() {
+        match std::os::windows::fs::FileExt::seek_write(file, buf, offset) {
+            Ok(0) => return Err(io::ErrorKind::WriteZero.into()),
+            Ok(n) => {
+                buf = &buf[n..];
+                offset += n as u64;
+            }
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(())
+}
+
+/// Reads the finished temporary file through `digest`: its length and digest, for
+/// [`verify_download`](crate::storage::verify_download) once ranges written out of order
+/// are all in. Without a digest to compute only the length is read (from the metadata).
+pub fn digest_file(temp: &Path, mut digest: ContentDigest) -> Result<(u64, ContentDigest)> {
+    let at = |e| io_at(e, "read back", temp);
+    let mut file = fs::File::open(temp).map_err(at)?;
+    if matches!(digest, ContentDigest::None) {
+        return Ok((file.metadata().map_err(at)?.len(), digest));
+    }
+    let mut buf = vec![0u8; 1 << 20];
+    let mut size = 0u64;
+    loop {
+        let n = io::Read::read(&mut file, &mut buf).map_err(at)?;
+        if n == 0 {
+            return Ok((size, digest));
+        }
+        digest.update(&buf[..n]);
+        size += n as u64;
+    }
 }
 
 /// Creates the directory a folder marker (`name/`) stands for at `dest`.
