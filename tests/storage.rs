@@ -81,6 +81,7 @@ mod asynchronous {
     include!("cases/storage_ring.rs");
     include!("cases/storage_cloud_auth.rs");
     include!("cases/storage_ranged.rs");
+    include!("cases/storage_ranged_async.rs");
 
     mod ring {
         use super::{maybe_async, mc};

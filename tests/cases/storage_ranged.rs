@@ -12,6 +12,7 @@ macro_rules! ranged_cases {
             ranged_download_is_byte_identical_with_rising_progress,
             ranged_download_cancelled_midway_leaves_no_file,
             object_replaced_mid_ranged_download_is_precondition_failed,
+            ranged_download_checks_the_whole_file,
         );
     };
 }
@@ -82,7 +83,7 @@ async fn ranged_download_cancelled_midway_leaves_no_file<D: StorageDriver>(d: &D
 async fn object_replaced_mid_ranged_download_is_precondition_failed<D: StorageDriver>(d: &D) {
     d.create_container("c").await.unwrap();
     d.upload_bytes("c", "r", content(23, RANGED).into(), &opts()).await.unwrap();
-    let replacing = Replacing { inner: d.clone(), done: Default::default() };
+    let replacing = Meddling { inner: d.clone(), done: Default::default(), wrong_crc: false, stall: None };
     let dir = tempfile::tempdir().unwrap();
     let dest = dir.path().join("r");
     std::fs::write(&dest, b"before").unwrap();
@@ -94,16 +95,35 @@ async fn object_replaced_mid_ranged_download_is_precondition_failed<D: StorageDr
     assert_eq!(names, ["r"], "no temporary file left");
 }
 
-/// Replaces the object (same size, other bytes) just before the first read of a range
-/// after the first: what a writer racing a download does.
+#[maybe_async]
+async fn ranged_download_checks_the_whole_file<D: StorageDriver>(d: &D) {
+    d.create_container("c").await.unwrap();
+    d.upload_bytes("c", "r", content(25, RANGED).into(), &opts()).await.unwrap();
+    let lying = Meddling { inner: d.clone(), done: Default::default(), wrong_crc: true, stall: None };
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("r");
+    std::fs::write(&dest, b"before").unwrap();
+    let r = lying.download_object("c", "r", &dest, in_ranges().overwrite(true)).await;
+    assert_eq!(kind_of(r), ErrorKind::Integrity, "the file's CRC32C is not the one stated");
+    assert_eq!(std::fs::read(&dest).unwrap(), b"before", "dest untouched");
+    let names: Vec<_> = std::fs::read_dir(dir.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    assert_eq!(names, ["r"], "no temporary file left");
+}
+
+/// Either replaces the object (same size, other bytes) just before the first read of a
+/// range after the first, as a writer racing a download does, or (`wrong_crc`) states a
+/// wrong CRC32C in every answer, as a server whose bytes went bad would, or (`stall`)
+/// answers every range after the first with that reader.
 #[derive(Clone)]
-struct Replacing<D> {
+struct Meddling<D> {
     inner: D,
     done: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    wrong_crc: bool,
+    stall: Option<fn() -> mc::storage::ObjectReader>,
 }
 
 #[maybe_async(AFIT)]
-impl<D: StorageDriver> StorageDriver for Replacing<D> {
+impl<D: StorageDriver> StorageDriver for Meddling<D> {
     fn provider_name(&self) -> &'static str {
         self.inner.provider_name()
     }
@@ -155,6 +175,14 @@ impl<D: StorageDriver> StorageDriver for Replacing<D> {
         n: &str,
         get: &mc::storage::GetOptions,
     ) -> multicloud::Result<(mc::storage::Object, mc::storage::ObjectReader)> {
+        if let Some(stalled) = self.stall.filter(|_| get.range.start > 0) {
+            return Ok((self.inner.get_object(c, n).await?, stalled()));
+        }
+        if self.wrong_crc {
+            let (mut o, r) = self.inner.open_object_with(c, n, get).await?;
+            o.crc32c = Some(o.crc32c.map_or(1, |crc| crc ^ 1));
+            return Ok((o, r));
+        }
         if get.range.start > 0 && !self.done.swap(true, Ordering::SeqCst) {
             let other = content(24, RANGED);
             self.inner.upload_bytes(c, n, other.into(), &UploadOptions::new()).await?;
