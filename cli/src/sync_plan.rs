@@ -13,8 +13,10 @@ pub enum Step {
 }
 
 /// Why a source item must be copied over `dst`, or `None` when both hold the same: sizes
-/// first, then MD5 where both sides know one, else last-modified times (a source written
-/// after its copy is copied again).
+/// first, then MD5 where both sides know one, else last-modified times in whole seconds
+/// (a source written after its copy is copied again). Whole seconds, because stores
+/// state times at different precisions: a listing's `…:07.512Z` and the same object's
+/// `Last-Modified: …:07 GMT` (which a downloaded file is stamped with) are one time.
 pub fn why_copy(src: &Item, dst: Option<&Item>) -> Option<&'static str> {
     let Some(dst) = dst else {
         return Some("new");
@@ -25,10 +27,18 @@ pub fn why_copy(src: &Item, dst: Option<&Item>) -> Option<&'static str> {
     if let (Some(a), Some(b)) = (&src.md5, &dst.md5) {
         return (a != b).then_some("content differs");
     }
-    match (src.modified, dst.modified) {
+    match (
+        src.modified.map(whole_seconds),
+        dst.modified.map(whole_seconds),
+    ) {
         (Some(s), Some(d)) if s > d => Some("source is newer"),
         _ => None,
     }
+}
+
+fn whole_seconds(t: std::time::SystemTime) -> u64 {
+    t.duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_secs())
 }
 
 /// The plan: copies in source order, then deletions (when asked) in destination order.
@@ -83,6 +93,10 @@ mod tests {
             Some("source is newer")
         );
         assert_eq!(why_copy(&unhashed, Some(&item("a", 3, None, 10))), None);
+        // A listing's milliseconds against the same time stated in whole seconds.
+        let mut listed = unhashed.clone();
+        listed.modified = listed.modified.map(|t| t + Duration::from_millis(512));
+        assert_eq!(why_copy(&listed, Some(&unhashed)), None);
     }
 
     #[test]

@@ -1,4 +1,5 @@
-//! A sync down then back up copies nothing, even for objects whose hash is no MD5.
+//! A sync down, then back up, then down again copies nothing, even for objects whose hash
+//! is no MD5.
 
 mod support;
 
@@ -26,4 +27,7 @@ fn a_sync_back_after_a_download_copies_nothing_even_without_md5s() {
     let back = run(&["--progress=plain", "sync", local, &store.url("t")]).ok();
     assert!(back.stderr.contains("is up to date"), "{back:#?}");
     assert_eq!(store.times(""), times, "nothing was written again");
+    // And down again: the listing's times (milliseconds) against the files' (seconds).
+    let again = run(&["--progress=plain", "sync", &store.url("t"), local]).ok();
+    assert!(again.stderr.contains("is up to date"), "{again:#?}");
 }
