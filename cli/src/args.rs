@@ -181,11 +181,12 @@ pub struct TransferArgs {
     /// User metadata on uploaded objects, KEY=VALUE (repeatable).
     #[arg(long = "metadata", value_parser = parse_key_value)]
     pub metadata: Vec<(String, String)>,
-    /// Bytes per part of a multipart upload (S3 parts, Azure blocks, GCS chunks): 16MiB,
-    /// 8M, 5242880... (default: the driver's, 8 MiB).
+    /// Bytes per part of a multipart upload (S3 parts, Azure blocks, GCS chunks) and per
+    /// range of a parallel download: 16MiB, 8M, 5242880... (default 8 MiB).
     #[arg(long, value_parser = parse_size)]
     pub part_size: Option<u64>,
-    /// Parts of one upload sent at once (S3, Azure; default: the driver's, 4).
+    /// Parts of one file sent (S3, Azure) or ranges of one object fetched at once
+    /// (default 4).
     #[arg(long, value_parser = clap::value_parser!(u16).range(1..=64))]
     pub part_concurrency: Option<u16>,
 }

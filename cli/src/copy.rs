@@ -174,10 +174,17 @@ impl<'a> Copier<'a> {
 
     fn download(&self, container: &str, name: &str, path: &Path) -> Result<u64> {
         let store = &self.remote(self.src)?.store;
-        let opts = DownloadOptions::new()
+        let mut opts = DownloadOptions::new()
             .overwrite(true)
             .progress(self.ui.observer())
             .cancel(self.cancel);
+        // One knob for both directions: parts of a file up, ranges of an object down.
+        if let Some(bytes) = self.args.part_size {
+            opts = opts.range_size(bytes);
+        }
+        if let Some(n) = self.args.part_concurrency {
+            opts = opts.range_concurrency(n.into());
+        }
         let object = store.download_object(container, name, path, opts)?;
         if let Some(time) = object.last_modified {
             stamp(path, time)?;

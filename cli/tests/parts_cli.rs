@@ -26,6 +26,20 @@ fn part_flags_shape_multipart_uploads() {
     assert!(etag("five.bin").ends_with("-4"), "5 MiB parts asked for");
     assert_eq!(store.get("five.bin"), pattern(20 << 20));
 
+    // Downloads fetch ranges of the same size, several at once: 4 GETs of 5 MiB.
+    let back = dir.path().join("back.bin");
+    let back_str = back.to_str().unwrap();
+    let five = store.url("five.bin");
+    let args = [&["-v", "cp", five.as_str(), back_str][..], &flags].concat();
+    let down = run(&args).ok();
+    let gets = down
+        .stderr
+        .lines()
+        .filter(|l| l.contains("method=\"GET\""))
+        .count();
+    assert_eq!(gets, 4, "{down:#?}");
+    assert!(std::fs::read(&back).unwrap() == pattern(20 << 20));
+
     let refused = run(&["cp", "--part-size", "1MiB", file, &store.url("x")]).expect(1);
     assert!(
         refused.stderr.contains("minimum"),
