@@ -439,3 +439,14 @@ fn one_transfer_at_a_time_or_256_copy_the_same_tree() {
         assert!(store.names(&format!("{concurrency}/")).is_empty());
     }
 }
+
+#[test]
+fn an_object_whose_name_fills_the_file_name_limit_downloads() {
+    let store = Store::new(Emulator::Moto, "longname");
+    let name = "n".repeat(240);
+    store.put(&name, b"long");
+    let dir = tempfile::tempdir().unwrap();
+    let dest = format!("{}/", dir.path().to_str().unwrap());
+    run(&["cp", &store.url(&name), &dest]).ok();
+    assert_eq!(std::fs::read(dir.path().join(&name)).unwrap(), b"long");
+}

@@ -204,7 +204,8 @@ impl Gcs {
             return Err(Error::new(
                 ErrorKind::Unsupported,
                 format!(
-                    "GCS signed URLs need a service-account key; these credentials are a {}",
+                    "GCS signed URLs need a service-account key; the configured \
+                     credentials ({}) cannot sign",
                     self.config().credentials.name()
                 ),
             )

@@ -28,11 +28,22 @@ pub fn prepare(dest: &Path, opts: DownloadOptions) -> Result<PathBuf> {
         let e = io::Error::from(io::ErrorKind::NotFound);
         return Err(io_at(e, "write into directory", parent));
     }
-    Ok(parent.join(format!(
-        ".{}.{:08x}.multicloud-part",
-        file.to_string_lossy(),
-        fastrand::u32(..)
-    )))
+    Ok(parent.join(temp_name(file, fastrand::u32(..))))
+}
+
+/// The temporary file's name: `.{name}.{salt}.multicloud-part`, the name cut (on a
+/// character boundary) so the whole stays within the 255 bytes file systems allow: a
+/// destination whose own name fits must never fail for its temporary file's.
+fn temp_name(file: &std::ffi::OsStr, salt: u32) -> String {
+    const MAX: usize = 255;
+    const SUFFIX: &str = ".multicloud-part";
+    let name = file.to_string_lossy();
+    let room = MAX - (1 + 1 + 8 + SUFFIX.len());
+    let mut cut = name.len().min(room);
+    while !name.is_char_boundary(cut) {
+        cut -= 1;
+    }
+    format!(".{}.{salt:08x}{SUFFIX}", &name[..cut])
 }
 
 /// Creates the temporary file a download writes into.
@@ -131,4 +142,20 @@ fn exists(dest: &Path) -> Error {
         ErrorKind::AlreadyExists,
         format!("{} exists and overwrite is off", dest.display()),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn temporary_names_fit_where_their_destination_fits() {
+        let short = temp_name(std::ffi::OsStr::new("a.txt"), 0xab);
+        assert_eq!(short, ".a.txt.000000ab.multicloud-part");
+        for name in ["x".repeat(255), "é".repeat(127), "x".repeat(240)] {
+            let temp = temp_name(std::ffi::OsStr::new(&name), u32::MAX);
+            assert!(temp.len() <= 255, "{} bytes", temp.len());
+            assert!(temp.ends_with("ffffffff.multicloud-part"), "{temp}");
+        }
+    }
 }
