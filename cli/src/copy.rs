@@ -165,10 +165,7 @@ impl<'a> Copier<'a> {
 
     fn upload(&self, path: &Path, container: &str, name: &str) -> Result<u64> {
         let store = &self.remote(self.dst)?.store;
-        let mut opts = self.upload_options(None);
-        if opts.content_type.is_none() {
-            opts.content_type = mime_guess::from_path(path).first_raw().map(str::to_owned);
-        }
+        let opts = upload_options(self.args, self.ui, self.cancel, Guess::Name(path));
         Ok(store.upload_file(container, name, path, &opts)?.size)
     }
 
@@ -200,24 +197,10 @@ impl<'a> Copier<'a> {
         }
         Ok(
             streamed(&src.store, (sc, sn), &dst.store, (dc, dn), |source| {
-                self.upload_options(Some(source))
+                upload_options(self.args, self.ui, self.cancel, Guess::Source(source))
             })?
             .size,
         )
-    }
-
-    /// Options for an upload: the flags' content type and metadata, else the source's.
-    fn upload_options(&self, source: Option<&Object>) -> UploadOptions {
-        let mut opts = UploadOptions::new()
-            .progress(self.ui.observer())
-            .cancel(self.cancel);
-        opts.content_type = self.args.content_type.clone();
-        if let Some(source) = source {
-            opts.content_type = opts.content_type.or_else(|| source.content_type.clone());
-            opts.metadata = source.metadata.clone();
-        }
-        opts.metadata.extend(self.args.metadata.iter().cloned());
-        opts
     }
 
     fn remove_source(&self, at: &Place) -> Result<()> {
@@ -253,6 +236,36 @@ impl<'a> Copier<'a> {
             |r| r.url_of(container, name),
         )
     }
+}
+
+/// Where an upload's content type and metadata come from when the flags do not say.
+pub enum Guess<'a> {
+    /// The extension of this name or path.
+    Name(&'a Path),
+    /// The object copied (its type, and its metadata under the flags').
+    Source(&'a Object),
+}
+
+/// Options for an upload: progress, Ctrl-C's token, and the flags' content type and
+/// metadata over what `guess` gives.
+pub fn upload_options(
+    args: &TransferArgs,
+    ui: &Ui,
+    cancel: &CancelToken,
+    guess: Guess<'_>,
+) -> UploadOptions {
+    let mut opts = UploadOptions::new().progress(ui.observer()).cancel(cancel);
+    let (guessed, metadata) = match guess {
+        Guess::Name(path) => (
+            mime_guess::from_path(path).first_raw().map(str::to_owned),
+            None,
+        ),
+        Guess::Source(o) => (o.content_type.clone(), Some(o.metadata.clone())),
+    };
+    opts.content_type = args.content_type.clone().or(guessed);
+    opts.metadata = metadata.unwrap_or_default();
+    opts.metadata.extend(args.metadata.iter().cloned());
+    opts
 }
 
 /// The name progress reports carry for a job: the object's name on the store side.

@@ -148,14 +148,14 @@ impl Ui {
 
     /// One item finished (successfully): `line` is what plain mode prints.
     pub fn item_done(&self, name: &str, line: impl FnOnce() -> String) {
-        let done = {
+        let (done, items) = {
             let mut counts = self.counts();
             counts.seen.remove(name);
             counts.done += 1;
-            counts.done
+            (counts.done, counts.items)
         };
         match (&self.0.bars, self.0.style) {
-            (Some(bars), _) => bars.finish_file(name, done),
+            (Some(bars), _) => bars.finish_file(name, done, items),
             (None, Style::Plain) => say!("{}", line()),
             _ => {}
         }
@@ -243,7 +243,7 @@ impl Bars {
         bar.clone()
     }
 
-    fn finish_file(&self, name: &str, done: usize) {
+    fn finish_file(&self, name: &str, done: usize, items: usize) {
         let removed = self
             .files
             .lock()
@@ -253,9 +253,7 @@ impl Bars {
             bar.finish_and_clear();
             self.multi.remove(&bar);
         }
-        let total = self.total.message();
-        let items = total.split('/').nth(1).unwrap_or("?").to_owned();
-        self.total.set_message(format!("{done}/{items}"));
+        self.total.set_message(format!("{done}/{items} files"));
     }
 }
 

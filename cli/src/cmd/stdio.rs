@@ -2,12 +2,14 @@
 //! so the tool sits in pipelines (`tar c dir | multicloud cp - s3://b/dir.tar`).
 
 use crate::args::CopyArgs;
+use crate::copy::{Guess, upload_options};
 use crate::exit::{Context, Done, Outcome, is_broken_pipe};
 use crate::target::{Remote, Target, shown};
 use crate::ui::Ui;
 use multicloud::Error;
-use multicloud::blocking::storage::{DownloadOptions, StorageDriver, UploadOptions};
+use multicloud::blocking::storage::{DownloadOptions, StorageDriver};
 use multicloud::storage::CancelToken;
+use std::path::Path;
 
 /// The outcome when SRC or DST is `-`, or `None` when neither is.
 pub fn piped(args: &CopyArgs, ui: &Ui, cancel: &CancelToken, move_source: bool) -> Option<Outcome> {
@@ -39,12 +41,7 @@ fn upload_stdin(
     cancel: &CancelToken,
 ) -> multicloud::Result<Done> {
     let (container, name) = remote.object()?;
-    let mut opts = UploadOptions::new().progress(ui.observer()).cancel(cancel);
-    opts.content_type = args.transfer.content_type.clone();
-    if opts.content_type.is_none() {
-        opts.content_type = mime_guess::from_path(name).first_raw().map(str::to_owned);
-    }
-    opts.metadata.extend(args.transfer.metadata.iter().cloned());
+    let opts = upload_options(&args.transfer, ui, cancel, Guess::Name(Path::new(name)));
     ui.start(1, None);
     let object = remote
         .store
@@ -57,11 +54,17 @@ fn upload_stdin(
 }
 
 fn download_stdout(remote: &Remote, ui: &Ui, cancel: &CancelToken) -> multicloud::Result<Done> {
-    let (container, name) = remote.object()?;
-    let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
     let opts = DownloadOptions::new()
         .progress(ui.observer())
         .cancel(cancel);
+    to_stdout(remote, opts)
+}
+
+/// Writes the object a URL names to standard output, checked against its size and hash;
+/// a reader that stops reading (`| head`) ends it quietly.
+pub fn to_stdout(remote: &Remote, opts: DownloadOptions) -> multicloud::Result<Done> {
+    let (container, name) = remote.object()?;
+    let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
     match remote
         .store
         .download_to_writer_with(container, name, out, opts)

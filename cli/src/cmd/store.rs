@@ -143,14 +143,8 @@ fn write_container(out: &mut impl Write, c: &Container, args: &LsArgs) -> std::i
 /// `cat`: the object's bytes on standard output, checked against its size and hash.
 pub fn cat(args: &UrlArg) -> Outcome {
     let remote = Target::remote(&args.url).doing(|| shown(&args.url))?;
-    let (container, name) = remote.object().doing(|| shown(&args.url))?;
-    let out = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout());
-    match remote.store.download_to_writer(container, name, out) {
-        Err(e) if crate::exit::is_broken_pipe(&e) => Ok(Done::All),
-        other => other
-            .map(|_| Done::All)
-            .doing(|| format!("read {}", remote.shown)),
-    }
+    let opts = multicloud::blocking::storage::DownloadOptions::new();
+    super::stdio::to_stdout(&remote, opts).doing(|| format!("read {}", remote.shown))
 }
 
 /// `stat`: one object's metadata.
@@ -206,12 +200,7 @@ pub fn rm(args: &RmArgs, ui: &Ui) -> Outcome {
     let container = remote.container().doing(|| shown(&args.url))?.to_owned();
     let prefix = names::as_directory(&remote.key);
     let what = || format!("list {}", remote.shown);
-    let found: Vec<String> = remote
-        .store
-        .iterate_objects(&container, &prefix)
-        .map(|o| o.map(|o| o.name))
-        .collect::<multicloud::Result<_>>()
-        .doing(what)?;
+    let found = names_under(&remote, &container, &prefix).doing(what)?;
     Ok(delete_all(
         &remote,
         &container,
@@ -219,6 +208,12 @@ pub fn rm(args: &RmArgs, ui: &Ui) -> Outcome {
         args.concurrency.into(),
         ui,
     ))
+}
+
+/// The names of every object under `prefix`, the whole listing or an error.
+fn names_under(remote: &Remote, container: &str, prefix: &str) -> multicloud::Result<Vec<String>> {
+    let objects = remote.store.iterate_objects(container, prefix);
+    objects.map(|o| o.map(|o| o.name)).collect()
 }
 
 fn delete_all(remote: &Remote, container: &str, names: Vec<String>, limit: usize, ui: &Ui) -> Done {
@@ -256,12 +251,7 @@ pub fn rb(args: &RbArgs, ui: &Ui) -> Outcome {
     let container = remote.container().doing(|| shown(&args.url))?.to_owned();
     let what = || format!("remove {}", remote.shown);
     if args.force {
-        let names: Vec<String> = remote
-            .store
-            .iterate_objects(&container, "")
-            .map(|o| o.map(|o| o.name))
-            .collect::<multicloud::Result<_>>()
-            .doing(what)?;
+        let names = names_under(&remote, &container, "").doing(what)?;
         let emptied = delete_all(&remote, &container, names, 16, ui);
         if emptied != Done::All {
             return Ok(emptied);
